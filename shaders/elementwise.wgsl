@@ -1,0 +1,129 @@
+// Elementwise kernels: unary maps, broadcasting binary maps, and a broadcasting select.
+// The operation is an override constant, so each op compiles to its own branch-free pipeline.
+// Shapes and strides travel in a uniform (rank <= 8, packed as two vec4u); a stride of 0 broadcasts.
+
+override WG: u32 = 64;
+override OP: u32 = 0;
+
+struct Unary { n: u32, alpha: f32, beta: f32, _pad: u32 }
+struct Strided3 {
+  n: u32, rank: u32, off_a: u32, off_b: u32,
+  off_c: u32, _p0: u32, _p1: u32, _p2: u32,
+  shape: array<vec4u, 2>,
+  sa: array<vec4u, 2>,
+  sb: array<vec4u, 2>,
+  sc: array<vec4u, 2>,
+}
+
+@group(0) @binding(0) var<uniform> u: Unary;
+@group(0) @binding(1) var<storage, read> ux: array<f32>;
+@group(0) @binding(2) var<storage, read_write> uy: array<f32>;
+
+fn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+
+// Unary op codes (keep in sync with src/kernels/elementwise.ts):
+// 0 neg, 1 abs, 2 sign, 3 exp, 4 log, 5 sqrt, 6 relu, 7 sigmoid, 8 tanh, 9 square,
+// 10 reciprocal, 11 step (x > 0), 12 affine (alpha * x + beta), 13 clamp [alpha, beta], 14 rsqrt
+fn apply_unary(x: f32) -> f32 {
+  switch OP {
+    case 0u: { return -x; }
+    case 1u: { return abs(x); }
+    case 2u: { return sign(x); }
+    case 3u: { return exp(x); }
+    case 4u: { return log(x); }
+    case 5u: { return sqrt(x); }
+    case 6u: { return max(x, 0.0); }
+    // Stable sigmoid: never exponentiates a large positive number.
+    case 7u: { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
+    case 8u: { return tanh(clamp(x, -15.0, 15.0)); }
+    case 9u: { return x * x; }
+    case 10u: { return 1.0 / x; }
+    case 11u: { return select(0.0, 1.0, x > 0.0); }
+    case 12u: { return u.alpha * x + u.beta; }
+    case 13u: { return clamp(x, u.alpha, u.beta); }
+    case 14u: { return inverseSqrt(x); }
+    default: { return x; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn unary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_id(gid, nwg);
+  if (i >= u.n) { return; }
+  uy[i] = apply_unary(ux[i]);
+}
+
+@group(0) @binding(0) var<uniform> s: Strided3;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> c: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out3: array<f32>;
+
+fn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+
+// Binary op codes: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min,
+// 7 lt, 8 le, 9 gt, 10 ge, 11 eq, 12 ne
+fn apply_binary(x: f32, y: f32) -> f32 {
+  switch OP {
+    case 0u: { return x + y; }
+    case 1u: { return x - y; }
+    case 2u: { return x * y; }
+    case 3u: { return x / y; }
+    case 4u: { return pow(x, y); }
+    case 5u: { return max(x, y); }
+    case 6u: { return min(x, y); }
+    case 7u: { return select(0.0, 1.0, x < y); }
+    case 8u: { return select(0.0, 1.0, x <= y); }
+    case 9u: { return select(0.0, 1.0, x > y); }
+    case 10u: { return select(0.0, 1.0, x >= y); }
+    case 11u: { return select(0.0, 1.0, x == y); }
+    case 12u: { return select(0.0, 1.0, x != y); }
+    default: { return x; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn binary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_id(gid, nwg);
+  if (i >= s.n) { return; }
+  var rem = i;
+  var ia = s.off_a;
+  var ib = s.off_b;
+  for (var d = i32(s.rank) - 1; d >= 0; d--) {
+    let dim = at(s.shape, u32(d));
+    let k = rem % dim;
+    rem = rem / dim;
+    ia += k * at(s.sa, u32(d));
+    ib += k * at(s.sb, u32(d));
+  }
+  out[i] = apply_binary(a[ia], b[ib]);
+}
+
+// Same shapes, both contiguous: no index arithmetic.
+@compute @workgroup_size(WG)
+fn binary_contiguous(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_id(gid, nwg);
+  if (i >= s.n) { return; }
+  out[i] = apply_binary(a[i], b[i]);
+}
+
+// out3 = cond != 0 ? b : c, all three broadcast to the output shape (a holds cond).
+@compute @workgroup_size(WG)
+fn select_where(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_id(gid, nwg);
+  if (i >= s.n) { return; }
+  var rem = i;
+  var ia = s.off_a;
+  var ib = s.off_b;
+  var ic = s.off_c;
+  for (var d = i32(s.rank) - 1; d >= 0; d--) {
+    let dim = at(s.shape, u32(d));
+    let k = rem % dim;
+    rem = rem / dim;
+    ia += k * at(s.sa, u32(d));
+    ib += k * at(s.sb, u32(d));
+    ic += k * at(s.sc, u32(d));
+  }
+  out3[i] = select(c[ic], b[ib], a[ia] != 0.0);
+}

@@ -1,0 +1,98 @@
+// Reductions. The op layer permutes the input so that kept axes come first and reduced axes last
+// (as strides, no copy); each output element is then one (or, for long axes, several) strided loops.
+// Long reductions are split into G chunks written side by side (out[o * G + g]) and finished by a
+// second, contiguous pass: a two-level tree that bounds both the serial length and the f32 error.
+
+override WG: u32 = 64;
+override OP: u32 = 0; // 0 sum, 1 max, 2 min
+
+struct Reduce {
+  n_out: u32,      // kept elements
+  n_red: u32,      // reduced elements per output
+  chunks: u32,     // G: chunks per output
+  chunk_len: u32,  // reduced elements per chunk
+  rank_out: u32, rank_red: u32, offset: u32, _p: u32,
+  shape_out: array<vec4u, 2>, stride_out: array<vec4u, 2>,
+  shape_red: array<vec4u, 2>, stride_red: array<vec4u, 2>,
+}
+
+@group(0) @binding(0) var<uniform> r: Reduce;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> yi: array<i32>;
+
+fn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+
+fn identity() -> f32 {
+  switch OP {
+    case 1u: { return -3.4028234e38; }
+    case 2u: { return 3.4028234e38; }
+    default: { return 0.0; }
+  }
+}
+
+fn combine(acc: f32, v: f32) -> f32 {
+  switch OP {
+    case 1u: { return max(acc, v); }
+    case 2u: { return min(acc, v); }
+    default: { return acc + v; }
+  }
+}
+
+fn out_base(o: u32) -> u32 {
+  var rem = o;
+  var base = r.offset;
+  for (var d = i32(r.rank_out) - 1; d >= 0; d--) {
+    let dim = at(r.shape_out, u32(d));
+    base += (rem % dim) * at(r.stride_out, u32(d));
+    rem = rem / dim;
+  }
+  return base;
+}
+
+fn red_offset(k: u32) -> u32 {
+  var rem = k;
+  var off = 0u;
+  for (var d = i32(r.rank_red) - 1; d >= 0; d--) {
+    let dim = at(r.shape_red, u32(d));
+    off += (rem % dim) * at(r.stride_red, u32(d));
+    rem = rem / dim;
+  }
+  return off;
+}
+
+@compute @workgroup_size(WG)
+fn reduce_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= r.n_out * r.chunks) { return; }
+  let o = t / r.chunks;
+  let g = t % r.chunks;
+  let base = out_base(o);
+  let start = g * r.chunk_len;
+  let stop = min(start + r.chunk_len, r.n_red);
+  var acc = identity();
+  // Fast path: a single contiguous reduced axis.
+  if (r.rank_red == 1u && at(r.stride_red, 0u) == 1u) {
+    for (var k = start; k < stop; k++) { acc = combine(acc, x[base + k]); }
+  } else {
+    for (var k = start; k < stop; k++) { acc = combine(acc, x[base + red_offset(k)]); }
+  }
+  y[t] = acc;
+}
+
+// Index of the first maximum along the reduced axes (flattened in row-major order).
+// NaN never wins a comparison, so a NaN entry is skipped; the op layer checks for NaN separately.
+@compute @workgroup_size(WG)
+fn argmax_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let o = gid.x + gid.y * nwg.x * WG;
+  if (o >= r.n_out) { return; }
+  let base = out_base(o);
+  var best = -3.4028234e38;
+  var best_k = 0u;
+  var first = true;
+  for (var k = 0u; k < r.n_red; k++) {
+    let v = x[base + red_offset(k)];
+    if (first || v > best) { best = v; best_k = k; first = false; }
+  }
+  yi[o] = i32(best_k);
+}

@@ -1,0 +1,11 @@
+import type { Backend } from '../types.js';
+import { cpuCore } from './core.js';
+
+/** The float64 reference backend: the oracle of every test and the CPU row of every benchmark. */
+export function createCpuBackend(): Backend<Float64Array> {
+  return {
+    kind: 'cpu',
+    describe: () => 'cpu · float64 reference (plain JavaScript)',
+    ...cpuCore,
+  };
+}

@@ -1,0 +1,7 @@
+import type { Backend } from '../types.js';
+import type { GpuRuntime } from '../../gpu/runtime.js';
+import { webgpuCore } from './core.js';
+
+export function createWebGpuBackend(rt: GpuRuntime): Backend<GPUBuffer> {
+  return { ...webgpuCore(rt) };
+}

@@ -1,0 +1,107 @@
+import type { Backend } from './backend/types.js';
+import { createCpuBackend } from './backend/cpu/index.js';
+import { RobustlensError } from './gpu/errors.js';
+import type { GpuRuntime } from './gpu/runtime.js';
+
+/**
+ * Process-wide engine state: the default backend, the live-tensor registry and the tidy scopes.
+ * Kept in one small object so that tests can inspect it and `init()` can swap the backend.
+ */
+interface Disposable {
+  readonly id: number;
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
+
+export const cpu: Backend<Float64Array> = createCpuBackend();
+
+class EngineState {
+  backend: Backend<any> = cpu;
+  runtime: GpuRuntime | null = null;
+  readonly live = new Map<number, Disposable>();
+  readonly scopes: Set<Disposable>[] = [];
+  nextId = 1;
+  /** Set by the autograd tape: tensors a pending backward pass still needs. */
+  isPinned: (t: Disposable) => boolean = () => false;
+}
+
+export const engine = new EngineState();
+
+/** The backend new tensors go to when none is named. */
+export function getBackend(): Backend<any> {
+  return engine.backend;
+}
+
+export function setBackend(b: Backend<any>): void {
+  engine.backend = b;
+}
+
+export function registerTensor(t: Disposable): void {
+  engine.live.set(t.id, t);
+  engine.scopes[engine.scopes.length - 1]?.add(t);
+}
+
+export function unregisterTensor(t: Disposable): void {
+  engine.live.delete(t.id);
+  for (let i = engine.scopes.length - 1; i >= 0; i--) if (engine.scopes[i]!.delete(t)) break;
+}
+
+/** Take a tensor out of every open tidy scope, so that it outlives them. */
+export function keep<T extends Disposable>(t: T): T {
+  for (const s of engine.scopes) s.delete(t);
+  return t;
+}
+
+function collect(x: unknown, out: Set<Disposable>, depth = 0): void {
+  if (x === null || typeof x !== 'object' || depth > 4) return;
+  if (engine.live.has((x as Disposable).id) && engine.live.get((x as Disposable).id) === x) {
+    out.add(x as Disposable);
+    return;
+  }
+  if (Array.isArray(x)) for (const v of x) collect(v, out, depth + 1);
+  else if (x instanceof Map) for (const v of x.values()) collect(v, out, depth + 1);
+  else if (Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collect(v, out, depth + 1);
+}
+
+/**
+ * Run `fn` and dispose every tensor it created, except those it returns (directly, or inside
+ * arrays, Maps and plain objects) and those passed to `keep`. Scopes nest; returned tensors move
+ * to the enclosing scope. `fn` must be synchronous: GPU work is queued, not awaited, inside.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Disposable>();
+  engine.scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    engine.scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  engine.scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new RobustlensError('tidy: fn returned a Promise; tidy scopes are synchronous. Queue GPU work inside, await results outside.');
+  }
+  const kept = new Set<Disposable>();
+  collect(result, kept);
+  const parent = engine.scopes[engine.scopes.length - 1];
+  for (const t of scope) {
+    // Tensors the open gradient tape still needs outlive inner scopes: they belong to valueAndGrad.
+    if (kept.has(t) || (parent && engine.isPinned(t))) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Live tensors and GPU buffers: every test checks these are unchanged at its end. */
+export function memory(): { tensors: number; gpuBuffers: number; gpuBytes: number; pooledBytes: number } {
+  const pool = engine.runtime?.pool;
+  return {
+    tensors: engine.live.size,
+    gpuBuffers: pool?.liveBuffers ?? 0,
+    gpuBytes: pool?.liveBytes ?? 0,
+    pooledBytes: pool?.pooledBytes ?? 0,
+  };
+}

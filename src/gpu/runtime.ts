@@ -1,0 +1,296 @@
+import { DeviceLostError, LimitError, RobustlensError } from './errors.js';
+import { BufferUsage, MapModeRead } from './flags.js';
+import { PipelineCache, type Overrides } from './pipelines.js';
+import { BufferPool, READBACK_USAGE, STORAGE_USAGE, UNIFORM_USAGE } from './pool.js';
+import { shaders, type ShaderName } from '../kernels/shaders.generated.js';
+import type { ShaderModuleInfo } from '../kernels/shader-types.js';
+
+export interface DispatchSpec {
+  shader: ShaderName;
+  entry: string;
+  overrides?: Overrides;
+  /** Contents of the entry point's uniform binding, if it has one. */
+  uniform?: ArrayBuffer;
+  /** Storage buffers by binding number. */
+  buffers: Readonly<Record<number, GPUBuffer>>;
+  workgroups: readonly [number, number?, number?];
+}
+
+export interface AdapterDescription {
+  runtime: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+/** Largest workgroup count per dimension that every WebGPU device accepts. */
+const MAX_GROUPS = 65535;
+
+/** Split n invocations of a 1-D kernel of workgroup size wg into an (x, y) grid. */
+export function grid1d(n: number, wg = 64): [number, number] {
+  const groups = Math.max(1, Math.ceil(n / wg));
+  if (groups <= MAX_GROUPS) return [groups, 1];
+  const y = Math.ceil(groups / MAX_GROUPS);
+  if (y > MAX_GROUPS) throw new LimitError(`dispatch of ${n} invocations exceeds ${MAX_GROUPS}² workgroups; split the tensor`);
+  return [MAX_GROUPS, y];
+}
+
+/**
+ * Owns one GPUDevice: the buffer pool, the pipeline cache, and the shared command encoder.
+ * Dispatches are recorded into one open compute pass; the encoder is submitted when a result is
+ * read back, on `flush()`, or after `maxBatch` dispatches. Everything here is WebGPU only.
+ */
+export class GpuRuntime {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  maxBatch = 512;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private batched = 0;
+  private lostInfo: string | null = null;
+  private uncaptured: string | null = null;
+  private lastLabel = '';
+  submits = 0;
+  dispatches = 0;
+  // Timestamp profiling (only when the adapter has 'timestamp-query').
+  private profiling = false;
+  private querySet: GPUQuerySet | null = null;
+  private queryLabels: string[] = [];
+  private profileReads: Promise<void>[] = [];
+  private readonly profileTotals = new Map<string, { ms: number; count: number }>();
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+  ) {
+    this.pool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device);
+    device.lost.then((info) => {
+      this.lostInfo = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
+    });
+    device.addEventListener?.('uncapturederror', (ev: Event) => {
+      const e = (ev as GPUUncapturedErrorEvent).error;
+      this.uncaptured ??= `${e.message} (last dispatch: ${this.lastLabel})`;
+    });
+  }
+
+  get lost(): boolean {
+    return this.lostInfo !== null;
+  }
+
+  checkAlive(op: string): void {
+    if (this.lostInfo !== null) {
+      throw new DeviceLostError(
+        `${op}: the GPU device was lost (${this.lostInfo}). Tensors on it are gone; ` +
+          `call init() again and reload from your last checkpoint.`,
+      );
+    }
+  }
+
+  get maxBufferBytes(): number {
+    return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+  }
+
+  createStorage(bytes: number, label: string): GPUBuffer {
+    this.checkAlive(label);
+    if (bytes > this.maxBufferBytes) {
+      throw new LimitError(
+        `${label}: needs a ${bytes}-byte buffer but this device binds at most ${this.maxBufferBytes} bytes ` +
+          `(maxStorageBufferBindingSize); use a smaller batch or split the tensor.`,
+      );
+    }
+    return this.pool.acquire(bytes, STORAGE_USAGE, label);
+  }
+
+  releaseStorage(buffer: GPUBuffer): void {
+    this.pool.release(buffer, STORAGE_USAGE, this.batched > 0);
+  }
+
+  upload(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    this.checkAlive('upload');
+    this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  dispatch(spec: DispatchSpec): void {
+    const label = `${spec.shader}.${spec.entry}`;
+    this.checkAlive(label);
+    const info: ShaderModuleInfo = shaders[spec.shader];
+    const pipeline = this.pipelines.get(spec.shader, info, spec.entry, spec.overrides ?? {});
+    const layout = this.pipelines.layout(spec.shader, info, spec.entry);
+    const entries: GPUBindGroupEntry[] = [];
+    const uniforms: GPUBuffer[] = [];
+    for (const b of info.entryPoints[spec.entry]!.bindings) {
+      if (b.kind === 'uniform') {
+        const want = info.uniformSizes[b.name];
+        if (!spec.uniform || spec.uniform.byteLength !== want) {
+          throw new RobustlensError(`${label}: uniform '${b.name}' needs ${want} bytes, launcher gave ${spec.uniform?.byteLength}`);
+        }
+        const u = this.pool.acquire(want!, UNIFORM_USAGE, `${label}.uniform`);
+        this.device.queue.writeBuffer(u, 0, spec.uniform);
+        uniforms.push(u);
+        entries.push({ binding: b.binding, resource: { buffer: u, size: want } });
+      } else {
+        const buf = spec.buffers[b.binding];
+        if (!buf) throw new RobustlensError(`${label}: no buffer for binding ${b.binding} (${b.name})`);
+        entries.push({ binding: b.binding, resource: { buffer: buf } });
+      }
+    }
+    const bindGroup = this.device.createBindGroup({ layout, entries });
+    const pass = this.beginPass(label);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = spec.workgroups;
+    if (x > MAX_GROUPS || y > MAX_GROUPS || z > MAX_GROUPS) {
+      throw new LimitError(`${label}: dispatch (${x}, ${y}, ${z}) exceeds ${MAX_GROUPS} workgroups per dimension`);
+    }
+    pass.dispatchWorkgroups(x, y, z);
+    if (this.profiling) this.endPass();
+    this.batched++;
+    this.dispatches++;
+    this.lastLabel = label;
+    for (const u of uniforms) this.pool.release(u, UNIFORM_USAGE, true);
+    if (this.batched >= this.maxBatch) this.flush();
+  }
+
+  private beginPass(label: string): GPUComputePassEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    if (this.profiling) {
+      const i = this.queryLabels.length;
+      if (i + 2 > 2 * 256) this.flush();
+      this.encoder ??= this.device.createCommandEncoder();
+      this.querySet ??= this.device.createQuerySet({ type: 'timestamp', count: 512 });
+      this.queryLabels.push(label);
+      const q = this.queryLabels.length - 1;
+      this.pass = this.encoder.beginComputePass({
+        timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 },
+      });
+      return this.pass;
+    }
+    this.pass ??= this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Encode a buffer-to-buffer copy in queue order with the dispatches. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.checkAlive('copy');
+    this.endPass();
+    this.encoder ??= this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.batched++;
+  }
+
+  /** Submit everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.profiling && this.queryLabels.length > 0) this.resolveQueries(this.encoder);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.batched = 0;
+    this.submits++;
+    this.pool.onSubmitted();
+  }
+
+  /** Read `bytes` from the start of `buffer`; submits pending work first. */
+  async read(buffer: GPUBuffer, bytes: number, label: string): Promise<ArrayBuffer> {
+    this.checkAlive(label);
+    this.endPass();
+    const staging = this.pool.acquire(bytes, READBACK_USAGE, 'readback');
+    this.encoder ??= this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.ceil(bytes / 4) * 4);
+    this.flush();
+    try {
+      await staging.mapAsync(MapModeRead, 0, staging.size);
+    } catch (e) {
+      this.checkAlive(label);
+      throw new RobustlensError(`${label}: reading back from the GPU failed: ${(e as Error).message}`);
+    }
+    const out = staging.getMappedRange(0, staging.size).slice(0, bytes);
+    staging.unmap();
+    this.pool.release(staging, READBACK_USAGE, false);
+    this.checkUncaptured(label);
+    return out;
+  }
+
+  /** Wait until the queue is idle. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.checkAlive('sync');
+    this.checkUncaptured('sync');
+  }
+
+  private checkUncaptured(label: string): void {
+    if (this.uncaptured !== null) {
+      const msg = this.uncaptured;
+      this.uncaptured = null;
+      throw new RobustlensError(`${label}: the GPU reported an error: ${msg}`);
+    }
+  }
+
+  // ---- profiling -------------------------------------------------------------------------
+
+  get canProfile(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  /** Start collecting per-kernel GPU times (one compute pass per dispatch while on). */
+  startProfile(): void {
+    if (!this.canProfile) throw new RobustlensError(`profiling: this adapter has no 'timestamp-query' feature`);
+    this.flush();
+    this.profiling = true;
+    this.profileTotals.clear();
+  }
+
+  /** Stop profiling and return total GPU milliseconds per kernel, largest first. */
+  async stopProfile(): Promise<{ kernel: string; ms: number; count: number }[]> {
+    this.flush();
+    this.profiling = false;
+    await Promise.all(this.profileReads);
+    this.profileReads = [];
+    return [...this.profileTotals.entries()]
+      .map(([kernel, v]) => ({ kernel, ...v }))
+      .sort((a, b) => b.ms - a.ms);
+  }
+
+  private resolveQueries(encoder: GPUCommandEncoder): void {
+    const labels = this.queryLabels;
+    this.queryLabels = [];
+    const bytes = labels.length * 16;
+    const resolve = this.device.createBuffer({ size: bytes, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: bytes, usage: READBACK_USAGE });
+    encoder.resolveQuerySet(this.querySet!, 0, labels.length * 2, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
+    const read = (async () => {
+      await this.device.queue.onSubmittedWorkDone();
+      await staging.mapAsync(MapModeRead);
+      const t = new BigUint64Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      staging.destroy();
+      resolve.destroy();
+      labels.forEach((label, i) => {
+        const ms = Number(t[2 * i + 1]! - t[2 * i]!) / 1e6;
+        const e = this.profileTotals.get(label) ?? { ms: 0, count: 0 };
+        e.ms += ms;
+        e.count++;
+        this.profileTotals.set(label, e);
+      });
+    })();
+    this.profileReads.push(read);
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.trim();
+    this.querySet?.destroy();
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,66 @@
+import type { BinaryOp, UnaryOp, UnaryParams, View } from '../backend/types.js';
+import { sizeOf } from '../backend/types.js';
+import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
+import { shaders } from './shaders.generated.js';
+import { UniformWriter } from './uniform.js';
+
+// Op codes: the `switch OP` cases of shaders/elementwise.wgsl.
+const UNARY_CODE: Record<UnaryOp, number> = {
+  neg: 0, abs: 1, sign: 2, exp: 3, log: 4, sqrt: 5, relu: 6, sigmoid: 7, tanh: 8,
+  square: 9, reciprocal: 10, step: 11, affine: 12, clamp: 13, rsqrt: 14,
+};
+const BINARY_CODE: Record<BinaryOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, min: 6, lt: 7, le: 8, gt: 9, ge: 10, eq: 11, ne: 12,
+};
+
+const WG = 64;
+const sizes = shaders.elementwise.uniformSizes;
+
+export function unary(rt: GpuRuntime, op: UnaryOp, x: GPUBuffer, n: number, p: UnaryParams = {}): GPUBuffer {
+  const out = rt.createStorage(n * 4, `unary.${op}`);
+  const u = new UniformWriter(sizes.u).u(n).f(p.alpha ?? 1).f(p.beta ?? 0);
+  rt.dispatch({
+    shader: 'elementwise', entry: 'unary', overrides: { OP: UNARY_CODE[op], WG },
+    uniform: u.buffer, buffers: { 1: x, 2: out }, workgroups: grid1d(n, WG),
+  });
+  return out;
+}
+
+const isContiguous = (v: View, shape: readonly number[]): boolean => {
+  if (v.offset !== 0) return false;
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && v.strides[d] !== acc) return false;
+    acc *= shape[d]!;
+  }
+  return true;
+};
+
+function strided3(n: number, shape: readonly number[], a: View, b: View, c?: View): ArrayBuffer {
+  return new UniformWriter(sizes.s)
+    .u(n).u(shape.length).u(a.offset).u(b.offset).u(c?.offset ?? 0).u(0).u(0).u(0)
+    .dims(shape).dims(a.strides).dims(b.strides).dims(c?.strides ?? [])
+    .buffer;
+}
+
+export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, av: View, b: GPUBuffer, bv: View, shape: readonly number[]): GPUBuffer {
+  const n = sizeOf(shape);
+  const out = rt.createStorage(n * 4, `binary.${op}`);
+  const contiguous = isContiguous(av, shape) && isContiguous(bv, shape);
+  rt.dispatch({
+    shader: 'elementwise', entry: contiguous ? 'binary_contiguous' : 'binary',
+    overrides: { OP: BINARY_CODE[op], WG },
+    uniform: strided3(n, shape, av, bv), buffers: { 1: a, 2: b, 3: out }, workgroups: grid1d(n, WG),
+  });
+  return out;
+}
+
+export function where(rt: GpuRuntime, cond: GPUBuffer, cv: View, a: GPUBuffer, av: View, b: GPUBuffer, bv: View, shape: readonly number[]): GPUBuffer {
+  const n = sizeOf(shape);
+  const out = rt.createStorage(n * 4, 'where');
+  rt.dispatch({
+    shader: 'elementwise', entry: 'select_where', overrides: { WG },
+    uniform: strided3(n, shape, cv, av, bv), buffers: { 1: cond, 2: a, 4: b, 5: out }, workgroups: grid1d(n, WG),
+  });
+  return out;
+}

@@ -1,0 +1,50 @@
+import type { ReduceOp, View } from '../backend/types.js';
+import { sizeOf } from '../backend/types.js';
+import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
+import { shaders } from './shaders.generated.js';
+import { UniformWriter } from './uniform.js';
+
+const WG = 64;
+const OP_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+const bytes = shaders.reduce.uniformSizes.r;
+
+function uniform(nOut: number, nRed: number, chunks: number, chunkLen: number, kept: View, red: View): ArrayBuffer {
+  return new UniformWriter(bytes)
+    .u(nOut).u(nRed).u(chunks).u(chunkLen)
+    .u(kept.shape.length).u(red.shape.length).u(kept.offset).u(0)
+    .dims(kept.shape).dims(kept.strides).dims(red.shape).dims(red.strides)
+    .buffer;
+}
+
+/**
+ * Reduce `red` for each element of `kept`. Few outputs over long axes would leave most lanes idle
+ * and sum serially, so such reductions run in two passes: chunks of about √n, then the chunk partials.
+ */
+export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, red: View): GPUBuffer {
+  const nOut = sizeOf(kept.shape);
+  const nRed = sizeOf(red.shape);
+  const chunks = nOut >= 4096 || nRed <= 1024 ? 1 : Math.min(4096, Math.ceil(Math.sqrt(nRed)));
+  const chunkLen = Math.ceil(nRed / chunks);
+  const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
+  rt.dispatch({
+    shader: 'reduce', entry: 'reduce_strided', overrides: { OP: OP_CODE[op], WG },
+    uniform: uniform(nOut, nRed, chunks, chunkLen, kept, red),
+    buffers: { 1: x, 2: out }, workgroups: grid1d(nOut * chunks, WG),
+  });
+  if (chunks === 1) return out;
+  const second = reduce(rt, op, out, { shape: [nOut], strides: [chunks], offset: 0 }, { shape: [chunks], strides: [1], offset: 0 });
+  rt.releaseStorage(out);
+  return second;
+}
+
+export function argmax(rt: GpuRuntime, x: GPUBuffer, kept: View, red: View): GPUBuffer {
+  const nOut = sizeOf(kept.shape);
+  const nRed = sizeOf(red.shape);
+  const out = rt.createStorage(nOut * 4, 'argmax');
+  rt.dispatch({
+    shader: 'reduce', entry: 'argmax_strided', overrides: { WG },
+    uniform: uniform(nOut, nRed, 1, nRed, kept, red),
+    buffers: { 1: x, 3: out }, workgroups: grid1d(nOut, WG),
+  });
+  return out;
+}

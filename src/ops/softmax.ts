@@ -1,0 +1,19 @@
+import { tidy } from '../engine.js';
+import type { Tensor } from '../tensor.js';
+import { div, exp, sub } from './elementwise.js';
+import { logsumexp, max, sum } from './reduce.js';
+import { detach } from './elementwise.js';
+
+/** exp(x − max) / Σ exp(x − max) along `axis`. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return tidy(() => {
+    const m = detach(max(x, axis, true));
+    const e = exp(sub(x, m));
+    return div(e, sum(e, axis, true));
+  });
+}
+
+/** x − logsumexp(x) along `axis`: stable for any logit scale. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return tidy(() => sub(x, logsumexp(x, axis, true)));
+}
