@@ -21,6 +21,8 @@ class EngineState {
   readonly live = new Map<number, Disposable>();
   readonly scopes: Set<Disposable>[] = [];
   nextId = 1;
+  /** When on, every float32 readback is scanned for NaN/Inf (see setNumericsCheck). */
+  checkNumerics = false;
   /** Set by the autograd tape: tensors a pending backward pass still needs. */
   isPinned: (t: Disposable) => boolean = () => false;
 }
@@ -93,6 +95,15 @@ export function tidy<T>(fn: () => T): T {
     else t.dispose();
   }
   return result;
+}
+
+/**
+ * Opt-in NaN/Inf detection where results leave the GPU: every float32 `data()` is scanned and a
+ * non-finite value raises NumericsError naming the op that produced the tensor. The test suite
+ * turns it on; training loops may turn it on for the steps they log.
+ */
+export function setNumericsCheck(on: boolean): void {
+  engine.checkNumerics = on;
 }
 
 /** Live tensors and GPU buffers: every test checks these are unchanged at its end. */

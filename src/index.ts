@@ -9,7 +9,7 @@
  */
 export { init, shutdown, type Engine, type InitOptions } from './init.js';
 export { Tensor } from './tensor.js';
-export { tidy, keep, memory, getBackend, setBackend, cpu } from './engine.js';
+export { tidy, keep, memory, getBackend, setBackend, setNumericsCheck, cpu } from './engine.js';
 export { valueAndGrad, grad, noGrad } from './autograd/tape.js';
 export * from './ops/index.js';
 export { Rng } from './random.js';

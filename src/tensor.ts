@@ -1,7 +1,7 @@
 import type { Backend, DType } from './backend/types.js';
 import { sizeOf } from './backend/types.js';
 import { engine, registerTensor, unregisterTensor } from './engine.js';
-import { DisposedError, fmtShape } from './gpu/errors.js';
+import { DisposedError, NumericsError, fmtShape } from './gpu/errors.js';
 
 /** Storage shared by a tensor and its reshaped views; freed when the last one is disposed. */
 class DataRef {
@@ -19,6 +19,8 @@ class DataRef {
 export class Tensor {
   readonly id: number;
   readonly size: number;
+  /** The op that produced this tensor (set by differentiable ops), for error messages. */
+  origin: string | undefined;
   #ref: DataRef | null;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, `randn`, …) instead. */
@@ -83,7 +85,18 @@ export class Tensor {
   /** Copy the values to the host (submits queued GPU work). */
   async data(): Promise<Float32Array | Float64Array | Int32Array> {
     const r = this.ref('data');
-    return r.backend.read(r.storage, this.size, this.dtype);
+    const values = await r.backend.read(r.storage, this.size, this.dtype);
+    if (engine.checkNumerics && this.dtype === 'float32') {
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]!)) {
+          throw new NumericsError(
+            `${this.origin ?? 'a tensor'}: produced ${values[i]} at flat index ${i} of ${fmtShape(this.shape)} ` +
+              `(tensor #${this.id}, ${r.backend.kind}). Check the inputs of that op (log of 0, division by 0, overflow).`,
+          );
+        }
+      }
+    }
+    return values;
   }
 
   /** The values as nested arrays. */

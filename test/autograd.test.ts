@@ -75,3 +75,13 @@ describe('autograd', () => {
     g!.dispose();
   });
 });
+
+describe('numerics check', () => {
+  it('a NaN leaving the GPU names the op that produced it', async () => {
+    const x = rl.tensor([1, -1]);
+    const y = rl.log(x);
+    await expect(y.data()).rejects.toThrow(/log: produced NaN at flat index 1 of \[2\]/);
+    x.dispose();
+    y.dispose();
+  });
+});

@@ -37,6 +37,7 @@ function activeTape(): Tape | null {
 
 /** Called by every differentiable op after computing `output`. Cheap when nothing is traced. */
 export function record<P>(op: string, rule: Vjp<P>, inputs: readonly Tensor[], output: Tensor, params: P): void {
+  output.origin = op;
   const tape = activeTape();
   if (!tape) return;
   if (!inputs.some((t) => tape.tracked.has(t.id))) return;

@@ -23,6 +23,9 @@ export class ShaderCompileError extends RobustlensError {}
 /** A request larger than the device's limits (buffer size, dispatch size). */
 export class LimitError extends RobustlensError {}
 
+/** A NaN or Inf left the GPU while numerics checking is on; names the op that produced it. */
+export class NumericsError extends RobustlensError {}
+
 /** A malformed input file (IDX, CIFAR, .npy, safetensors), with the file and byte offset. */
 export class FormatError extends RobustlensError {}
 

@@ -1,9 +1,10 @@
 // Runs before every test file: acquire the GPU once, and check after every test that it left no
 // live tensor or GPU buffer behind.
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
-import { init, memory, shutdown } from '../../src/node.js';
+import { init, memory, setNumericsCheck, shutdown } from '../../src/node.js';
 
 await init();
+setNumericsCheck(true);
 
 let before = memory();
 beforeEach(() => {
