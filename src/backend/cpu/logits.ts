@@ -13,7 +13,7 @@ export const cpuLogits: LogitOps<Float64Array> = {
       const mean = row.reduce((a, b) => a + b, 0) / classes;
       const se = row.reduce((a, v) => a + Math.exp(v - m), 0);
       const p = row.map((v) => Math.exp(v - m) / se);
-      const entropy = -p.reduce((a, pi) => a + (pi > 0 ? pi * Math.log(pi) : 0), 0);
+      const entropy = p.reduce((a, pi) => a - (pi > 0 ? pi * Math.log(pi) : 0), 0);
       let margin = 0;
       if (labels && classes > 1) {
         const y = labels[r]!;
