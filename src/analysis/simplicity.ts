@@ -6,12 +6,12 @@
  * activation maximisation, the "fewer input types" proxy, and shape-vs-texture probe transforms.
  */
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
-import { tidy } from '../engine.js';
+import { keep, tidy } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import type { Module } from '../nn/module.js';
 import { randn, tensor } from '../ops/creation.js';
 import { abs, add, clamp, div, gt, maximum, mul, pow, sqrt, square, sub } from '../ops/elementwise.js';
-import { gather, reshape, slice } from '../ops/layout.js';
+import { gather, reshape, slice, stack } from '../ops/layout.js';
 import { matmul, matmulT } from '../ops/matmul.js';
 import { argmax, max, mean, sum } from '../ops/reduce.js';
 import { Rng } from '../random.js';
@@ -159,14 +159,33 @@ export function filterSpectrum(weight: Tensor, opts: { size?: number; r0?: numbe
 
 // ---- activation maps on clean and noisy inputs ---------------------------------------------
 
-/** Run a forward pass and hand every tapped output of rank >= `minRank` (or the named ones) to `use`. */
-function withTaps(model: Module, x: Tensor, names: readonly string[] | undefined, use: (name: string, out: Tensor) => void): void {
-  model.forward(x, {
-    tap: (name, out) => {
-      if (names ? names.includes(name) : out.rank === 4) use(name, out);
-    },
-  });
+/**
+ * Run a forward pass; for every tapped output that `pick` accepts, keep `derive(name, out)`.
+ * Tap callbacks run inside the modules' own tidy scopes, so what they compute is taken out of every
+ * scope with `keep` (it stays on an open gradient tape): the caller disposes the returned tensors.
+ * Also returns the names of all taps, for error messages.
+ */
+function tapped(model: Module, x: Tensor, pick: (name: string, out: Tensor) => boolean, derive: (name: string, out: Tensor) => Tensor): { got: { name: string; t: Tensor }[]; seen: string[] } {
+  const got: { name: string; t: Tensor }[] = [];
+  const seen: string[] = [];
+  try {
+    tidy(() => {
+      model.forward(x, {
+        tap: (name, out) => {
+          seen.push(name);
+          if (pick(name, out)) got.push({ name, t: keep(derive(name, out)) });
+        },
+      });
+    });
+  } catch (e) {
+    for (const g of got) g.t.dispose();
+    throw e;
+  }
+  return { got, seen };
 }
+
+/** Taps of conv maps (rank 4) unless names are given. */
+const layerPicker = (names: readonly string[] | undefined) => (name: string, out: Tensor): boolean => (names ? names.includes(name) : out.rank === 4);
 
 export interface ActivationTVLayer {
   name: string;
@@ -193,18 +212,17 @@ export async function activationTV(
   const frac = opts.outlierFraction ?? 0.2;
   const wasTraining = model.training;
   model.eval();
-  const collect = (input: Tensor) =>
-    noGrad(() =>
-      tidy(() => {
-        const got: { name: string; tv: Tensor; tvn: Tensor }[] = [];
-        withTaps(model, input, opts.layers, (name, out) => {
+  const collect = (input: Tensor): { name: string; tv: Tensor; tvn: Tensor }[] =>
+    noGrad(() => {
+      const { got } = tapped(model, input, layerPicker(opts.layers), (name, out) =>
+        tidy(() => {
           if (out.rank < 3) throw new ShapeError(`activationTV: layer '${name}' output ${fmtShape(out.shape)} has no spatial axes`);
           const flat = reshape(out, [out.shape[0]!, -1, out.shape[out.rank - 2]!, out.shape[out.rank - 1]!]);
-          got.push({ name, tv: mean(totalVariation(flat, opts.tv), 0), tvn: mean(normalizedTotalVariation(flat, opts.tv), 0) });
-        });
-        return got;
-      }),
-    );
+          return stack([mean(totalVariation(flat, opts.tv), 0), mean(normalizedTotalVariation(flat, opts.tv), 0)]);
+        }),
+      );
+      return got.map(({ name, t }) => ({ name, tv: t, tvn: t }));
+    });
   let clean: ReturnType<typeof collect> = [];
   let noisy: ReturnType<typeof collect> = [];
   try {
@@ -220,22 +238,22 @@ export async function activationTV(
     for (let i = 0; i < clean.length; i++) {
       const c = clean[i]!;
       const n = noisy[i]!;
-      const tvClean = Array.from(await c.tv.data());
-      const tvNoisy = Array.from(await n.tv.data());
+      const cv = Array.from(await c.tv.data());
+      const nv = Array.from(await n.tv.data());
+      const C = cv.length / 2;
+      const tvClean = cv.slice(0, C);
+      const tvNoisy = nv.slice(0, C);
       const meanClean = tvClean.reduce((a, b) => a + b, 0) / tvClean.length;
       out.push({
         name: c.name, tvClean, tvNoisy,
-        tvNormClean: Array.from(await c.tvn.data()), tvNormNoisy: Array.from(await n.tvn.data()),
+        tvNormClean: cv.slice(C), tvNormNoisy: nv.slice(C),
         meanClean,
         outlier: tvClean.map((v, k) => Math.abs(v - tvNoisy[k]!) >= frac * meanClean),
       });
     }
     return out;
   } finally {
-    for (const r of [...clean, ...noisy]) {
-      r.tv.dispose();
-      r.tvn.dispose();
-    }
+    for (const r of [...clean, ...noisy]) r.tv.dispose();
     model.train(wasTraining);
   }
 }
@@ -276,54 +294,60 @@ export async function preferredInputs(
   const lr = opts.lr ?? 0.05;
   const wasTraining = model.training;
   model.eval();
-  const run = (x: Tensor, mask: Tensor | null): { act: Tensor | null; width: number } => {
-    let act: Tensor | null = null;
-    let width = 0;
-    let seen: string[] = [];
-    model.forward(x, {
-      tap: (name, out) => {
-        seen.push(name);
-        if (name !== layer) return;
-        width = out.shape[1]!;
-        if (mask) act = channelActivation(out, mask);
-      },
-    });
-    if (!seen.includes(layer)) throw new ValueError(`preferredInputs: no layer '${layer}'; the model taps ${seen.join(', ')}`);
-    seen = [];
-    return { act, width };
+  /** The kept per-example target activation at `layer` (the caller disposes it). */
+  const activation = (x: Tensor, derive: (out: Tensor) => Tensor): Tensor => {
+    const { got, seen } = tapped(model, x, (n) => n === layer, (_, out) => derive(out));
+    for (const g of got.slice(1)) g.t.dispose();
+    if (got.length === 0) throw new ValueError(`preferredInputs: no layer '${layer}'; the model taps ${seen.join(', ')}`);
+    return got[0]!.t;
   };
   try {
     // Find the layer's channel count with a one-image probe.
-    const width = noGrad(() => tidy(() => run(tensor(new Float64Array(inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [1, ...inputShape]), null).width));
+    let width = 0;
+    const probe = tensor(new Float64Array(inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [1, ...inputShape]);
+    try {
+      noGrad(() => activation(probe, (out) => ((width = out.shape[1]!), mul(out, 1)))).dispose();
+    } finally {
+      probe.dispose();
+    }
     const channels = [...(opts.channels ?? Array.from({ length: width }, (_, i) => i))];
     for (const c of channels) if (!Number.isInteger(c) || c < 0 || c >= width) throw new ValueError(`preferredInputs: channel ${c} is outside [0, ${width}) of layer '${layer}'`);
     const K = channels.length;
     const maskData = new Float64Array(K * width);
     channels.forEach((c, k) => (maskData[k * width + c] = 1));
     const mask = tensor(maskData, [K, width]);
+    const target = (out: Tensor): Tensor => channelActivation(out, mask);
     let x = tidy(() => clamp(add(randn([K, ...inputShape], opts.seed ?? 0, { std: opts.noise ?? 0.01 }), 0.5), 0, 1));
-    const measure = (xx: Tensor) => noGrad(() => tidy(() => run(xx, mask).act!));
-    const a0 = measure(x);
+    const measure = (xx: Tensor): Tensor => noGrad(() => activation(xx, target));
+    let a0: Tensor | null = null;
+    let a1: Tensor | null = null;
     try {
+      a0 = measure(x);
       for (let s = 0; s < steps; s++) {
-        const { value, grads } = valueAndGrad(() => sum(run(x, mask).act!), [x]);
-        const next = tidy(() => {
-          const g = grads[0]!;
-          const rms = sqrt(add(mean(square(g), [1, 2, 3], true), 1e-24));
-          return clamp(add(x, mul(div(g, rms), lr)), 0, 1);
-        });
-        value.dispose();
-        grads[0]!.dispose();
-        x.dispose();
-        x = next;
+        let act: Tensor | null = null;
+        try {
+          const { value, grads } = valueAndGrad(() => sum((act = activation(x, target))), [x]);
+          const next = tidy(() => {
+            const g = grads[0]!;
+            const rms = sqrt(add(mean(square(g), [1, 2, 3], true), 1e-24));
+            return clamp(add(x, mul(div(g, rms), lr)), 0, 1);
+          });
+          value.dispose();
+          grads[0]!.dispose();
+          x.dispose();
+          x = next;
+        } finally {
+          (act as Tensor | null)?.dispose();
+        }
       }
+      a1 = measure(x);
     } catch (e) {
       x.dispose();
+      a0?.dispose();
       throw e;
     } finally {
       mask.dispose();
     }
-    const a1 = measure(x);
     const { tv, hf } = tidy(() => ({
       tv: sum(totalVariation(x), 1),
       hf: highFrequencyShare(sum(dft2Power(x, opts.dftSize ?? Math.max(inputShape[1]!, inputShape[2]!)), 1), opts.r0),
@@ -333,7 +357,7 @@ export async function preferredInputs(
       t.dispose();
       return v;
     };
-    return { channels, images: x, start: await read(a0), end: await read(a1), tv: await read(tv), hf: await read(hf) };
+    return { channels, images: x, start: await read(a0!), end: await read(a1!), tv: await read(tv), hf: await read(hf) };
   } finally {
     model.train(wasTraining);
   }
@@ -370,14 +394,12 @@ export async function inputTypeDiversity(
   model.eval();
   try {
     for await (const { x, y } of batches) {
-      const s = noGrad(() =>
-        tidy(() => {
-          let got: Tensor | null = null;
-          model.forward(x, { tap: (name, out) => { if (name === layer) got = out.rank > 2 ? max(reshape(out, [out.shape[0]!, out.shape[1]!, -1]), 2) : out; } });
-          if (!got) throw new ValueError(`inputTypeDiversity: no layer '${layer}' was tapped`);
-          return got as Tensor;
-        }),
+      const { got, seen } = noGrad(() =>
+        tapped(model, x, (n) => n === layer, (_, out) => (out.rank > 2 ? max(reshape(out, [out.shape[0]!, out.shape[1]!, -1]), 2) : mul(out, 1))),
       );
+      for (const g of got.slice(1)) g.t.dispose();
+      if (got.length === 0) throw new ValueError(`inputTypeDiversity: no layer '${layer}'; the model taps ${seen.join(', ')}`);
+      const s = got[0]!.t;
       const [B, C] = s.shape as [number, number];
       const v = await s.data();
       s.dispose();
@@ -400,7 +422,7 @@ export async function inputTypeDiversity(
     const counts = new Map<number, number>();
     for (const i of top) counts.set(labels[i]!, (counts.get(labels[i]!) ?? 0) + 1);
     const sorted = [...counts.values()].sort((a, b) => b - a);
-    out.labelEntropy.push(-sorted.reduce((a, m) => a + (m / k) * Math.log(m / k), 0));
+    out.labelEntropy.push(sorted.reduce((a, m) => a - (m / k) * Math.log(m / k), 0));
     let acc = 0;
     let need = 0;
     while (acc < 0.9 * k) acc += sorted[need++]!;
