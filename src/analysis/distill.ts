@@ -28,6 +28,12 @@ export interface ManipulateOptions {
    * softmax confidence exactly.
    */
   flatten?: 'mean' | 'logsumexp';
+  /**
+   * swapConfidence: 'partner' (default) takes another example's sorted values; 'classProfile' takes
+   * the mean sorted profile of the batch's examples with the same argmax class (sample-specific
+   * confidence removed, class-level confidence kept).
+   */
+  swap?: 'partner' | 'classProfile';
 }
 
 /** Class indices of a row in decreasing logit order; ties keep the lower index first (so [0] is argmax). */
@@ -39,7 +45,9 @@ function order(row: ArrayLike<number>): number[] {
  * Apply a manipulation to logits given as `rows` × `classes` values (row-major); returns a new
  * Float64Array. Every variant keeps each row's argmax (for tie-free rows); shuffleNonMax and
  * flattenNonMax keep the max logit. swapConfidence gives row i the sorted values of row π(i), where
- * π is a seeded permutation with no fixed points (n > 1), placed in row i's own class order.
+ * π is a seeded permutation with no fixed points (n > 1), placed in row i's own class order (or a
+ * class-average profile, see `swap`). If the donor's top values tie, the argmax may move to the
+ * lower-indexed of the tied classes.
  */
 export function manipulateRows(z: ArrayLike<number>, rows: number, classes: number, kind: Manipulation, opts: ManipulateOptions = {}): Float64Array {
   if (!Number.isInteger(classes) || classes < 1 || z.length !== rows * classes) {
@@ -51,15 +59,30 @@ export function manipulateRows(z: ArrayLike<number>, rows: number, classes: numb
   const row = (i: number): Float64Array => out.subarray(i * classes, (i + 1) * classes);
   if (kind === 'none' || classes === 1) return out;
   if (kind === 'swapConfidence') {
-    const perm = rng.permutation(rows);
-    const sortedOf = (i: number): number[] => Array.from(z as ArrayLike<number>).slice(i * classes, (i + 1) * classes).sort((a, b) => b - a);
-    for (let j = 0; j < rows; j++) {
-      const i = perm[j]!;
-      const partner = perm[(j + 1) % rows]!; // a cyclic shift of a random order: no fixed points
-      const values = sortedOf(partner);
-      const ord = order(Array.from(z as ArrayLike<number>).slice(i * classes, (i + 1) * classes));
+    const src = Array.from(z as ArrayLike<number>);
+    const sortedOf = (i: number): number[] => src.slice(i * classes, (i + 1) * classes).sort((a, b) => b - a);
+    const orders = Array.from({ length: rows }, (_, i) => order(src.slice(i * classes, (i + 1) * classes)));
+    const values: number[][] = new Array(rows);
+    if (opts.swap === 'classProfile') {
+      const profiles = new Map<number, { sum: number[]; n: number }>();
+      for (let i = 0; i < rows; i++) {
+        const p = profiles.get(orders[i]![0]!) ?? { sum: new Array<number>(classes).fill(0), n: 0 };
+        sortedOf(i).forEach((v, r) => (p.sum[r]! += v));
+        p.n++;
+        profiles.set(orders[i]![0]!, p);
+      }
+      for (let i = 0; i < rows; i++) {
+        const p = profiles.get(orders[i]![0]!)!;
+        values[i] = p.sum.map((v) => v / p.n);
+      }
+    } else {
+      const perm = rng.permutation(rows);
+      // A cyclic shift of a random order: no example keeps its own values (when rows > 1).
+      for (let j = 0; j < rows; j++) values[perm[j]!] = sortedOf(perm[(j + 1) % rows]!);
+    }
+    for (let i = 0; i < rows; i++) {
       const r = row(i);
-      ord.forEach((cls, rank) => (r[cls] = values[rank]!));
+      orders[i]!.forEach((cls, rank) => (r[cls] = values[i]![rank]!));
     }
     return out;
   }

@@ -6,7 +6,7 @@
  */
 import { noGrad } from '../autograd/tape.js';
 import { LOGIT_STATS, type LogitStatName } from '../backend/logits.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import type { Labels } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../ops/creation.js';
@@ -80,6 +80,11 @@ export async function readLogitStats(logits: Tensor, labels?: Labels): Promise<L
   const v = await s.data();
   s.dispose();
   const [B, C] = logits.shape as [number, number];
+  // WGSL does not promise NaN propagation, so check here, where the numbers leave the GPU.
+  const bad = v.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) {
+    throw new ValueError(`readLogitStats: row ${Math.floor(bad / 7)} of logits ${fmtShape(logits.shape)} gives a non-finite ${LOGIT_STATS[bad % 7]}; the logits contain NaN or Inf (check the model and its inputs)`);
+  }
   const col = (j: number): Float64Array => Float64Array.from({ length: B }, (_, i) => v[i * 7 + j]!);
   const pred = Int32Array.from(col(6));
   const y = labels === undefined ? null : await hostLabels(labels);
@@ -314,11 +319,4 @@ export function compareConfidence(a: ArrayLike<number>, b: ArrayLike<number>, op
   const show = Math.min(opts.show ?? 8, n);
   const pick = (largest: boolean) => topK(diff, show, largest).map((index) => ({ index, rankA: rankA[index]!, rankB: rankB[index]! }));
   return { n, spearman: spearman(a, b), rankA, rankB, k, topOverlap: overlap(true), bottomOverlap: overlap(false), aOverB: pick(true), bOverA: pick(false) };
-}
-
-/** Guard for routines that need float logits [B, C] on the host. */
-export function checkLogitRows(op: string, logits: ArrayLike<number>, rows: number, classes: number): void {
-  if (!Number.isInteger(classes) || classes < 1) throw new ShapeError(`${op}: classes must be a positive integer, got ${classes}`);
-  if (logits.length !== rows * classes) throw new ShapeError(`${op}: ${logits.length} values do not form ${rows} rows of ${classes} logits`);
-  if (!(logits instanceof Float32Array || logits instanceof Float64Array || Array.isArray(logits))) throw new DTypeError(`${op}: logits must be float values`);
 }
