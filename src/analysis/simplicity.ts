@@ -6,7 +6,7 @@
  * activation maximisation, the "fewer input types" proxy, and shape-vs-texture probe transforms.
  */
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
-import { keep, tidy } from '../engine.js';
+import { getBackend, keep, tidy } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import type { Module } from '../nn/module.js';
 import { randn, tensor } from '../ops/creation.js';
@@ -184,6 +184,11 @@ function tapped(model: Module, x: Tensor, pick: (name: string, out: Tensor) => b
   return { got, seen };
 }
 
+/** The backend a model's parameters live on (the default backend for a parameter-free model). */
+function modelBackend(model: Module): Tensor['backend'] {
+  return model.parameters()[0]?.backend ?? getBackend();
+}
+
 /** Taps of conv maps (rank 4) unless names are given. */
 const layerPicker = (names: readonly string[] | undefined) => (name: string, out: Tensor): boolean => (names ? names.includes(name) : out.rank === 4);
 
@@ -212,7 +217,8 @@ export async function activationTV(
   const frac = opts.outlierFraction ?? 0.2;
   const wasTraining = model.training;
   model.eval();
-  const collect = (input: Tensor): { name: string; tv: Tensor; tvn: Tensor }[] =>
+  // Per layer a [2, C] tensor: mean TV per channel, then mean normalised TV per channel.
+  const collect = (input: Tensor): { name: string; t: Tensor }[] =>
     noGrad(() => {
       const { got } = tapped(model, input, layerPicker(opts.layers), (name, out) =>
         tidy(() => {
@@ -221,7 +227,7 @@ export async function activationTV(
           return stack([mean(totalVariation(flat, opts.tv), 0), mean(normalizedTotalVariation(flat, opts.tv), 0)]);
         }),
       );
-      return got.map(({ name, t }) => ({ name, tv: t, tvn: t }));
+      return got;
     });
   let clean: ReturnType<typeof collect> = [];
   let noisy: ReturnType<typeof collect> = [];
@@ -238,8 +244,8 @@ export async function activationTV(
     for (let i = 0; i < clean.length; i++) {
       const c = clean[i]!;
       const n = noisy[i]!;
-      const cv = Array.from(await c.tv.data());
-      const nv = Array.from(await n.tv.data());
+      const cv = Array.from(await c.t.data());
+      const nv = Array.from(await n.t.data());
       const C = cv.length / 2;
       const tvClean = cv.slice(0, C);
       const tvNoisy = nv.slice(0, C);
@@ -253,7 +259,7 @@ export async function activationTV(
     }
     return out;
   } finally {
-    for (const r of [...clean, ...noisy]) r.tv.dispose();
+    for (const r of [...clean, ...noisy]) r.t.dispose();
     model.train(wasTraining);
   }
 }
@@ -304,7 +310,8 @@ export async function preferredInputs(
   try {
     // Find the layer's channel count with a one-image probe.
     let width = 0;
-    const probe = tensor(new Float64Array(inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [1, ...inputShape]);
+    const backend = modelBackend(model);
+    const probe = tensor(new Float64Array(inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [1, ...inputShape], { backend });
     try {
       noGrad(() => activation(probe, (out) => ((width = out.shape[1]!), mul(out, 1)))).dispose();
     } finally {
@@ -315,9 +322,9 @@ export async function preferredInputs(
     const K = channels.length;
     const maskData = new Float64Array(K * width);
     channels.forEach((c, k) => (maskData[k * width + c] = 1));
-    const mask = tensor(maskData, [K, width]);
+    const mask = tensor(maskData, [K, width], { backend });
     const target = (out: Tensor): Tensor => channelActivation(out, mask);
-    let x = tidy(() => clamp(add(randn([K, ...inputShape], opts.seed ?? 0, { std: opts.noise ?? 0.01 }), 0.5), 0, 1));
+    let x = tidy(() => clamp(add(randn([K, ...inputShape], opts.seed ?? 0, { std: opts.noise ?? 0.01, backend }), 0.5), 0, 1));
     const measure = (xx: Tensor): Tensor => noGrad(() => activation(xx, target));
     let a0: Tensor | null = null;
     let a1: Tensor | null = null;
