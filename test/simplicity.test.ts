@@ -148,6 +148,22 @@ describe('activation maps, preferred inputs and input diversity', () => {
     net.dispose();
   });
 
+  it('preferred inputs on the GPU follow the float64 run', async () => {
+    const runOn = async (backend: rl.Backend) => {
+      const net = new TinyMapNet(rl.tensor(randomValues([5, 5], 1), [5, 5], { backend }), rl.tensor(randomValues([30, 3], 2), [30, 3], { backend }));
+      const r = await S.preferredInputs(net, 'fc', [1, 6, 5], { steps: 3, lr: 0.02, seed: 4 });
+      const img = await values(r.images);
+      net.dispose();
+      return { img, end: r.end, tv: r.tv, hf: r.hf };
+    };
+    const gpu = await runOn(rl.getBackend());
+    const ref = await runOn(cpu);
+    expectClose(gpu.img, ref.img, { rtol: 1e-4, atol: 1e-4 }, 'images');
+    expectClose(gpu.end, ref.end, { rtol: 1e-4, atol: 1e-4 }, 'activations');
+    expectClose(gpu.tv, ref.tv, { rtol: 1e-3, atol: 1e-4 }, 'tv');
+    expectClose(gpu.hf, ref.hf, { rtol: 1e-3, atol: 1e-5 }, 'hf');
+  });
+
   it('input diversity of the top-k images per channel', async () => {
     // Channel 0 fires on label-0 images only; channel 1 on a mix of labels 0, 1, 2.
     const model = new TinyLinear(rl.tensor([1, 0, 0, 1], [2, 2]), rl.zeros([2]));
@@ -194,6 +210,8 @@ describe('shape versus texture probes', () => {
       expect(have).toEqual([0, 1, 2, 3].map((p) => patchOf(orig, n, p).join()).sort());
     }
     expect(() => S.patchShuffle(x, 3)).toThrow(/must divide the image size 4×4/);
+    await checkOp('patchShuffle', (t) => S.patchShuffle(t, 2, 3), [{ shape: [3, 2, 4, 6] }]);
+    await checkOp('edgeMap', (t) => S.edgeMap(t, 0.3), [{ shape: [2, 1, 7, 5], values: randomValues([2, 1, 7, 5], 8, 0, 1) }], { finiteDiff: false });
     x.dispose();
   });
 
