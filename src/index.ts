@@ -13,5 +13,6 @@ export { tidy, keep, memory, getBackend, setBackend, setNumericsCheck, cpu } fro
 export { valueAndGrad, grad, noGrad } from './autograd/tape.js';
 export * from './ops/index.js';
 export { Rng } from './random.js';
+export * as analysis from './analysis/index.js';
 export * from './gpu/errors.js';
 export type { Backend, DType } from './backend/types.js';

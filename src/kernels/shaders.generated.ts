@@ -239,6 +239,45 @@ export const shaders = {
       "s": 160
     }
   },
+  "logits": {
+    "code": "// Per-example logit statistics (methods.md §4): one invocation per row of a [rows, classes] logit\n// matrix, two passes over the row (top-2 and mean, then the softmax sums relative to the max).\n// Output row r holds STATS = 7 values:\n//   0 max logit z_(1)       1 gap z_(1) − z_(2)        2 max − mean\n//   3 confidence softmax_(1) 4 entropy −Σ p log p (nats) 5 margin z_y − max_{j≠y} z_j (0 without labels)\n//   6 argmax (first maximal index, as f32)\n// Ties: z_(2) is the second entry in sorted order, so tied maxima give gap 0. With one class there\n// is no runner-up: gap and margin are 0 by convention.\n\noverride WG: u32 = 64;\n\nstruct Logits { rows: u32, classes: u32, has_labels: u32, _p: u32 }\n\n@group(0) @binding(0) var<uniform> u: Logits;\n@group(0) @binding(1) var<storage, read> z: array<f32>;\n@group(0) @binding(2) var<storage, read> labels: array<i32>;\n@group(0) @binding(3) var<storage, read_write> out: array<f32>;\n\nconst STATS: u32 = 7u;\n\n@compute @workgroup_size(WG)\nfn logit_stats(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let r = gid.x + gid.y * nwg.x * WG;\n  if (r >= u.rows) { return; }\n  let base = r * u.classes;\n  var m1 = z[base];\n  var a1 = 0u;\n  var m2 = -3.4028234e38;\n  var total = z[base];\n  for (var k = 1u; k < u.classes; k++) {\n    let v = z[base + k];\n    total += v;\n    if (v > m1) { m2 = m1; m1 = v; a1 = k; } else if (v > m2) { m2 = v; }\n  }\n  var y = 0u;\n  if (u.has_labels != 0u) { y = u32(labels[r]); }\n  // Softmax relative to the max: se = Σ e^{z−m}, sed = Σ e^{z−m}(z−m); H = log se − sed/se.\n  var se = 0.0;\n  var sed = 0.0;\n  var other = -3.4028234e38;\n  for (var k = 0u; k < u.classes; k++) {\n    let v = z[base + k];\n    let d = v - m1;\n    let e = exp(d);\n    se += e;\n    sed += e * d;\n    if (k != y) { other = max(other, v); }\n  }\n  let o = r * STATS;\n  out[o] = m1;\n  out[o + 1u] = select(0.0, m1 - m2, u.classes > 1u);\n  out[o + 2u] = m1 - total / f32(u.classes);\n  out[o + 3u] = 1.0 / se;\n  out[o + 4u] = log(se) - sed / se;\n  out[o + 5u] = select(0.0, z[base + y] - other, u.has_labels != 0u && u.classes > 1u);\n  out[o + 6u] = f32(a1);\n}\n",
+    "entryPoints": {
+      "logit_stats": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "z",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "labels",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "out",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG"
+    ],
+    "uniformSizes": {
+      "u": 16
+    }
+  },
   "matmul": {
     "code": "// Batched matrix product C[b] = A[b] · B[b], A: M×K, B: K×N, C: M×N contiguous.\n// A and B are read through strides, so transposed or broadcast operands cost no copy.\n//\n// Each invocation owns a 4×4 register tile of C and walks K once: per k it loads 4 values of A and\n// 4 of B and does 16 FMAs. On software adapters (lavapipe, SwiftShader) every per-lane load is a\n// gather, so FMAs per loaded value is what counts, and shared-memory tiling with barriers was\n// measured slower than this (see perf-facts.md).\n\noverride WG_X: u32 = 8;\noverride WG_Y: u32 = 8;\n\nstruct Mm {\n  M: u32, N: u32, K: u32, batch: u32,\n  a_off: u32, sa_b: u32, sa_m: u32, sa_k: u32,\n  b_off: u32, sb_b: u32, sb_k: u32, sb_n: u32,\n}\n\n@group(0) @binding(0) var<uniform> p: Mm;\n@group(0) @binding(1) var<storage, read> A: array<f32>;\n@group(0) @binding(2) var<storage, read> B: array<f32>;\n@group(0) @binding(3) var<storage, read_write> C: array<f32>;\n\n@compute @workgroup_size(WG_X, WG_Y, 1)\nfn matmul(@builtin(global_invocation_id) gid: vec3u) {\n  let col0 = gid.x * 4u;\n  let row0 = gid.y * 4u;\n  let b = gid.z;\n  if (row0 >= p.M || col0 >= p.N || b >= p.batch) { return; }\n  // Out-of-range rows/columns read a clamped (valid) address; their results are never stored.\n  var ar: vec4u;\n  var bc: vec4u;\n  for (var t = 0u; t < 4u; t++) {\n    ar[t] = p.a_off + b * p.sa_b + min(row0 + t, p.M - 1u) * p.sa_m;\n    bc[t] = p.b_off + b * p.sb_b + min(col0 + t, p.N - 1u) * p.sb_n;\n  }\n  var acc0 = vec4f(0.0);\n  var acc1 = vec4f(0.0);\n  var acc2 = vec4f(0.0);\n  var acc3 = vec4f(0.0);\n  for (var k = 0u; k < p.K; k++) {\n    let ka = k * p.sa_k;\n    let kb = k * p.sb_k;\n    let bv = vec4f(B[bc.x + kb], B[bc.y + kb], B[bc.z + kb], B[bc.w + kb]);\n    acc0 = fma(vec4f(A[ar.x + ka]), bv, acc0);\n    acc1 = fma(vec4f(A[ar.y + ka]), bv, acc1);\n    acc2 = fma(vec4f(A[ar.z + ka]), bv, acc2);\n    acc3 = fma(vec4f(A[ar.w + ka]), bv, acc3);\n  }\n  let cb = b * p.M * p.N;\n  let rows = array<vec4f, 4>(acc0, acc1, acc2, acc3);\n  for (var r = 0u; r < 4u; r++) {\n    let row = row0 + r;\n    if (row >= p.M) { break; }\n    for (var c = 0u; c < 4u; c++) {\n      if (col0 + c < p.N) { C[cb + row * p.N + col0 + c] = rows[r][c]; }\n    }\n  }\n}\n",
     "entryPoints": {
