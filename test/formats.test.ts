@@ -268,6 +268,20 @@ describe('safetensors', () => {
   });
 });
 
+describe('inputs that are views', () => {
+  it('parse Node Buffers and Uint8Array views at odd offsets inside larger buffers', () => {
+    const embed = (f: Uint8Array): [Buffer, Uint8Array] => {
+      const big = Buffer.alloc(f.length + 9, 0xee);
+      big.set(f, 3);
+      return [big.subarray(3, 3 + f.length), new Uint8Array(big.buffer, big.byteOffset + 3, f.length)];
+    };
+    const npy = serializeNpy(Float64Array.from([1.5, -2, 3, 4]), 2, 2);
+    for (const v of embed(npy)) expect(Array.from(parseNpy(v).data)).toEqual([1.5, -2, 3, 4]);
+    for (const v of embed(ST)) expect(num(parseSafetensors(v).tensors.get('conv.weight')!.data)).toEqual([1, -2, 3.5, 4]);
+    for (const v of embed(IMG)) expect(Array.from(parseIdx(v).data)).toEqual([0, 51, 102, 153, 204, 255, 1, 2, 3, 4, 5, 6]);
+  });
+});
+
 // ---------- property-based fuzzing ----------
 
 /** The structural mutations a lying or damaged file shows. */

@@ -60,6 +60,14 @@ export class ByteReader {
   }
 }
 
+/**
+ * A copy of bytes [a, b) in a fresh ArrayBuffer (offset 0, so typed arrays over it are aligned).
+ * Not `bytes.slice`: on a Node Buffer that returns a view into the shared pool, not a copy.
+ */
+export function copyBytes(bytes: Uint8Array, a: number, b: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, a, b);
+}
+
 /** True on little-endian hosts (all current browsers' and Node's platforms); checked once. */
 export const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -17,9 +17,15 @@ import { Dataset } from './dataset.js';
 import { idxImageSet, parseIdx, type IdxArray } from './idx.js';
 import { parseNpy, serializeNpy, type Npy2D, type NpyReadOptions } from './npy.js';
 
+/** A file's bytes as a plain Uint8Array over the Buffer's memory (no copy). */
+async function readBytes(path: string): Promise<Uint8Array> {
+  const b = await readFile(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** Read a file; gzip (by magic bytes, not by name) is decompressed with node:zlib. */
 export async function readMaybeGzip(path: string): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await readFile(path));
+  const bytes = await readBytes(path);
   if (!isGzip(bytes)) return bytes;
   try {
     return new Uint8Array(gunzipSync(bytes));
@@ -108,7 +114,7 @@ export interface LoadCheckpointOptions {
  * before anything is written). Returns the stored tensors and metadata either way.
  */
 export async function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): Promise<Checkpoint> {
-  const ck = parseCheckpoint(new Uint8Array(await readFile(path)), path);
+  const ck = parseCheckpoint(await readBytes(path), path);
   const strict = opts.strict ?? true;
   if (opts.model) loadStateDict(opts.model, ck.model, { file: path, strict });
   if (opts.optimizer) loadOptimizerState(opts.optimizer, ck.optimizer, { file: path, strict });
@@ -116,7 +122,7 @@ export async function loadCheckpoint(path: string, opts: LoadCheckpointOptions =
 }
 
 export async function readNpyFile(path: string, opts: NpyReadOptions = {}): Promise<Npy2D> {
-  return parseNpy(new Uint8Array(await readFile(path)), path, opts);
+  return parseNpy(await readBytes(path), path, opts);
 }
 
 export async function writeNpyFile(path: string, data: ArrayLike<number>, rows: number, cols: number, dtype?: 'float32' | 'float64'): Promise<void> {

@@ -1,5 +1,5 @@
 import { FormatError } from '../gpu/errors.js';
-import { ByteReader, isGzip, product } from './bytes.js';
+import { ByteReader, copyBytes, isGzip, product } from './bytes.js';
 
 /**
  * IDX files (LeCun's MNIST format, also Fashion-MNIST): magic 00 00 TT NN, then NN big-endian u32
@@ -55,9 +55,9 @@ function readBigEndian(r: ByteReader, start: number, n: number, type: IdxType, w
   const v = r.view;
   switch (type) {
     case 'uint8':
-      return r.bytes.slice(start, start + n);
+      return copyBytes(r.bytes, start, start + n);
     case 'int8':
-      return new Int8Array(r.bytes.slice(start, start + n).buffer);
+      return new Int8Array(copyBytes(r.bytes, start, start + n).buffer);
     case 'int16': {
       const a = new Int16Array(n);
       for (let i = 0; i < n; i++) a[i] = v.getInt16(start + i * width, false);

@@ -1,5 +1,5 @@
 import { ValueError } from '../gpu/errors.js';
-import { ByteReader, hostIsLittleEndian, product } from './bytes.js';
+import { ByteReader, copyBytes, hostIsLittleEndian, product } from './bytes.js';
 
 /**
  * NumPy .npy files (format versions 1.0, 2.0, 3.0): magic "\x93NUMPY", major, minor, a header
@@ -65,7 +65,7 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>', opts: NpyReadOptions
   const want = count * width;
   if (bytes.length - start < want) r.fail(start, `truncated: shape (${rows}, ${cols}) of ${dtype} needs ${want} data bytes but only ${bytes.length - start} follow the header`);
   if (bytes.length - start > want) r.fail(start + want, `${bytes.length - start - want} unexpected bytes after the data of shape (${rows}, ${cols})`);
-  const copy = bytes.slice(start, start + want);
+  const copy = copyBytes(bytes, start, start + want);
   const dv = new DataView(copy.buffer);
   let data: Float32Array | Float64Array;
   if (dtype === 'float32') data = hostIsLittleEndian ? new Float32Array(copy.buffer) : Float32Array.from({ length: count }, (_, i) => dv.getFloat32(4 * i, true));

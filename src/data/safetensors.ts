@@ -1,5 +1,5 @@
 import { ValueError } from '../gpu/errors.js';
-import { ByteReader, hostIsLittleEndian, product } from './bytes.js';
+import { ByteReader, copyBytes, hostIsLittleEndian, product } from './bytes.js';
 
 /**
  * safetensors (huggingface/safetensors): u64 little-endian header length N, N bytes of UTF-8 JSON
@@ -108,7 +108,7 @@ function f16(h: number): number {
 }
 
 function decode(bytes: Uint8Array, a: number, b: number, dtype: StDtype): StData {
-  const copy = bytes.slice(a, b); // own, aligned buffer
+  const copy = copyBytes(bytes, a, b); // own, aligned buffer
   const dv = new DataView(copy.buffer);
   const n = (b - a) / ITEM[dtype];
   const le = hostIsLittleEndian;
