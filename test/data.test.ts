@@ -358,6 +358,46 @@ describe('checkpoints (safetensors)', () => {
     net.dispose();
   });
 
+  it('a process killed (SIGKILL) while saving leaves the old or the new checkpoint, never a torn one', async () => {
+    // Bundle a writer with esbuild (tsup's own dependency) so a plain `node` child can run it.
+    const { build } = await import('esbuild');
+    const writer = join(tmp, 'writer.mjs');
+    const contents = `
+      import { writeFileAtomic } from './src/data/fs-node.js';
+      import { serializeSafetensors } from './src/data/safetensors.js';
+      const n = 1 << 20;
+      for (let k = 1; ; k++) {
+        const bytes = serializeSafetensors([['w', { dtype: 'F32', shape: [n], data: new Float32Array(n).fill(k) }]], { k: String(k) });
+        await writeFileAtomic(process.argv[2], bytes);
+        process.stdout.write(k + '\\n');
+      }`;
+    await build({ stdin: { contents, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile: writer, logLevel: 'silent' });
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmp, 'kill-'));
+    const path = join(dir, 'ck.safetensors');
+    let kills = 0;
+    for (let round = 0; round < 6; round++) {
+      const child = spawn(process.execPath, [writer, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let written = 0;
+      let armed = false;
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          written += d.toString().split('\n').filter(Boolean).length;
+          if (!armed && written >= 2 && (armed = true)) setTimeout(() => child.kill('SIGKILL'), 2 + 11 * round); // spread over the write cycle
+        });
+        child.on('exit', () => resolve());
+      });
+      kills++;
+      const st = parseSafetensors(readFileSync(path), path);
+      const k = Number(st.metadata.k);
+      expect(k).toBeGreaterThanOrEqual(written);
+      expect((st.tensors.get('w')!.data as Float32Array).every((v) => v === k)).toBe(true);
+    }
+    expect(kills).toBe(6);
+    // Only the target and possibly temp files of killed writes (.ck.safetensors.PID.HEX.tmp) remain.
+    expect(readdirSync(dir).filter((f) => f !== 'ck.safetensors').every((f) => /^\.ck\.safetensors\.\d+\.[0-9a-f]+\.tmp$/.test(f))).toBe(true);
+  });
+
   it('a truncated or corrupted checkpoint file is a FormatError naming the file', async () => {
     const path = join(tmp, 'c.safetensors');
     const net = new Net(1);
