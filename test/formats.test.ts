@@ -321,6 +321,47 @@ describe('fuzz (fast-check)', () => {
     ['.npy', NPY, (b) => parseNpy(b, 'fuzz').data],
     ['safetensors', ST, (b) => ({ length: [...parseSafetensors(b, 'fuzz').tensors.values()].reduce((a, t) => a + t.data.length, 0) })],
   ];
+  it('round trips: random matrices through .npy and random tensor sets through safetensors', () => {
+    let cases = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.boolean(), fc.integer(), (rows, cols, f64, seed) => {
+        const vals = Array.from({ length: rows * cols }, (_, i) => Math.sin(seed + i) * 1e3);
+        const data = f64 ? Float64Array.from(vals) : Float32Array.from(vals);
+        const r = parseNpy(serializeNpy(data, rows, cols));
+        expect([r.rows, r.cols, r.dtype]).toEqual([rows, cols, f64 ? 'float64' : 'float32']);
+        expect(Array.from(r.data)).toEqual(Array.from(data));
+        cases++;
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    const tensorArb = fc.record({
+      dtype: fc.constantFrom('F32' as const, 'F64' as const, 'I32' as const, 'I64' as const),
+      shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }),
+      seed: fc.integer(),
+    });
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== '__metadata__'), tensorArb, { maxKeys: 5 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), (spec, meta) => {
+        const entries = Object.entries(spec).map(([k, t]) => {
+          const n = t.shape.reduce((a, b) => a * b, 1);
+          const v = Array.from({ length: n }, (_, i) => (t.dtype[0] === 'F' ? Math.fround(Math.cos(t.seed + i)) : ((t.seed + i * 7919) | 0)));
+          return [k, { dtype: t.dtype, shape: t.shape, data: v }] as [string, { dtype: 'F32' | 'F64' | 'I32' | 'I64'; shape: number[]; data: number[] }];
+        });
+        const st = parseSafetensors(serializeSafetensors(entries, meta));
+        expect(Object.keys(st.metadata).length).toBe(Object.keys(meta).length);
+        for (const [k, v] of Object.entries(meta)) expect(st.metadata[k]).toBe(v);
+        expect(st.tensors.size).toBe(entries.length);
+        for (const [k, t] of entries) {
+          const got = st.tensors.get(k)!;
+          expect([got.dtype, got.shape]).toEqual([t.dtype, t.shape]);
+          expect(num(got.data).map(Number)).toEqual(t.data);
+        }
+        cases++;
+      }),
+      { numRuns: 300, seed: 8 },
+    );
+    console.log(`round trips: ${cases} cases`);
+  });
+
   for (const [name, valid, parse] of targets) {
     it(`${name}: random, truncated and lying bytes parse or raise FormatError, with output bounded by input`, () => {
       const c = (total[name] = { ok: 0, error: 0 });
