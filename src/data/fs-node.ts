@@ -23,14 +23,19 @@ async function readBytes(path: string): Promise<Uint8Array> {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Decompressed files larger than this are refused (a gzip bomb must not exhaust memory). */
+export const MAX_GUNZIP_BYTES = 1 << 30;
+
 /** Read a file; gzip (by magic bytes, not by name) is decompressed with node:zlib. */
-export async function readMaybeGzip(path: string): Promise<Uint8Array> {
+export async function readMaybeGzip(path: string, maxBytes = MAX_GUNZIP_BYTES): Promise<Uint8Array> {
   const bytes = await readBytes(path);
   if (!isGzip(bytes)) return bytes;
   try {
-    return new Uint8Array(gunzipSync(bytes));
+    const out = gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
-    throw new FormatError(`gzip ${path}: corrupt or truncated gzip data (${(e as Error).message})`);
+    const big = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new FormatError(`gzip ${path}: ${big ? `decompresses to more than ${maxBytes} bytes` : `corrupt or truncated gzip data (${(e as Error).message})`}`);
   }
 }
 
