@@ -312,12 +312,13 @@ describe('checkpoints (safetensors)', () => {
   });
 
   it('save → load round trip into the same tensors (in place), atomically, leaving no temp files', async () => {
-    const path = join(tmp, 'a.safetensors');
+    const dir = mkdtempSync(join(tmp, 'ck-'));
+    const path = join(dir, 'a.safetensors');
     const src = new Net(1);
     const so = fakeOptimizer(1);
     await saveCheckpoint(path, { model: src, optimizer: so, metadata: { epoch: 1 } });
     await saveCheckpoint(path, { model: src, optimizer: so, metadata: { epoch: 2 } }); // overwrite
-    expect(readdirSync(tmp)).toEqual(['a.safetensors']);
+    expect(readdirSync(dir)).toEqual(['a.safetensors']);
     const dst = new Net(2);
     const dOpt = fakeOptimizer(2);
     const before = dst.features.w;

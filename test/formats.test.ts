@@ -7,7 +7,7 @@ import { FormatError } from '../src/gpu/errors.js';
 import { gunzip } from '../src/data/bytes.js';
 import { parseCifar10 } from '../src/data/cifar.js';
 import { idxImageSet, parseIdx } from '../src/data/idx.js';
-import { parseNpy, serializeNpy } from '../src/data/npy.js';
+import { checkSameRows, parseNpy, serializeNpy } from '../src/data/npy.js';
 import { parseSafetensors, serializeSafetensors } from '../src/data/safetensors.js';
 import { gzipSync } from 'node:zlib';
 
@@ -176,6 +176,13 @@ describe('.npy', () => {
     expect(() => parseNpy(nan, 'n.npy')).toThrow(/n\.npy: NaN at row 1, column 1/);
     expect(() => parseNpy(serializeNpy(Float64Array.from([Infinity]), 1, 1))).toThrow(/Infinity at row 0, column 0/);
     expect(Number.isNaN(parseNpy(nan, 'n.npy', { allowNonFinite: true }).data[4])).toBe(true);
+  });
+
+  it('checkSameRows names both files when row counts differ', () => {
+    const a = parseNpy(serializeNpy(new Float32Array(6), 3, 2));
+    const b = parseNpy(serializeNpy(new Float32Array(8), 4, 2));
+    expect(() => checkSameRows(a, b, 'a.npy', 'b.npy')).toThrow(/a\.npy has 3 rows .* but b\.npy has 4/);
+    checkSameRows(a, a);
   });
 
   it('every truncation of a small file is a FormatError', () => {

@@ -9,4 +9,4 @@ export {
   OPTIMIZER_PREFIX, assignTensor, checkpointBytes, parseCheckpoint, loadNamed, loadStateDict, loadOptimizerState,
   type Checkpoint, type CheckpointInput, type LoadOptions,
 } from './checkpoint.js';
-export { parseNpy, serializeNpy, type Npy2D, type NpyReadOptions } from './npy.js';
+export { parseNpy, serializeNpy, checkSameRows, type Npy2D, type NpyReadOptions } from './npy.js';

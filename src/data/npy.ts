@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ShapeError, ValueError } from '../gpu/errors.js';
 import { ByteReader, copyBytes, hostIsLittleEndian, product } from './bytes.js';
 
 /**
@@ -105,4 +105,11 @@ export function serializeNpy(data: ArrayLike<number>, rows: number, cols: number
   if (dtype === 'float32') for (let i = 0; i < data.length; i++, p += 4) dv.setFloat32(p, data[i]!, true);
   else for (let i = 0; i < data.length; i++, p += 8) dv.setFloat64(p, data[i]!, true);
   return out;
+}
+
+/** Two feature matrices for CKA must describe the same examples: equal row counts, or a ShapeError naming both files. */
+export function checkSameRows(a: Npy2D, b: Npy2D, fileA = 'A', fileB = 'B'): void {
+  if (a.rows !== b.rows) {
+    throw new ShapeError(`${fileA} has ${a.rows} rows (examples) but ${fileB} has ${b.rows}; both feature matrices must have one row per example, in the same order`);
+  }
 }
