@@ -15,4 +15,5 @@ export * from './ops/index.js';
 export { Rng } from './random.js';
 export * as analysis from './analysis/index.js';
 export * from './gpu/errors.js';
+export * as data from './data/index.js';
 export type { Backend, DType } from './backend/types.js';

@@ -49,3 +49,4 @@ export async function init(opts: NodeInitOptions = {}): Promise<Engine> {
 }
 
 export * from './index.js';
+export * from './data/fs-node.js';
