@@ -279,6 +279,104 @@ export const shaders = {
       "p": 48
     }
   },
+  "optim": {
+    "code": "// Fused optimizer updates, in place on the parameter and its state buffers: one pass per\n// parameter tensor reads p, g and the state once and writes them back (PyTorch's update rules,\n// see src/backend/optim.ts). Hyper-parameters travel in a uniform so a changing learning rate\n// never recompiles a pipeline.\n\noverride WG: u32 = 64;\n// 1: Nesterov momentum (SGD). 1: decoupled weight decay, AdamW (Adam).\noverride NESTEROV: u32 = 0;\noverride DECOUPLED: u32 = 0;\n\nstruct Sgd {\n  n: u32, first: u32, _p0: u32, _p1: u32,\n  lr: f32, momentum: f32, dampening: f32, weight_decay: f32,\n}\nstruct Adam {\n  n: u32, _p0: u32, _p1: u32, _p2: u32,\n  lr: f32, beta1: f32, beta2: f32, eps: f32,\n  weight_decay: f32, bc1: f32, bc2_sqrt: f32, _p3: f32,\n}\n\n@group(0) @binding(0) var<uniform> s: Sgd;\n@group(0) @binding(0) var<uniform> a: Adam;\n@group(0) @binding(1) var<storage, read_write> p: array<f32>;\n@group(0) @binding(2) var<storage, read> g: array<f32>;\n@group(0) @binding(3) var<storage, read_write> m: array<f32>;\n@group(0) @binding(4) var<storage, read_write> v: array<f32>;\n\nfn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }\n\n// Plain SGD: p -= lr (g + wd p).\n@compute @workgroup_size(WG)\nfn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  let d = g[i] + s.weight_decay * p[i];\n  p[i] = p[i] - s.lr * d;\n}\n\n// SGD with momentum: buf = d on the first step, else mu buf + (1 - dampening) d;\n// the step is buf, or d + mu buf with Nesterov.\n@compute @workgroup_size(WG)\nfn sgd_momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  let d = g[i] + s.weight_decay * p[i];\n  var buf = d;\n  if (s.first == 0u) { buf = s.momentum * m[i] + (1.0 - s.dampening) * d; }\n  m[i] = buf;\n  var stepv = buf;\n  if (NESTEROV == 1u) { stepv = d + s.momentum * buf; }\n  p[i] = p[i] - s.lr * stepv;\n}\n\n// Adam / AdamW with bias correction folded into the step: p -= (lr / bc1) m / (√v / √bc2 + eps).\n@compute @workgroup_size(WG)\nfn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= a.n) { return; }\n  var pi = p[i];\n  var gi = g[i];\n  if (DECOUPLED == 1u) { pi = pi * (1.0 - a.lr * a.weight_decay); } else { gi = gi + a.weight_decay * pi; }\n  let mi = a.beta1 * m[i] + (1.0 - a.beta1) * gi;\n  let vi = a.beta2 * v[i] + (1.0 - a.beta2) * gi * gi;\n  m[i] = mi;\n  v[i] = vi;\n  p[i] = pi - (a.lr / a.bc1) * mi / (sqrt(vi) / a.bc2_sqrt + a.eps);\n}\n",
+    "entryPoints": {
+      "sgd": {
+        "bindings": [
+          {
+            "name": "s",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 1,
+            "kind": "storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          }
+        ]
+      },
+      "sgd_momentum": {
+        "bindings": [
+          {
+            "name": "s",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 1,
+            "kind": "storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "m",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "adam": {
+        "bindings": [
+          {
+            "name": "a",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 1,
+            "kind": "storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "m",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          },
+          {
+            "name": "v",
+            "group": 0,
+            "binding": 4,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG",
+      "NESTEROV",
+      "DECOUPLED"
+    ],
+    "uniformSizes": {
+      "s": 32,
+      "a": 48
+    }
+  },
   "reduce": {
     "code": "// Reductions. The op layer permutes the input so that kept axes come first and reduced axes last\n// (as strides, no copy); each output element is then one (or, for long axes, several) strided loops.\n// Long reductions are split into G chunks written side by side (out[o * G + g]) and finished by a\n// second, contiguous pass: a two-level tree that bounds both the serial length and the f32 error.\n\noverride WG: u32 = 64;\noverride OP: u32 = 0; // 0 sum, 1 max, 2 min\n\nstruct Reduce {\n  n_out: u32,      // kept elements\n  n_red: u32,      // reduced elements per output\n  chunks: u32,     // G: chunks per output\n  chunk_len: u32,  // reduced elements per chunk\n  rank_out: u32, rank_red: u32, offset: u32, _p: u32,\n  shape_out: array<vec4u, 2>, stride_out: array<vec4u, 2>,\n  shape_red: array<vec4u, 2>, stride_red: array<vec4u, 2>,\n}\n\n@group(0) @binding(0) var<uniform> r: Reduce;\n@group(0) @binding(1) var<storage, read> x: array<f32>;\n@group(0) @binding(2) var<storage, read_write> y: array<f32>;\n@group(0) @binding(3) var<storage, read_write> yi: array<i32>;\n\nfn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }\n\nfn identity() -> f32 {\n  switch OP {\n    case 1u: { return -3.4028234e38; }\n    case 2u: { return 3.4028234e38; }\n    default: { return 0.0; }\n  }\n}\n\nfn combine(acc: f32, v: f32) -> f32 {\n  switch OP {\n    case 1u: { return max(acc, v); }\n    case 2u: { return min(acc, v); }\n    default: { return acc + v; }\n  }\n}\n\nfn out_base(o: u32) -> u32 {\n  var rem = o;\n  var base = r.offset;\n  for (var d = i32(r.rank_out) - 1; d >= 0; d--) {\n    let dim = at(r.shape_out, u32(d));\n    base += (rem % dim) * at(r.stride_out, u32(d));\n    rem = rem / dim;\n  }\n  return base;\n}\n\nfn red_offset(k: u32) -> u32 {\n  var rem = k;\n  var off = 0u;\n  for (var d = i32(r.rank_red) - 1; d >= 0; d--) {\n    let dim = at(r.shape_red, u32(d));\n    off += (rem % dim) * at(r.stride_red, u32(d));\n    rem = rem / dim;\n  }\n  return off;\n}\n\n@compute @workgroup_size(WG)\nfn reduce_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= r.n_out * r.chunks) { return; }\n  let o = t / r.chunks;\n  let g = t % r.chunks;\n  let base = out_base(o);\n  let start = g * r.chunk_len;\n  let stop = min(start + r.chunk_len, r.n_red);\n  var acc = identity();\n  // Fast path: a single contiguous reduced axis.\n  if (r.rank_red == 1u && at(r.stride_red, 0u) == 1u) {\n    for (var k = start; k < stop; k++) { acc = combine(acc, x[base + k]); }\n  } else {\n    for (var k = start; k < stop; k++) { acc = combine(acc, x[base + red_offset(k)]); }\n  }\n  y[t] = acc;\n}\n\n// Index of the first maximum along the reduced axes (flattened in row-major order).\n// NaN never wins a comparison, so a NaN entry is skipped; the op layer checks for NaN separately.\n@compute @workgroup_size(WG)\nfn argmax_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let o = gid.x + gid.y * nwg.x * WG;\n  if (o >= r.n_out) { return; }\n  let base = out_base(o);\n  var best = -3.4028234e38;\n  var best_k = 0u;\n  var first = true;\n  for (var k = 0u; k < r.n_red; k++) {\n    let v = x[base + red_offset(k)];\n    if (first || v > best) { best = v; best_k = k; first = false; }\n  }\n  yi[o] = i32(best_k);\n}\n",
     "entryPoints": {
