@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import * as rl from '../src/node.js';
+import { Flatten, Linear, ReLU, Sequential } from '../src/nn/layers.js';
+import { SGD, Adam } from '../src/optim/index.js';
+import { evaluate, trainEpoch, type Batch } from '../src/train/loop.js';
+
+/** A fixed tiny batch: 16 examples of 12 features, 4 classes (seeded). */
+function tinyBatch(): Batch {
+  const rng = new rl.Rng(5);
+  const x = rl.tensor(rng.fillNormal(16 * 12), [16, 12]);
+  const y = Int32Array.from({ length: 16 }, (_, i) => i % 4);
+  return { x, y };
+}
+
+describe('training loop', () => {
+  it('a tiny MLP overfits a tiny batch: loss falls by 10x', async () => {
+    const model = new Sequential(new Flatten(), new Linear(12, 32, { seed: 1 }), new ReLU(), new Linear(32, 4, { seed: 2 }));
+    const opt = new SGD(model.namedParameters(), { lr: 0.1, momentum: 0.9 });
+    const batch = tinyBatch();
+    const first = await evaluate(model, [batch], { keepBatches: true, quiet: true });
+    let last = first;
+    const logged: number[] = [];
+    for (let epoch = 0; epoch < 60; epoch++) {
+      last = await trainEpoch(model, opt, [batch, batch], undefined, { keepBatches: true, quiet: true, logEvery: 2, onLog: (m) => logged.push(m.loss) });
+    }
+    const final = await evaluate(model, [batch], { keepBatches: true, quiet: true });
+    expect(first.loss).toBeGreaterThan(1);
+    expect(final.loss).toBeLessThan(first.loss / 10);
+    expect(final.accuracy).toBe(1);
+    expect(last.samples).toBe(32);
+    expect(last.steps).toBe(2);
+    expect(logged.length).toBe(60);
+    expect(model.training).toBe(true);
+    batch.x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('matches the CPU oracle step for step (Adam, clipping, int32 label tensors, async source)', async () => {
+    const run = async (backend: rl.Backend<any>) => {
+      const model = new Sequential(new Linear(12, 7, { seed: 3, backend }), new ReLU(), new Linear(7, 4, { seed: 4, backend }));
+      const opt = new Adam(model.namedParameters(), { lr: 0.01 });
+      const rng = new rl.Rng(9);
+      async function* source(): AsyncGenerator<Batch> {
+        for (let i = 0; i < 3; i++) {
+          const x = rl.tensor(rng.fillNormal(5 * 12), [5, 12], { backend });
+          const y = rl.tensor([0, 1, 2, 3, i % 4], [5], { dtype: 'int32', backend });
+          yield { x, y };
+        }
+      }
+      const m = await trainEpoch(model, opt, source(), undefined, { quiet: true, clipNorm: 0.5 });
+      const w = Array.from(await model.parameters()[0]!.data());
+      model.dispose();
+      opt.dispose();
+      return { m, w };
+    };
+    const gpu = await run(rl.getBackend());
+    const cpu = await run(rl.cpu);
+    expect(gpu.m.loss).toBeCloseTo(cpu.m.loss, 4);
+    expect(gpu.m.accuracy).toBe(cpu.m.accuracy);
+    gpu.w.forEach((v, i) => expect(v).toBeCloseTo(cpu.w[i]!, 4));
+  });
+
+  it('rejects a batch whose labels do not match', async () => {
+    const model = new Sequential(new Linear(3, 2));
+    const opt = new SGD(model.parameters(), { lr: 0.1 });
+    const x = rl.zeros([4, 3]);
+    await expect(trainEpoch(model, opt, [{ x, y: new Int32Array(3) }], undefined, { quiet: true, keepBatches: true })).rejects.toThrow(/4 inputs \[4, 3\] but 3 labels/);
+    x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+});
