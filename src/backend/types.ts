@@ -73,7 +73,7 @@ export interface CoreOps<S> {
 }
 
 /** Every backend implements every family; add a family here and both backends must follow. */
-export type Backend<S = unknown> = CoreOps<S> & OptimOps<S>;
+export type Backend<S = unknown> = CoreOps<S> & OptimOps<S> & import('./conv.js').ConvOps<S> & import('./conv.js').PoolOps<S>;
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {

@@ -1,6 +1,7 @@
 import type { Backend } from '../types.js';
 import { cpuCore } from './core.js';
 import { cpuOptim } from './optim.js';
+import { cpuConv, cpuPool } from './conv.js';
 
 /** The float64 reference backend: the oracle of every test and the CPU row of every benchmark. */
 export function createCpuBackend(): Backend<Float64Array> {
@@ -9,5 +10,6 @@ export function createCpuBackend(): Backend<Float64Array> {
     describe: () => 'cpu · float64 reference (plain JavaScript)',
     ...cpuCore,
     ...cpuOptim,
+    ...cpuConv, ...cpuPool,
   };
 }

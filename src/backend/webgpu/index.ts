@@ -2,7 +2,8 @@ import type { Backend } from '../types.js';
 import type { GpuRuntime } from '../../gpu/runtime.js';
 import { webgpuCore } from './core.js';
 import { webgpuOptim } from './optim.js';
+import { webgpuConv } from './conv.js';
 
 export function createWebGpuBackend(rt: GpuRuntime): Backend<GPUBuffer> {
-  return { ...webgpuCore(rt), ...webgpuOptim(rt) };
+  return { ...webgpuCore(rt), ...webgpuConv(rt), ...webgpuOptim(rt) };
 }
