@@ -15,3 +15,5 @@ export * from './ops/index.js';
 export { Rng } from './random.js';
 export * from './gpu/errors.js';
 export type { Backend, DType } from './backend/types.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

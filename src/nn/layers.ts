@@ -4,6 +4,7 @@ import { add, relu } from '../ops/elementwise.js';
 import { flatten } from '../ops/layout.js';
 import { matmulT } from '../ops/matmul.js';
 import { Rng } from '../random.js';
+import { tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { fans, torchDefaultBias, torchDefaultWeight, type InitTarget } from './init.js';
 import { Module, tap, type ForwardContext } from './module.js';
@@ -48,8 +49,8 @@ export class Linear extends Module {
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
       throw new ShapeError(`Linear(${this.inFeatures}→${this.outFeatures}): input must be [batch, ${this.inFeatures}], got ${fmtShape(x.shape)}; add a Flatten before it`);
     }
-    const y = matmulT(x, this.weight, false, true);
-    return tap(ctx, this.bias ? add(y, this.bias) : y);
+    const bias = this.bias;
+    return tap(ctx, bias ? tidy(() => add(matmulT(x, this.weight, false, true), bias)) : matmulT(x, this.weight, false, true));
   }
 }
 
@@ -81,6 +82,8 @@ export class Identity extends Module {
  * Children run in order. Given modules, they are named "0", "1", … (PyTorch's nn.Sequential);
  * given [name, module] pairs, by those names (nn.Sequential(OrderedDict(...))). A Sequential does
  * not tap its own output: it is its last child's, which is tapped under the child's name.
+ * Intermediate outputs are freed when the forward pass returns (a tidy scope, as every composite):
+ * a tap that wants to hold one longer must `keep()` it (and later dispose it) or copy what it needs.
  */
 export class Sequential extends Module {
   readonly layers: [string, Module][];
@@ -100,9 +103,11 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor, ctx?: ForwardContext): Tensor {
-    let y = x;
-    for (const [name, m] of this.layers) y = m.forward(y, childContext(ctx, name));
-    return y;
+    return tidy(() => {
+      let y = x;
+      for (const [name, m] of this.layers) y = m.forward(y, childContext(ctx, name));
+      return y;
+    });
   }
 
   get length(): number {

@@ -1,3 +1,4 @@
+import { tidy } from '../engine.js';
 import { ValueError } from '../gpu/errors.js';
 import { full } from '../ops/creation.js';
 import { flatten } from '../ops/layout.js';
@@ -137,8 +138,10 @@ export class SmallCnnTrades extends Module {
   }
 
   forward(x: Tensor, ctx?: ForwardContext): Tensor {
-    const f = this.featureExtractor.forward(x, childContext(ctx, 'feature_extractor'));
-    return this.classifier.forward(flatten(f, 1), childContext(ctx, 'classifier'));
+    return tidy(() => {
+      const f = this.featureExtractor.forward(x, childContext(ctx, 'feature_extractor'));
+      return this.classifier.forward(flatten(f, 1), childContext(ctx, 'classifier'));
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+import { tidy } from '../engine.js';
 import { ValueError } from '../gpu/errors.js';
 import { add, relu } from '../ops/elementwise.js';
 import { flatten } from '../ops/layout.js';
@@ -47,11 +48,13 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor, ctx?: ForwardContext): Tensor {
-    let y = this.conv1.forward(x, childContext(ctx, 'conv1'));
-    y = relu(this.bn1.forward(y, childContext(ctx, 'bn1')));
-    y = this.bn2.forward(this.conv2.forward(y, childContext(ctx, 'conv2')), childContext(ctx, 'bn2'));
-    const s = this.downsample ? this.downsample.forward(x, childContext(ctx, 'downsample')) : x;
-    return tap(ctx, relu(add(y, s)));
+    return tap(ctx, tidy(() => {
+      let y = this.conv1.forward(x, childContext(ctx, 'conv1'));
+      y = relu(this.bn1.forward(y, childContext(ctx, 'bn1')));
+      y = this.bn2.forward(this.conv2.forward(y, childContext(ctx, 'conv2')), childContext(ctx, 'bn2'));
+      const s = this.downsample ? this.downsample.forward(x, childContext(ctx, 'downsample')) : x;
+      return relu(add(y, s));
+    }));
   }
 }
 
@@ -102,9 +105,11 @@ export class ResNetSmall extends Module {
   }
 
   forward(x: Tensor, ctx?: ForwardContext): Tensor {
-    let y = relu(this.bn1.forward(this.conv1.forward(x, childContext(ctx, 'conv1')), childContext(ctx, 'bn1')));
-    this.layers.forEach((l, i) => (y = l.forward(y, childContext(ctx, `layer${i + 1}`))));
-    y = flatten(this.pool.forward(y, childContext(ctx, 'avgpool')), 1);
-    return this.fc.forward(y, childContext(ctx, 'fc'));
+    return tidy(() => {
+      let y = relu(this.bn1.forward(this.conv1.forward(x, childContext(ctx, 'conv1')), childContext(ctx, 'bn1')));
+      this.layers.forEach((l, i) => (y = l.forward(y, childContext(ctx, `layer${i + 1}`))));
+      y = flatten(this.pool.forward(y, childContext(ctx, 'avgpool')), 1);
+      return this.fc.forward(y, childContext(ctx, 'fc'));
+    });
   }
 }
