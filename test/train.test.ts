@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import { Flatten, Linear, ReLU, Sequential } from '../src/nn/layers.js';
+import { cnnSmall, resnetSmall } from '../src/nn/models.js';
 import { SGD, Adam } from '../src/optim/index.js';
 import { evaluate, trainEpoch, type Batch } from '../src/train/loop.js';
 
@@ -36,6 +37,37 @@ describe('training loop', () => {
     model.dispose();
   });
 
+  it('cnn-small overfits a tiny batch of 28×28 images: loss falls by 10x', async () => {
+    const model = cnnSmall({ seed: 11 });
+    const opt = new Adam(model.namedParameters(), { lr: 2e-3 });
+    const rng = new rl.Rng(12);
+    const batch: Batch = { x: rl.tensor(rng.fillUniform(8 * 784), [8, 1, 28, 28]), y: Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]) };
+    const first = await evaluate(model, [batch], { keepBatches: true, quiet: true });
+    const steps = Array.from({ length: 30 }, () => batch);
+    await trainEpoch(model, opt, steps, undefined, { keepBatches: true, quiet: true, logEvery: 10 });
+    const final = await evaluate(model, [batch], { keepBatches: true, quiet: true });
+    expect(final.loss).toBeLessThan(first.loss / 10);
+    expect(final.accuracy).toBe(1);
+    batch.x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('a small ResNet (batch norm in training mode) overfits a tiny batch', async () => {
+    const model = resnetSmall({ seed: 13, blocks: [1, 1] });
+    const opt = new SGD(model.namedParameters(), { lr: 0.05, momentum: 0.9 });
+    const rng = new rl.Rng(14);
+    const batch: Batch = { x: rl.tensor(rng.fillUniform(6 * 144), [6, 1, 12, 12]), y: Int32Array.from([0, 1, 2, 3, 4, 5]) };
+    const first = await evaluate(model, [batch], { keepBatches: true, quiet: true });
+    await trainEpoch(model, opt, Array.from({ length: 40 }, () => batch), undefined, { keepBatches: true, quiet: true, logEvery: 10 });
+    // Train-mode statistics: the running statistics lag behind 40 steps of weight changes.
+    const trainMode = await trainEpoch(model, new SGD(model.parameters(), { lr: 0 }), [batch], undefined, { keepBatches: true, quiet: true });
+    expect(trainMode.loss).toBeLessThan(first.loss / 10);
+    batch.x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
   it('matches the CPU oracle step for step (Adam, clipping, int32 label tensors, async source)', async () => {
     const run = async (backend: rl.Backend<any>) => {
       const model = new Sequential(new Linear(12, 7, { seed: 3, backend }), new ReLU(), new Linear(7, 4, { seed: 4, backend }));
@@ -59,6 +91,26 @@ describe('training loop', () => {
     expect(gpu.m.loss).toBeCloseTo(cpu.m.loss, 4);
     expect(gpu.m.accuracy).toBe(cpu.m.accuracy);
     gpu.w.forEach((v, i) => expect(v).toBeCloseTo(cpu.w[i]!, 4));
+  });
+
+  it('reads back nothing per step: submits only when the dispatch batch fills or a log is due', async () => {
+    const rt = (await rl.init()).runtime!;
+    const model = new Sequential(new Linear(12, 16, { seed: 1 }), new ReLU(), new Linear(16, 4, { seed: 2 }));
+    const opt = new SGD(model.namedParameters(), { lr: 0.1, momentum: 0.9 });
+    const batch = tinyBatch();
+    await rt.sync();
+    const [s0, d0] = [rt.submits, rt.dispatches];
+    const m = await trainEpoch(model, opt, Array.from({ length: 20 }, () => batch), undefined, { keepBatches: true, quiet: true, logEvery: 1000 });
+    const submits = rt.submits - s0;
+    const perStep = (rt.dispatches - d0) / 20;
+    // One final readback plus one submit per full batch of dispatches; never one per step.
+    expect(m.steps).toBe(20);
+    expect(perStep).toBeGreaterThan(10);
+    expect(submits).toBeLessThanOrEqual(Math.ceil((20 * perStep) / rt.maxBatch) + 1);
+    expect(submits).toBeLessThan(20);
+    batch.x.dispose();
+    opt.dispose();
+    model.dispose();
   });
 
   it('rejects a batch whose labels do not match', async () => {
