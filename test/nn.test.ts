@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import {
-  BatchNorm2d, Dropout, Linear, ReLU, Sequential, cnnSmall, createModel, fans, kaimingNormal, kaimingUniform,
+  AvgPool2d, BatchNorm2d, Conv2d, Dropout, MaxPool2d, Linear, ReLU, Sequential, cnnSmall, createModel, fans, kaimingNormal, kaimingUniform,
   mlp, plainCnn, resnetSmall, smallCnnTrades, torchDefaultWeight, xavierUniform, type Module,
 } from '../src/nn/index.js';
 import { expectClose, randomValues } from './helpers/oracle.js';
@@ -50,6 +50,23 @@ describe('layers by hand', () => {
     expect(() => lin.forward(bad)).toThrow(/Linear\(3→2\): input must be \[batch, 3\]/);
     [x, y, bad].forEach((t) => t.dispose());
     lin.dispose();
+  });
+
+  it('Conv2d (1×1 mixes channels; PyTorch default bias bound), MaxPool2d and AvgPool2d by hand', async () => {
+    const conv = new Conv2d(2, 1, 1, { seed: 1 });
+    const b = Array.from(await conv.bias!.data());
+    expect(Math.abs(b[0]!)).toBeLessThanOrEqual(1 / Math.sqrt(2));
+    conv.setWeight(rl.tensor([2, -1], [1, 2, 1, 1]));
+    conv.setBias(rl.tensor([0.5]));
+    const x = rl.tensor([1, 2, 3, 4, 5, 6, 7, 8, 10, 20, 30, 40, 50, 60, 70, 80], [1, 2, 2, 4]);
+    const y = conv.forward(x);
+    expect(Array.from(await y.data())).toEqual([-7.5, -15.5, -23.5, -31.5, -39.5, -47.5, -55.5, -63.5]);
+    const mp = new MaxPool2d(2).forward(x);
+    const ap = new AvgPool2d([1, 2]).forward(x);
+    expect(Array.from(await mp.data())).toEqual([6, 8, 60, 80]);
+    expect(Array.from(await ap.data())).toEqual([1.5, 3.5, 5.5, 7.5, 15, 35, 55, 75]);
+    [x, y, mp, ap].forEach((t) => t.dispose());
+    conv.dispose();
   });
 
   it('Sequential names children 0, 1, … and reports taps under qualified names', () => {

@@ -4,6 +4,7 @@ import { Flatten, Linear, ReLU, Sequential } from '../src/nn/layers.js';
 import { cnnSmall, resnetSmall } from '../src/nn/models.js';
 import { SGD, Adam } from '../src/optim/index.js';
 import { evaluate, trainEpoch, type Batch } from '../src/train/loop.js';
+import { ProgressBar } from '../src/train/progress.js';
 
 /** A fixed tiny batch: 16 examples of 12 features, 4 classes (seeded). */
 function tinyBatch(): Batch {
@@ -108,6 +109,30 @@ describe('training loop', () => {
     expect(perStep).toBeGreaterThan(10);
     expect(submits).toBeLessThanOrEqual(Math.ceil((20 * perStep) / rt.maxBatch) + 1);
     expect(submits).toBeLessThan(20);
+    batch.x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('applies a per-step schedule and draws a progress bar only on a terminal', async () => {
+    const model = new Sequential(new Linear(12, 4, { seed: 1 }));
+    const opt = new SGD(model.parameters(), { lr: 1 });
+    const batch = tinyBatch();
+    const seen: number[] = [];
+    await trainEpoch(model, opt, [batch, batch, batch], undefined, { keepBatches: true, quiet: true, firstStep: 10, lrAt: (t) => (seen.push(t), 0.1 / t) });
+    expect(seen).toEqual([10, 11, 12]);
+    expect(opt.lr).toBeCloseTo(0.1 / 12);
+    const written: string[] = [];
+    const tty = { isTTY: true, columns: 80, write: (s: string) => written.push(s) };
+    const bar = new ProgressBar('epoch 1/3', 10, { stream: tty });
+    bar.update(5, 'loss 0.5', true);
+    bar.end();
+    expect(written[0]).toMatch(/^\repoch 1\/3 \[#{12}\.{12}\] 5\/10 loss 0\.5/);
+    expect(written[1]).toBe('\r\x1b[K');
+    const quiet = new ProgressBar('x', 10, { stream: tty, quiet: true });
+    quiet.update(1, '', true);
+    expect(quiet.active).toBe(false);
+    expect(written.length).toBe(2);
     batch.x.dispose();
     opt.dispose();
     model.dispose();

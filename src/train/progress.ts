@@ -48,7 +48,7 @@ export class ProgressBar {
     }
     const line = `${this.label} ${bar}${info}`;
     const cols = this.out.columns ?? 100;
-    this.out.write(`\r${line.slice(0, cols - 1).padEnd(Math.min(cols - 1, line.length))}\x1b[K`);
+    this.out.write(`\r${line.slice(0, cols - 1)}\x1b[K`);
     this.drawn = true;
   }
 
