@@ -74,6 +74,35 @@ describe('optimizer updates by hand', () => {
     [p, g].forEach((t) => t.dispose());
     opt.dispose();
   });
+  it('resumes from saved state: buffers written back and steps restored give the same trajectory', async () => {
+    const g1 = rl.tensor([0.3, -0.1]);
+    const g2 = rl.tensor([-0.2, 0.4]);
+    for (const make of [(p: rl.Tensor) => new SGD([['w', p]], { lr: 0.1, momentum: 0.9, dampening: 0.2 }), (p: rl.Tensor) => new Adam([['w', p]], { lr: 0.1 })]) {
+      const p1 = rl.tensor([1, 2]);
+      const a = make(p1);
+      a.step([p1], [g1]);
+      const saved = await Promise.all(a.state().map(async ([n, t]) => [n, await t.data()] as const));
+      a.step([p1], [g2]);
+      // A second run up to the first step, then a fresh optimizer loaded from the saved state.
+      const p3 = rl.tensor([1, 2]);
+      const c = make(p3);
+      c.step([p3], [g1]);
+      const resumed = make(p3);
+      for (const [n, t] of resumed.state()) {
+        const v = saved.find(([m]) => m === n)![1];
+        const src = rl.tensor(v, [2]);
+        t.backend.writeView(t.storage(), { shape: [2], strides: [1], offset: 0 }, src.storage());
+        src.dispose();
+      }
+      (resumed as SGD | Adam).steps = 1;
+      resumed.step([p3], [g2]);
+      expectClose(Array.from(await p3.data()), Array.from(await p1.data()), { rtol: 1e-6, atol: 1e-7 });
+      [p1, p3].forEach((t) => t.dispose());
+      [a, c, resumed].forEach((o) => o.dispose());
+    }
+    [g1, g2].forEach((t) => t.dispose());
+  });
+
   it('rejects mismatched gradients before any GPU work', () => {
     const p = rl.zeros([3]);
     const g = rl.zeros([4]);

@@ -17,11 +17,12 @@ export interface AdamOptions {
  */
 export class Adam implements Optimizer {
   lr: number;
+  /** Steps taken (t in the bias corrections). To resume, write the saved moments into state() and restore `steps`. */
+  steps = 0;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  steps = 0;
   protected readonly decoupled: boolean = false;
   private readonly names: Map<number, string>;
   private readonly moments = new Map<number, { m: Tensor; v: Tensor }>();

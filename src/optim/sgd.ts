@@ -22,7 +22,7 @@ export class SGD implements Optimizer {
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  /** Steps taken so far. */
+  /** Steps taken so far. To resume, write the saved buffers into state() and restore `steps`. */
   steps = 0;
   private readonly names: Map<number, string>;
   private readonly buffers = new Map<number, { t: Tensor; used: boolean }>();
@@ -55,7 +55,8 @@ export class SGD implements Optimizer {
       }
       p.backend.sgdStep(p.storage('SGD.step'), g.storage('SGD.step'), buf ? buf.t.storage('SGD.step') : null, p.size, {
         lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay,
-        nesterov: this.nesterov, first: buf ? !buf.used : true,
+        // A buffer restored from a checkpoint (steps set > 0) is blended into, never overwritten.
+        nesterov: this.nesterov, first: buf ? !buf.used && this.steps === 0 : true,
       });
       if (buf) buf.used = true;
     });
@@ -65,11 +66,6 @@ export class SGD implements Optimizer {
   /** `momentum_buffer.<name>` per parameter (PyTorch's state key), for checkpoints. */
   state(): [string, Tensor][] {
     return [...this.buffers.entries()].map(([id, b]) => [`momentum_buffer.${this.names.get(id) ?? id}`, b.t]);
-  }
-
-  /** After loading momentum buffers from a checkpoint: blend into them from the next step on. */
-  markStateLoaded(): void {
-    for (const b of this.buffers.values()) b.used = true;
   }
 
   dispose(): void {
