@@ -34,8 +34,9 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
                   @builtin(workgroup_id) wid: vec3u) {
   let ohw = cv.OH * cv.OW;
   let P = cv.N * ohw;
+  // No early return for lanes past the end: they compute clamped pixels and store nothing, which
+  // keeps the loops in uniform control flow, where lavapipe loads workgroup-uniform weights once.
   let q0 = lane_id(gid, nwg) * 4u;
-  if (q0 >= P) { return; }
   let o0 = wid.z * 8u;
   let hw = i32(cv.H * cv.W);
   let kk = cv.KH * cv.KW;
@@ -250,6 +251,110 @@ fn conv2d_backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(wo
     if (o >= cv.O) { break; }
     for (var t = 0u; t < 4u; t++) {
       if (r0 + t < ckk) { Y[ob + o * ckk + r0 + t] = acc[k][t]; }
+    }
+  }
+}
+
+// ---- stride-1, 3-wide kernels: rows of 8 pixels --------------------------------------------
+// For stride 1, dilation 1 and kw = 3 (the common case), each invocation computes 8 consecutive
+// pixels of one output row for 4 channels. Per (input channel, kernel row) it gathers the 10 input
+// values the row needs once and reuses them for all 3 taps: 10 + 12 loads for 96 FMAs, against
+// 36 loads for the same work without the reuse. The same kernel computes the input gradient of a
+// stride-1 convolution (a convolution of gy with the flipped, channel-transposed weights): the
+// weight layout is given as signed strides, so flipping costs no copy.
+struct Rows {
+  N: u32, Cin: u32, Hin: u32, Win: u32,
+  Cout: u32, OH: u32, OW: u32, KH: u32,
+  PH: u32, PW: u32, blocks: u32, has_bias: u32,
+  w_base: i32, w_so: i32, w_sc: i32, w_si: i32, // weight of (out k, in c, tap i, j) at base + k·so + c·sc + i·si + j·sj
+  w_sj: i32, _p0: u32, _p1: u32, _p2: u32,
+}
+
+@group(0) @binding(0) var<uniform> rw: Rows;
+
+// Three taps applied to 4 pixels: w.x·t0 + w.y·t1 + w.z·t2.
+fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
+  return fma(vec4f(w.z), t2, fma(vec4f(w.y), t1, vec4f(w.x) * t0));
+}
+
+@compute @workgroup_size(WG)
+fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(workgroup_id) wid: vec3u) {
+  // Lanes past the end compute a clamped row and store nothing (no early return: see above).
+  let lanes = rw.N * rw.OH * rw.blocks;
+  let lane = lane_id(gid, nwg);
+  let l = min(lane, lanes - 1u);
+  let blk = l % rw.blocks;
+  let oh = (l / rw.blocks) % rw.OH;
+  let n = l / (rw.blocks * rw.OH);
+  let ow0 = blk * 8u;
+  let k0 = wid.z * 4u;
+  let hw = rw.Hin * rw.Win;
+  // Columns ow0 − PW + t, t = 0..9, and which of them lie inside the input.
+  let c0 = i32(ow0) - i32(rw.PW);
+  let cA = vec4i(c0) + vec4i(0, 1, 2, 3);
+  let cB = vec4i(c0) + vec4i(4, 5, 6, 7);
+  let cC = vec4i(c0) + vec4i(8, 9, 0, 0);
+  let win = i32(rw.Win);
+  let okA = (cA >= vec4i(0)) & (cA < vec4i(win));
+  let okB = (cB >= vec4i(0)) & (cB < vec4i(win));
+  let okC = (cC >= vec4i(0)) & (cC < vec4i(win));
+  // Weight offsets of the 4 output channels (clamped; rows past Cout are never stored).
+  var wk: vec4i;
+  for (var k = 0u; k < 4u; k++) { wk[k] = rw.w_base + i32(min(k0 + k, rw.Cout - 1u)) * rw.w_so; }
+  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0); // pixels 0..3
+  var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0); // pixels 4..7
+  for (var i = 0u; i < rw.KH; i++) {
+    let ih = i32(oh + i) - i32(rw.PH);
+    let rowok = ih >= 0 && ih < i32(rw.Hin);
+    let mA = select(vec4f(0.0), vec4f(1.0), okA & vec4<bool>(rowok));
+    let mB = select(vec4f(0.0), vec4f(1.0), okB & vec4<bool>(rowok));
+    let mC = select(vec4f(0.0), vec4f(1.0), okC & vec4<bool>(rowok));
+    let base = i32(n * rw.Cin) * i32(hw) + ih * win;
+    let oA = vec4u(select(vec4i(0), vec4i(base) + cA, okA & vec4<bool>(rowok)));
+    let oB = vec4u(select(vec4i(0), vec4i(base) + cB, okB & vec4<bool>(rowok)));
+    let oC = vec4u(select(vec4i(0), vec4i(base) + cC, okC & vec4<bool>(rowok)));
+    var wo = vec4i(i32(i) * rw.w_si) + wk;
+    for (var c = 0u; c < rw.Cin; c++) {
+      let co = c * hw;
+      let xA = vec4f(X[oA.x + co], X[oA.y + co], X[oA.z + co], X[oA.w + co]) * mA;
+      let xB = vec4f(X[oB.x + co], X[oB.y + co], X[oB.z + co], X[oB.w + co]) * mB;
+      let xC = vec2f(X[oC.x + co], X[oC.y + co]) * mC.xy;
+      // Tap j uses inputs t = p + j for pixel p.
+      let p0 = xA;
+      let q0 = xB;
+      let p1 = vec4f(xA.yzw, xB.x);
+      let q1 = vec4f(xB.yzw, xC.x);
+      let p2 = vec4f(xA.zw, xB.xy);
+      let q2 = vec4f(xB.zw, xC.xy);
+      let sj = rw.w_sj;
+      let u = vec4u(wo);
+      let v = vec4u(wo + vec4i(sj));
+      let z = vec4u(wo + vec4i(2 * sj));
+      var w0 = vec3f(Wt[u.x], Wt[v.x], Wt[z.x]);
+      a0 += taps(w0, p0, p1, p2); b0 += taps(w0, q0, q1, q2);
+      w0 = vec3f(Wt[u.y], Wt[v.y], Wt[z.y]);
+      a1 += taps(w0, p0, p1, p2); b1 += taps(w0, q0, q1, q2);
+      w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);
+      a2 += taps(w0, p0, p1, p2); b2 += taps(w0, q0, q1, q2);
+      w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);
+      a3 += taps(w0, p0, p1, p2); b3 += taps(w0, q0, q1, q2);
+      wo += vec4i(rw.w_sc);
+    }
+  }
+  if (lane >= lanes) { return; }
+  let A = array<vec4f, 4>(a0, a1, a2, a3);
+  let Bq = array<vec4f, 4>(b0, b1, b2, b3);
+  let ohw = rw.OH * rw.OW;
+  let yrow = n * rw.Cout * ohw + oh * rw.OW;
+  for (var k = 0u; k < 4u; k++) {
+    let o = k0 + k;
+    if (o >= rw.Cout) { break; }
+    var bias = 0.0;
+    if (rw.has_bias != 0u) { bias = B[o]; }
+    for (var t = 0u; t < 4u; t++) {
+      if (ow0 + t < rw.OW) { Y[yrow + o * ohw + ow0 + t] = A[k][t] + bias; }
+      if (ow0 + 4u + t < rw.OW) { Y[yrow + o * ohw + ow0 + 4u + t] = Bq[k][t] + bias; }
     }
   }
 }

@@ -25,7 +25,42 @@ function grid(lanes: number, z: number): [number, number, number] {
   return [x, y, z];
 }
 
+/** The row kernel's geometry: an input [N, Cin, Hin, Win] convolved (stride 1, 3 wide) into [N, Cout, OH, OW]. */
+interface Rows {
+  N: number; Cin: number; Hin: number; Win: number; Cout: number; OH: number; OW: number;
+  KH: number; PH: number; PW: number;
+  /** Weight of (output k, input c, tap i, j) at base + k·so + c·sc + i·si + j·sj. */
+  w: [base: number, so: number, sc: number, si: number, sj: number];
+}
+
+function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string): GPUBuffer {
+  const out = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
+  const blocks = Math.ceil(r.OW / 8);
+  const u = new UniformWriter(shaders.conv.uniformSizes.rw)
+    .u(r.N).u(r.Cin).u(r.Hin).u(r.Win)
+    .u(r.Cout).u(r.OH).u(r.OW).u(r.KH)
+    .u(r.PH).u(r.PW).u(blocks).u(bias ? 1 : 0);
+  const i32 = new Int32Array(u.buffer, 48, 5);
+  i32.set(r.w);
+  rt.dispatch({
+    shader: 'conv', entry: 'conv2d_rows3', overrides: { WG }, uniform: u.buffer,
+    buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
+    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / 4)),
+  });
+  return out;
+}
+
+/** Stride 1, dilation 1, 3 columns: the row kernel applies (see shaders/conv.wgsl). */
+const rowsApply = (g: ConvGeom): boolean => g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 && g.KW === 3;
+
 export function conv2d(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, g: ConvGeom): GPUBuffer {
+  if (rowsApply(g)) {
+    const kk = g.KH * g.KW;
+    return rows3(rt, x, w, bias, {
+      N: g.N, Cin: g.C, Hin: g.H, Win: g.W, Cout: g.O, OH: g.OH, OW: g.OW, KH: g.KH, PH: g.PH, PW: g.PW,
+      w: [0, g.C * kk, kk, g.KW, 1],
+    }, 'conv2d');
+  }
   const out = rt.createStorage(g.N * g.O * g.OH * g.OW * 4, 'conv2d');
   rt.dispatch({
     shader: 'conv', entry: 'conv2d_forward', overrides: { WG }, uniform: uniform(g, bias !== null),
@@ -37,6 +72,14 @@ export function conv2d(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuff
 }
 
 export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, g: ConvGeom): GPUBuffer {
+  // Stride 1: dx is gy convolved with the flipped kernel, channels swapped, padding k − 1 − p.
+  if (rowsApply(g) && g.PH <= g.KH - 1 && g.PW <= g.KW - 1) {
+    const kk = g.KH * g.KW;
+    return rows3(rt, gy, w, null, {
+      N: g.N, Cin: g.O, Hin: g.OH, Win: g.OW, Cout: g.C, OH: g.H, OW: g.W, KH: g.KH, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW,
+      w: [kk - 1, kk, g.C * kk, -g.KW, -1],
+    }, 'conv2dBackwardInput');
+  }
   const out = rt.createStorage(g.N * g.C * g.H * g.W * 4, 'conv2dBackwardInput');
   rt.dispatch({
     shader: 'conv', entry: 'conv2d_backward_input', overrides: { WG }, uniform: uniform(g, false),
