@@ -17,3 +17,5 @@ export * as analysis from './analysis/index.js';
 export * from './gpu/errors.js';
 export * as data from './data/index.js';
 export type { Backend, DType } from './backend/types.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

@@ -6,6 +6,7 @@
  * Shapes arrive already checked: every method may assume valid, non-empty arguments.
  * Methods that return storage allocate it; `free` gives it back.
  */
+
 export type DType = 'float32' | 'int32';
 
 export type UnaryOp =
@@ -71,7 +72,11 @@ export interface CoreOps<S> {
 }
 
 /** Every backend implements every family; add a family here and both backends must follow. */
-export type Backend<S = unknown> = CoreOps<S> & import('./logits.js').LogitOps<S>;
+export type Backend<S = unknown> = CoreOps<S> &
+  import('./optim.js').OptimOps<S> &
+  import('./conv.js').ConvOps<S> &
+  import('./conv.js').PoolOps<S> &
+  import('./logits.js').LogitOps<S>;
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {

@@ -2,6 +2,142 @@
 import type { ShaderModuleInfo } from './shader-types.js';
 
 export const shaders = {
+  "conv": {
+    "code": "// 2-D convolution, NCHW activations, weights [O, C, KH, KW] (PyTorch layouts), as implicit GEMM\n// with register tiles and no shared memory.\n//\n// On software adapters (lavapipe, SwiftShader) a kernel runs as SIMD loops over invocations and\n// every per-lane load is a gather, so what counts is FMAs per loaded value (perf-facts.md). Each\n// invocation therefore owns a block of 8 channels x 4 pixels (32 accumulators in 8 vec4s): per\n// reduction step it gathers 4 activations and reads 8 weights whose addresses are the same for the\n// whole workgroup (the channel block comes from workgroup_id), then does 32 FMAs. Padding and\n// out-of-range taps read a valid address and are multiplied by 0, so the inner loop has no branches.\n\noverride WG: u32 = 64;\n\nstruct Conv {\n  N: u32, C: u32, H: u32, W: u32,\n  O: u32, OH: u32, OW: u32, KH: u32,\n  KW: u32, SH: u32, SW: u32, PH: u32,\n  PW: u32, DH: u32, DW: u32, has_bias: u32,\n  splits: u32, chunk: u32, _p0: u32, _p1: u32,\n}\n\n@group(0) @binding(0) var<uniform> cv: Conv;\n@group(0) @binding(1) var<storage, read> X: array<f32>;   // forward: x; backward input: gy\n@group(0) @binding(2) var<storage, read> Wt: array<f32>;  // weights (forward, backward input); gy (backward weight)\n@group(0) @binding(3) var<storage, read_write> Y: array<f32>;\n@group(0) @binding(4) var<storage, read> B: array<f32>;   // bias\n\n// The invocation index of a 1-D grid folded into (x, y); z indexes channel blocks.\nfn lane_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }\n\n// ---- forward ---------------------------------------------------------------------------------\n// Pixels q = (n, oh, ow) flattened over N·OH·OW, 4 consecutive per invocation; channels o0..o0+7.\n@compute @workgroup_size(WG)\nfn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,\n                  @builtin(workgroup_id) wid: vec3u) {\n  let ohw = cv.OH * cv.OW;\n  let P = cv.N * ohw;\n  // No early return for lanes past the end: they compute clamped pixels and store nothing, which\n  // keeps the loops in uniform control flow, where lavapipe loads workgroup-uniform weights once.\n  let q0 = lane_id(gid, nwg) * 4u;\n  let o0 = wid.z * 8u;\n  let hw = i32(cv.H * cv.W);\n  let kk = cv.KH * cv.KW;\n  let ckk = cv.C * kk;\n  var xb: vec4i; // offset of image n, channel 0\n  var ih0: vec4i;\n  var iw0: vec4i;\n  var yb: vec4u; // offset of output pixel at channel 0\n  for (var t = 0u; t < 4u; t++) {\n    let q = min(q0 + t, P - 1u);\n    let n = q / ohw;\n    let r = q % ohw;\n    let oh = r / cv.OW;\n    let ow = r % cv.OW;\n    xb[t] = i32(n * cv.C) * hw;\n    ih0[t] = i32(oh * cv.SH) - i32(cv.PH);\n    iw0[t] = i32(ow * cv.SW) - i32(cv.PW);\n    yb[t] = n * cv.O * ohw + r;\n  }\n  // Weight row offsets of the 8 channels (clamped: rows past O are computed but never stored).\n  var wr0: vec4u;\n  var wr1: vec4u;\n  for (var k = 0u; k < 4u; k++) {\n    wr0[k] = min(o0 + k, cv.O - 1u) * ckk;\n    wr1[k] = min(o0 + 4u + k, cv.O - 1u) * ckk;\n  }\n  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);\n  var a4 = vec4f(0.0); var a5 = vec4f(0.0); var a6 = vec4f(0.0); var a7 = vec4f(0.0);\n  for (var i = 0u; i < cv.KH; i++) {\n    let ih = ih0 + vec4i(i32(i * cv.DH));\n    let okh = (ih >= vec4i(0)) & (ih < vec4i(i32(cv.H)));\n    for (var j = 0u; j < cv.KW; j++) {\n      let iw = iw0 + vec4i(i32(j * cv.DW));\n      let ok = okh & (iw >= vec4i(0)) & (iw < vec4i(i32(cv.W)));\n      let m = select(vec4f(0.0), vec4f(1.0), ok);\n      var off = vec4u(select(vec4i(0), xb + ih * vec4i(i32(cv.W)) + iw, ok));\n      var wo = i * cv.KW + j;\n      for (var c = 0u; c < cv.C; c++) {\n        let xv = vec4f(X[off.x], X[off.y], X[off.z], X[off.w]) * m;\n        a0 = fma(vec4f(Wt[wr0.x + wo]), xv, a0);\n        a1 = fma(vec4f(Wt[wr0.y + wo]), xv, a1);\n        a2 = fma(vec4f(Wt[wr0.z + wo]), xv, a2);\n        a3 = fma(vec4f(Wt[wr0.w + wo]), xv, a3);\n        a4 = fma(vec4f(Wt[wr1.x + wo]), xv, a4);\n        a5 = fma(vec4f(Wt[wr1.y + wo]), xv, a5);\n        a6 = fma(vec4f(Wt[wr1.z + wo]), xv, a6);\n        a7 = fma(vec4f(Wt[wr1.w + wo]), xv, a7);\n        off += vec4u(u32(hw));\n        wo += kk;\n      }\n    }\n  }\n  let acc = array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7);\n  for (var k = 0u; k < 8u; k++) {\n    let o = o0 + k;\n    if (o >= cv.O) { break; }\n    var b = 0.0;\n    if (cv.has_bias != 0u) { b = B[o]; }\n    for (var t = 0u; t < 4u; t++) {\n      if (q0 + t < P) { Y[yb[t] + o * ohw] = acc[k][t] + b; }\n    }\n  }\n}\n\n// ---- input gradient --------------------------------------------------------------------------\n// dx[n,c,ih,iw] = Σ_{o,i,j} gy[n, o, (ih + PH − i·DH)/SH, (iw + PW − j·DW)/SW] · w[o,c,i,j] over the\n// taps where both divisions are exact and in range. Pixels over N·H·W, channels c0..c0+7.\n@compute @workgroup_size(WG)\nfn conv2d_backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,\n                         @builtin(workgroup_id) wid: vec3u) {\n  let hw = cv.H * cv.W;\n  let P = cv.N * hw;\n  let q0 = lane_id(gid, nwg) * 4u;\n  if (q0 >= P) { return; }\n  let c0 = wid.z * 8u;\n  let ohw = cv.OH * cv.OW;\n  let kk = cv.KH * cv.KW;\n  let ckk = cv.C * kk;\n  var gb: vec4i; // offset of gy image n, channel 0\n  var th0: vec4i;\n  var tw0: vec4i;\n  var xo: vec4u;\n  for (var t = 0u; t < 4u; t++) {\n    let q = min(q0 + t, P - 1u);\n    let n = q / hw;\n    let r = q % hw;\n    gb[t] = i32(n * cv.O * ohw);\n    th0[t] = i32(r / cv.W + cv.PH);\n    tw0[t] = i32(r % cv.W + cv.PW);\n    xo[t] = n * cv.C * hw + r;\n  }\n  var wr0: vec4u;\n  var wr1: vec4u;\n  for (var k = 0u; k < 4u; k++) {\n    wr0[k] = min(c0 + k, cv.C - 1u) * kk;\n    wr1[k] = min(c0 + 4u + k, cv.C - 1u) * kk;\n  }\n  let sh = vec4i(i32(cv.SH));\n  let sw = vec4i(i32(cv.SW));\n  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);\n  var a4 = vec4f(0.0); var a5 = vec4f(0.0); var a6 = vec4f(0.0); var a7 = vec4f(0.0);\n  for (var i = 0u; i < cv.KH; i++) {\n    let th = th0 - vec4i(i32(i * cv.DH));\n    let thc = max(th, vec4i(0));\n    let oh = thc / sh;\n    let okh = (th >= vec4i(0)) & ((thc % sh) == vec4i(0)) & (oh < vec4i(i32(cv.OH)));\n    for (var j = 0u; j < cv.KW; j++) {\n      let tw = tw0 - vec4i(i32(j * cv.DW));\n      let twc = max(tw, vec4i(0));\n      let ow = twc / sw;\n      let ok = okh & (tw >= vec4i(0)) & ((twc % sw) == vec4i(0)) & (ow < vec4i(i32(cv.OW)));\n      let m = select(vec4f(0.0), vec4f(1.0), ok);\n      var off = vec4u(select(vec4i(0), gb + oh * vec4i(i32(cv.OW)) + ow, ok));\n      var wo = i * cv.KW + j;\n      for (var o = 0u; o < cv.O; o++) {\n        let gv = vec4f(X[off.x], X[off.y], X[off.z], X[off.w]) * m;\n        a0 = fma(vec4f(Wt[wr0.x + wo]), gv, a0);\n        a1 = fma(vec4f(Wt[wr0.y + wo]), gv, a1);\n        a2 = fma(vec4f(Wt[wr0.z + wo]), gv, a2);\n        a3 = fma(vec4f(Wt[wr0.w + wo]), gv, a3);\n        a4 = fma(vec4f(Wt[wr1.x + wo]), gv, a4);\n        a5 = fma(vec4f(Wt[wr1.y + wo]), gv, a5);\n        a6 = fma(vec4f(Wt[wr1.z + wo]), gv, a6);\n        a7 = fma(vec4f(Wt[wr1.w + wo]), gv, a7);\n        off += vec4u(ohw);\n        wo += ckk;\n      }\n    }\n  }\n  let acc = array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7);\n  for (var k = 0u; k < 8u; k++) {\n    let c = c0 + k;\n    if (c >= cv.C) { break; }\n    for (var t = 0u; t < 4u; t++) {\n      if (q0 + t < P) { Y[xo[t] + c * hw] = acc[k][t]; }\n    }\n  }\n}\n\n// ---- weight gradient -------------------------------------------------------------------------\n// dw[o, r] = Σ_q gy[n, o, oh, ow] · x[n, c, oh·SH − PH + i·DH, ow·SW − PW + j·DW], r = (c, i, j),\n// q = (n, oh, ow). The reduction over q is long and the outputs few, so it is split: invocation s\n// sums pixels [s·chunk, (s+1)·chunk) for an 8 (o) x 4 (r) block and writes partial sums\n// Y[s, o, r]; the launcher adds the `splits` partials with the reduce kernel (or s = 1 writes dw).\n// X holds x, Wt holds gy. Lanes run over s; the (o, r) block comes from workgroup_id (y, z).\n@compute @workgroup_size(WG)\nfn conv2d_backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {\n  let s = gid.x;\n  if (s >= cv.splits) { return; }\n  let kk = cv.KH * cv.KW;\n  let ckk = cv.C * kk;\n  let ohw = cv.OH * cv.OW;\n  let P = cv.N * ohw;\n  let o0 = wid.z * 8u;\n  let r0 = wid.y * 4u;\n  // Per column r: x offset within an image, and the tap offsets for the bounds checks.\n  var xoff: vec4i;\n  var di: vec4i;\n  var dj: vec4i;\n  for (var t = 0u; t < 4u; t++) {\n    let r = min(r0 + t, ckk - 1u);\n    let c = r / kk;\n    let i = (r % kk) / cv.KW;\n    let j = r % cv.KW;\n    di[t] = i32(i * cv.DH);\n    dj[t] = i32(j * cv.DW);\n    xoff[t] = i32(c * cv.H * cv.W) + di[t] * i32(cv.W) + dj[t];\n  }\n  var go0: vec4u;\n  var go1: vec4u;\n  for (var k = 0u; k < 4u; k++) {\n    go0[k] = min(o0 + k, cv.O - 1u) * ohw;\n    go1[k] = min(o0 + 4u + k, cv.O - 1u) * ohw;\n  }\n  let q_begin = s * cv.chunk;\n  let q_end = min(q_begin + cv.chunk, P);\n  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);\n  var a4 = vec4f(0.0); var a5 = vec4f(0.0); var a6 = vec4f(0.0); var a7 = vec4f(0.0);\n  if (q_begin < P) {\n    // Walk q as (n, oh, ow) counters: no division in the loop.\n    var n = q_begin / ohw;\n    var oh = (q_begin % ohw) / cv.OW;\n    var ow = q_begin % cv.OW;\n    for (var q = q_begin; q < q_end; q++) {\n      let ih = vec4i(i32(oh * cv.SH) - i32(cv.PH)) + di;\n      let iw = vec4i(i32(ow * cv.SW) - i32(cv.PW)) + dj;\n      let ok = (ih >= vec4i(0)) & (ih < vec4i(i32(cv.H))) & (iw >= vec4i(0)) & (iw < vec4i(i32(cv.W)));\n      let base = i32(n * cv.C * cv.H * cv.W) + (i32(oh * cv.SH) - i32(cv.PH)) * i32(cv.W) + i32(ow * cv.SW) - i32(cv.PW);\n      let off = vec4u(select(vec4i(0), vec4i(base) + xoff, ok));\n      let xv = vec4f(X[off.x], X[off.y], X[off.z], X[off.w]) * select(vec4f(0.0), vec4f(1.0), ok);\n      let gq = n * cv.O * ohw + oh * cv.OW + ow;\n      a0 = fma(vec4f(Wt[gq + go0.x]), xv, a0);\n      a1 = fma(vec4f(Wt[gq + go0.y]), xv, a1);\n      a2 = fma(vec4f(Wt[gq + go0.z]), xv, a2);\n      a3 = fma(vec4f(Wt[gq + go0.w]), xv, a3);\n      a4 = fma(vec4f(Wt[gq + go1.x]), xv, a4);\n      a5 = fma(vec4f(Wt[gq + go1.y]), xv, a5);\n      a6 = fma(vec4f(Wt[gq + go1.z]), xv, a6);\n      a7 = fma(vec4f(Wt[gq + go1.w]), xv, a7);\n      ow++;\n      if (ow == cv.OW) {\n        ow = 0u;\n        oh++;\n        if (oh == cv.OH) { oh = 0u; n++; }\n      }\n    }\n  }\n  let acc = array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7);\n  let ob = s * cv.O * ckk;\n  for (var k = 0u; k < 8u; k++) {\n    let o = o0 + k;\n    if (o >= cv.O) { break; }\n    for (var t = 0u; t < 4u; t++) {\n      if (r0 + t < ckk) { Y[ob + o * ckk + r0 + t] = acc[k][t]; }\n    }\n  }\n}\n\n// ---- stride-1, 3-wide kernels: rows of 8 pixels --------------------------------------------\n// For stride 1, dilation 1 and kw = 3 (the common case), each invocation computes 8 consecutive\n// pixels of one output row for 4 channels. Per (input channel, kernel row) it gathers the 10 input\n// values the row needs once and reuses them for all 3 taps: 10 + 12 loads for 96 FMAs, against\n// 36 loads for the same work without the reuse. The same kernel computes the input gradient of a\n// stride-1 convolution (a convolution of gy with the flipped, channel-transposed weights): the\n// weight layout is given as signed strides, so flipping costs no copy.\nstruct Rows {\n  N: u32, Cin: u32, Hin: u32, Win: u32,\n  Cout: u32, OH: u32, OW: u32, KH: u32,\n  PH: u32, PW: u32, blocks: u32, has_bias: u32,\n  w_base: i32, w_so: i32, w_sc: i32, w_si: i32, // weight of (out k, in c, tap i, j) at base + k·so + c·sc + i·si + j·sj\n  w_sj: i32, _p0: u32, _p1: u32, _p2: u32,\n}\n\n@group(0) @binding(0) var<uniform> rw: Rows;\n\n// Three taps applied to 4 pixels: w.x·t0 + w.y·t1 + w.z·t2.\nfn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {\n  return fma(vec4f(w.z), t2, fma(vec4f(w.y), t1, vec4f(w.x) * t0));\n}\n\n@compute @workgroup_size(WG)\nfn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,\n                @builtin(workgroup_id) wid: vec3u) {\n  // Lanes past the end compute a clamped row and store nothing (no early return: see above).\n  let lanes = rw.N * rw.OH * rw.blocks;\n  let lane = lane_id(gid, nwg);\n  let l = min(lane, lanes - 1u);\n  let blk = l % rw.blocks;\n  let oh = (l / rw.blocks) % rw.OH;\n  let n = l / (rw.blocks * rw.OH);\n  let ow0 = blk * 8u;\n  let k0 = wid.z * 4u;\n  let hw = rw.Hin * rw.Win;\n  // Columns ow0 − PW + t, t = 0..9, and which of them lie inside the input.\n  let c0 = i32(ow0) - i32(rw.PW);\n  let cA = vec4i(c0) + vec4i(0, 1, 2, 3);\n  let cB = vec4i(c0) + vec4i(4, 5, 6, 7);\n  let cC = vec4i(c0) + vec4i(8, 9, 0, 0);\n  let win = i32(rw.Win);\n  let okA = (cA >= vec4i(0)) & (cA < vec4i(win));\n  let okB = (cB >= vec4i(0)) & (cB < vec4i(win));\n  let okC = (cC >= vec4i(0)) & (cC < vec4i(win));\n  // Weight offsets of the 4 output channels (clamped; rows past Cout are never stored).\n  var wk: vec4i;\n  for (var k = 0u; k < 4u; k++) { wk[k] = rw.w_base + i32(min(k0 + k, rw.Cout - 1u)) * rw.w_so; }\n  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0); // pixels 0..3\n  var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0); // pixels 4..7\n  for (var i = 0u; i < rw.KH; i++) {\n    let ih = i32(oh + i) - i32(rw.PH);\n    let rowok = ih >= 0 && ih < i32(rw.Hin);\n    let mA = select(vec4f(0.0), vec4f(1.0), okA & vec4<bool>(rowok));\n    let mB = select(vec4f(0.0), vec4f(1.0), okB & vec4<bool>(rowok));\n    let mC = select(vec4f(0.0), vec4f(1.0), okC & vec4<bool>(rowok));\n    let base = i32(n * rw.Cin) * i32(hw) + ih * win;\n    let oA = vec4u(select(vec4i(0), vec4i(base) + cA, okA & vec4<bool>(rowok)));\n    let oB = vec4u(select(vec4i(0), vec4i(base) + cB, okB & vec4<bool>(rowok)));\n    let oC = vec4u(select(vec4i(0), vec4i(base) + cC, okC & vec4<bool>(rowok)));\n    var wo = vec4i(i32(i) * rw.w_si) + wk;\n    for (var c = 0u; c < rw.Cin; c++) {\n      let co = c * hw;\n      let xA = vec4f(X[oA.x + co], X[oA.y + co], X[oA.z + co], X[oA.w + co]) * mA;\n      let xB = vec4f(X[oB.x + co], X[oB.y + co], X[oB.z + co], X[oB.w + co]) * mB;\n      let xC = vec2f(X[oC.x + co], X[oC.y + co]) * mC.xy;\n      // Tap j uses inputs t = p + j for pixel p.\n      let p0 = xA;\n      let q0 = xB;\n      let p1 = vec4f(xA.yzw, xB.x);\n      let q1 = vec4f(xB.yzw, xC.x);\n      let p2 = vec4f(xA.zw, xB.xy);\n      let q2 = vec4f(xB.zw, xC.xy);\n      let sj = rw.w_sj;\n      let u = vec4u(wo);\n      let v = vec4u(wo + vec4i(sj));\n      let z = vec4u(wo + vec4i(2 * sj));\n      var w0 = vec3f(Wt[u.x], Wt[v.x], Wt[z.x]);\n      a0 += taps(w0, p0, p1, p2); b0 += taps(w0, q0, q1, q2);\n      w0 = vec3f(Wt[u.y], Wt[v.y], Wt[z.y]);\n      a1 += taps(w0, p0, p1, p2); b1 += taps(w0, q0, q1, q2);\n      w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);\n      a2 += taps(w0, p0, p1, p2); b2 += taps(w0, q0, q1, q2);\n      w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);\n      a3 += taps(w0, p0, p1, p2); b3 += taps(w0, q0, q1, q2);\n      wo += vec4i(rw.w_sc);\n    }\n  }\n  if (lane >= lanes) { return; }\n  let A = array<vec4f, 4>(a0, a1, a2, a3);\n  let Bq = array<vec4f, 4>(b0, b1, b2, b3);\n  let ohw = rw.OH * rw.OW;\n  let yrow = n * rw.Cout * ohw + oh * rw.OW;\n  for (var k = 0u; k < 4u; k++) {\n    let o = k0 + k;\n    if (o >= rw.Cout) { break; }\n    var bias = 0.0;\n    if (rw.has_bias != 0u) { bias = B[o]; }\n    for (var t = 0u; t < 4u; t++) {\n      if (ow0 + t < rw.OW) { Y[yrow + o * ohw + ow0 + t] = A[k][t] + bias; }\n      if (ow0 + 4u + t < rw.OW) { Y[yrow + o * ohw + ow0 + 4u + t] = Bq[k][t] + bias; }\n    }\n  }\n}\n",
+    "entryPoints": {
+      "conv2d_forward": {
+        "bindings": [
+          {
+            "name": "cv",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "X",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Wt",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          },
+          {
+            "name": "B",
+            "group": 0,
+            "binding": 4,
+            "kind": "read-only-storage"
+          }
+        ]
+      },
+      "conv2d_backward_input": {
+        "bindings": [
+          {
+            "name": "cv",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "X",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Wt",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "conv2d_backward_weight": {
+        "bindings": [
+          {
+            "name": "cv",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "X",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Wt",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "conv2d_rows3": {
+        "bindings": [
+          {
+            "name": "rw",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "X",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Wt",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "Y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          },
+          {
+            "name": "B",
+            "group": 0,
+            "binding": 4,
+            "kind": "read-only-storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG"
+    ],
+    "uniformSizes": {
+      "cv": 80,
+      "rw": 80
+    }
+  },
   "copy": {
     "code": "// Layout kernels: read a strided view into a contiguous tensor (transpose, slice, expand),\n// write a contiguous tensor into a strided view of another (pad, concat), gather along an axis\n// and its adjoint (index_add). Shapes and strides are uniforms; rank <= 8.\n\noverride WG: u32 = 64;\n\nstruct View {\n  n: u32, rank: u32, offset: u32, _p: u32,\n  shape: array<vec4u, 2>,\n  strides: array<vec4u, 2>,\n}\n\nstruct Gather { outer: u32, axis_len: u32, inner: u32, count: u32 }\n\n@group(0) @binding(0) var<uniform> v: View;\n@group(0) @binding(1) var<storage, read> src: array<f32>;\n@group(0) @binding(2) var<storage, read_write> dst: array<f32>;\n\n@group(0) @binding(0) var<uniform> gp: Gather;\n@group(0) @binding(3) var<storage, read> idx: array<i32>;\n\nfn at(a: array<vec4u, 2>, d: u32) -> u32 { return a[d / 4u][d % 4u]; }\n\nfn view_index(i: u32) -> u32 {\n  var rem = i;\n  var off = v.offset;\n  for (var d = i32(v.rank) - 1; d >= 0; d--) {\n    let dim = at(v.shape, u32(d));\n    off += (rem % dim) * at(v.strides, u32(d));\n    rem = rem / dim;\n  }\n  return off;\n}\n\n// dst[i] = src[view(i)]\n@compute @workgroup_size(WG)\nfn read_view(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i >= v.n) { return; }\n  dst[i] = src[view_index(i)];\n}\n\n// dst[view(i)] = src[i]; the view must not alias itself (no two i map to one place).\n@compute @workgroup_size(WG)\nfn write_view(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i >= v.n) { return; }\n  dst[view_index(i)] = src[i];\n}\n\n// dst[o, k, i] = src[o, idx[k], i]; indices were range-checked on the host.\n@compute @workgroup_size(WG)\nfn gather_axis(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= gp.outer * gp.count * gp.inner) { return; }\n  let i = t % gp.inner;\n  let k = (t / gp.inner) % gp.count;\n  let o = t / (gp.inner * gp.count);\n  dst[t] = src[(o * gp.axis_len + u32(idx[k])) * gp.inner + i];\n}\n\n// Adjoint of gather: dst[o, a, i] = sum_{k : idx[k] == a} src[o, k, i]. One invocation per output\n// element, scanning the indices: no float atomics needed, and the sum order is deterministic.\n@compute @workgroup_size(WG)\nfn index_add(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= gp.outer * gp.axis_len * gp.inner) { return; }\n  let i = t % gp.inner;\n  let a = (t / gp.inner) % gp.axis_len;\n  let o = t / (gp.inner * gp.axis_len);\n  var acc = 0.0;\n  for (var k = 0u; k < gp.count; k++) {\n    if (u32(idx[k]) == a) { acc += src[(o * gp.count + k) * gp.inner + i]; }\n  }\n  dst[t] = acc;\n}\n",
     "entryPoints": {
@@ -316,6 +452,209 @@ export const shaders = {
     ],
     "uniformSizes": {
       "p": 48
+    }
+  },
+  "optim": {
+    "code": "// Fused optimizer updates, in place on the parameter and its state buffers: one pass per\n// parameter tensor reads p, g and the state once and writes them back (PyTorch's update rules,\n// see src/backend/optim.ts). Hyper-parameters travel in a uniform so a changing learning rate\n// never recompiles a pipeline.\n\noverride WG: u32 = 64;\n// 1: Nesterov momentum (SGD). 1: decoupled weight decay, AdamW (Adam).\noverride NESTEROV: u32 = 0;\noverride DECOUPLED: u32 = 0;\n\nstruct Sgd {\n  n: u32, first: u32, _p0: u32, _p1: u32,\n  lr: f32, momentum: f32, dampening: f32, weight_decay: f32,\n}\nstruct Adam {\n  n: u32, _p0: u32, _p1: u32, _p2: u32,\n  lr: f32, beta1: f32, beta2: f32, eps: f32,\n  weight_decay: f32, bc1: f32, bc2_sqrt: f32, _p3: f32,\n}\n\n@group(0) @binding(0) var<uniform> s: Sgd;\n@group(0) @binding(0) var<uniform> a: Adam;\n@group(0) @binding(1) var<storage, read_write> p: array<f32>;\n@group(0) @binding(2) var<storage, read> g: array<f32>;\n@group(0) @binding(3) var<storage, read_write> m: array<f32>;\n@group(0) @binding(4) var<storage, read_write> v: array<f32>;\n\nfn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }\n\n// Plain SGD: p -= lr (g + wd p).\n@compute @workgroup_size(WG)\nfn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  let d = g[i] + s.weight_decay * p[i];\n  p[i] = p[i] - s.lr * d;\n}\n\n// SGD with momentum: buf = d on the first step, else mu buf + (1 - dampening) d;\n// the step is buf, or d + mu buf with Nesterov.\n@compute @workgroup_size(WG)\nfn sgd_momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  let d = g[i] + s.weight_decay * p[i];\n  var buf = d;\n  if (s.first == 0u) { buf = s.momentum * m[i] + (1.0 - s.dampening) * d; }\n  m[i] = buf;\n  var stepv = buf;\n  if (NESTEROV == 1u) { stepv = d + s.momentum * buf; }\n  p[i] = p[i] - s.lr * stepv;\n}\n\n// Adam / AdamW with bias correction folded into the step: p -= (lr / bc1) m / (√v / √bc2 + eps).\n@compute @workgroup_size(WG)\nfn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= a.n) { return; }\n  var pi = p[i];\n  var gi = g[i];\n  if (DECOUPLED == 1u) { pi = pi * (1.0 - a.lr * a.weight_decay); } else { gi = gi + a.weight_decay * pi; }\n  let mi = a.beta1 * m[i] + (1.0 - a.beta1) * gi;\n  let vi = a.beta2 * v[i] + (1.0 - a.beta2) * gi * gi;\n  m[i] = mi;\n  v[i] = vi;\n  p[i] = pi - (a.lr / a.bc1) * mi / (sqrt(vi) / a.bc2_sqrt + a.eps);\n}\n",
+    "entryPoints": {
+      "sgd": {
+        "bindings": [
+          {
+            "name": "s",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 1,
+            "kind": "storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          }
+        ]
+      },
+      "sgd_momentum": {
+        "bindings": [
+          {
+            "name": "s",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 1,
+            "kind": "storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "m",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "adam": {
+        "bindings": [
+          {
+            "name": "a",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 1,
+            "kind": "storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "m",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          },
+          {
+            "name": "v",
+            "group": 0,
+            "binding": 4,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG",
+      "NESTEROV",
+      "DECOUPLED"
+    ],
+    "uniformSizes": {
+      "s": 32,
+      "a": 48
+    }
+  },
+  "pool": {
+    "code": "// 2-D max and average pooling over planes (one plane per example and channel) of H x W.\n// Forward: one invocation per output. Backward: one invocation per input element, gathering from\n// the windows that contain it (no atomics, no scatter); max pooling recomputes each window's first\n// maximal element (row-major, PyTorch's choice) instead of storing indices.\n\noverride WG: u32 = 64;\n\nstruct Pool {\n  planes: u32, H: u32, W: u32, KH: u32,\n  KW: u32, SH: u32, SW: u32, PH: u32,\n  PW: u32, OH: u32, OW: u32, _p: u32,\n}\n\n@group(0) @binding(0) var<uniform> pp: Pool;\n@group(0) @binding(1) var<storage, read> x: array<f32>;\n@group(0) @binding(2) var<storage, read> gy: array<f32>;\n@group(0) @binding(3) var<storage, read_write> y: array<f32>;\n\nfn lane_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }\n\n// Input address of the first maximal element of window (plane, oh, ow); padding never wins.\nfn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {\n  let ih0 = i32(oh * pp.SH) - i32(pp.PH);\n  let iw0 = i32(ow * pp.SW) - i32(pp.PW);\n  let base = plane * pp.H * pp.W;\n  var best = 0.0;\n  var at = 0xffffffffu;\n  for (var i = 0u; i < pp.KH; i++) {\n    let ih = ih0 + i32(i);\n    if (ih < 0 || ih >= i32(pp.H)) { continue; }\n    for (var j = 0u; j < pp.KW; j++) {\n      let iw = iw0 + i32(j);\n      if (iw < 0 || iw >= i32(pp.W)) { continue; }\n      let a = base + u32(ih) * pp.W + u32(iw);\n      let v = x[a];\n      if (at == 0xffffffffu || v > best) { best = v; at = a; }\n    }\n  }\n  return at;\n}\n\n@compute @workgroup_size(WG)\nfn max_pool_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let k = lane_id(gid, nwg);\n  let ohw = pp.OH * pp.OW;\n  if (k >= pp.planes * ohw) { return; }\n  let r = k % ohw;\n  y[k] = x[window_argmax(k / ohw, r / pp.OW, r % pp.OW)];\n}\n\n// The outputs whose windows contain input row ih: oh in [lo, hi] (empty when lo > hi).\nfn out_range(ih: u32, P: u32, K: u32, S: u32, O: u32) -> vec2i {\n  let t = i32(ih + P);\n  let lo = max(0, (t - i32(K) + i32(S)) / i32(S)); // ceil((t − K + 1) / S), t − K + 1 may be < 0\n  let lo2 = select(lo, 0, t - i32(K) + 1 <= 0);\n  let hi = min(i32(O) - 1, t / i32(S));\n  return vec2i(lo2, hi);\n}\n\n@compute @workgroup_size(WG)\nfn max_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let k = lane_id(gid, nwg);\n  let hw = pp.H * pp.W;\n  if (k >= pp.planes * hw) { return; }\n  let plane = k / hw;\n  let ih = (k % hw) / pp.W;\n  let iw = k % pp.W;\n  let rh = out_range(ih, pp.PH, pp.KH, pp.SH, pp.OH);\n  let rw = out_range(iw, pp.PW, pp.KW, pp.SW, pp.OW);\n  var acc = 0.0;\n  for (var oh = rh.x; oh <= rh.y; oh++) {\n    for (var ow = rw.x; ow <= rw.y; ow++) {\n      if (window_argmax(plane, u32(oh), u32(ow)) == k) {\n        acc += gy[(plane * pp.OH + u32(oh)) * pp.OW + u32(ow)];\n      }\n    }\n  }\n  y[k] = acc;\n}\n\n@compute @workgroup_size(WG)\nfn avg_pool_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let k = lane_id(gid, nwg);\n  let ohw = pp.OH * pp.OW;\n  if (k >= pp.planes * ohw) { return; }\n  let plane = k / ohw;\n  let r = k % ohw;\n  let ih0 = i32((r / pp.OW) * pp.SH) - i32(pp.PH);\n  let iw0 = i32((r % pp.OW) * pp.SW) - i32(pp.PW);\n  let base = plane * pp.H * pp.W;\n  var acc = 0.0;\n  for (var i = 0u; i < pp.KH; i++) {\n    let ih = ih0 + i32(i);\n    if (ih < 0 || ih >= i32(pp.H)) { continue; }\n    for (var j = 0u; j < pp.KW; j++) {\n      let iw = iw0 + i32(j);\n      if (iw >= 0 && iw < i32(pp.W)) { acc += x[base + u32(ih) * pp.W + u32(iw)]; }\n    }\n  }\n  y[k] = acc / f32(pp.KH * pp.KW);\n}\n\n@compute @workgroup_size(WG)\nfn avg_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let k = lane_id(gid, nwg);\n  let hw = pp.H * pp.W;\n  if (k >= pp.planes * hw) { return; }\n  let plane = k / hw;\n  let rh = out_range((k % hw) / pp.W, pp.PH, pp.KH, pp.SH, pp.OH);\n  let rw = out_range(k % pp.W, pp.PW, pp.KW, pp.SW, pp.OW);\n  var acc = 0.0;\n  for (var oh = rh.x; oh <= rh.y; oh++) {\n    for (var ow = rw.x; ow <= rw.y; ow++) {\n      acc += gy[(plane * pp.OH + u32(oh)) * pp.OW + u32(ow)];\n    }\n  }\n  y[k] = acc / f32(pp.KH * pp.KW);\n}\n",
+    "entryPoints": {
+      "max_pool_forward": {
+        "bindings": [
+          {
+            "name": "pp",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "x",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "max_pool_backward": {
+        "bindings": [
+          {
+            "name": "pp",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "x",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "gy",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "avg_pool_forward": {
+        "bindings": [
+          {
+            "name": "pp",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "x",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "avg_pool_backward": {
+        "bindings": [
+          {
+            "name": "pp",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "gy",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "y",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG"
+    ],
+    "uniformSizes": {
+      "pp": 48
     }
   },
   "reduce": {

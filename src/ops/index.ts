@@ -4,3 +4,4 @@ export * from './reduce.js';
 export * from './layout.js';
 export * from './matmul.js';
 export * from './softmax.js';
+export * from './conv.js'; export * from './pool.js'; export * from './norm.js'; export * from './dropout.js';

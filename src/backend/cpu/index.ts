@@ -1,6 +1,8 @@
 import type { Backend } from '../types.js';
+import { cpuConv, cpuPool } from './conv.js';
 import { cpuCore } from './core.js';
 import { cpuLogits } from './logits.js';
+import { cpuOptim } from './optim.js';
 
 /** The float64 reference backend: the oracle of every test and the CPU row of every benchmark. */
 export function createCpuBackend(): Backend<Float64Array> {
@@ -8,6 +10,9 @@ export function createCpuBackend(): Backend<Float64Array> {
     kind: 'cpu',
     describe: () => 'cpu · float64 reference (plain JavaScript)',
     ...cpuCore,
+    ...cpuConv,
+    ...cpuPool,
+    ...cpuOptim,
     ...cpuLogits,
   };
 }

@@ -1,0 +1,118 @@
+// 2-D max and average pooling over planes (one plane per example and channel) of H x W.
+// Forward: one invocation per output. Backward: one invocation per input element, gathering from
+// the windows that contain it (no atomics, no scatter); max pooling recomputes each window's first
+// maximal element (row-major, PyTorch's choice) instead of storing indices.
+
+override WG: u32 = 64;
+
+struct Pool {
+  planes: u32, H: u32, W: u32, KH: u32,
+  KW: u32, SH: u32, SW: u32, PH: u32,
+  PW: u32, OH: u32, OW: u32, _p: u32,
+}
+
+@group(0) @binding(0) var<uniform> pp: Pool;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+fn lane_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+
+// Input address of the first maximal element of window (plane, oh, ow); padding never wins.
+fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
+  let ih0 = i32(oh * pp.SH) - i32(pp.PH);
+  let iw0 = i32(ow * pp.SW) - i32(pp.PW);
+  let base = plane * pp.H * pp.W;
+  var best = 0.0;
+  var at = 0xffffffffu;
+  for (var i = 0u; i < pp.KH; i++) {
+    let ih = ih0 + i32(i);
+    if (ih < 0 || ih >= i32(pp.H)) { continue; }
+    for (var j = 0u; j < pp.KW; j++) {
+      let iw = iw0 + i32(j);
+      if (iw < 0 || iw >= i32(pp.W)) { continue; }
+      let a = base + u32(ih) * pp.W + u32(iw);
+      let v = x[a];
+      if (at == 0xffffffffu || v > best) { best = v; at = a; }
+    }
+  }
+  return at;
+}
+
+@compute @workgroup_size(WG)
+fn max_pool_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let k = lane_id(gid, nwg);
+  let ohw = pp.OH * pp.OW;
+  if (k >= pp.planes * ohw) { return; }
+  let r = k % ohw;
+  y[k] = x[window_argmax(k / ohw, r / pp.OW, r % pp.OW)];
+}
+
+// The outputs whose windows contain input row ih: oh in [lo, hi] (empty when lo > hi).
+fn out_range(ih: u32, P: u32, K: u32, S: u32, O: u32) -> vec2i {
+  let t = i32(ih + P);
+  let lo = max(0, (t - i32(K) + i32(S)) / i32(S)); // ceil((t − K + 1) / S), t − K + 1 may be < 0
+  let lo2 = select(lo, 0, t - i32(K) + 1 <= 0);
+  let hi = min(i32(O) - 1, t / i32(S));
+  return vec2i(lo2, hi);
+}
+
+@compute @workgroup_size(WG)
+fn max_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let k = lane_id(gid, nwg);
+  let hw = pp.H * pp.W;
+  if (k >= pp.planes * hw) { return; }
+  let plane = k / hw;
+  let ih = (k % hw) / pp.W;
+  let iw = k % pp.W;
+  let rh = out_range(ih, pp.PH, pp.KH, pp.SH, pp.OH);
+  let rw = out_range(iw, pp.PW, pp.KW, pp.SW, pp.OW);
+  var acc = 0.0;
+  for (var oh = rh.x; oh <= rh.y; oh++) {
+    for (var ow = rw.x; ow <= rw.y; ow++) {
+      if (window_argmax(plane, u32(oh), u32(ow)) == k) {
+        acc += gy[(plane * pp.OH + u32(oh)) * pp.OW + u32(ow)];
+      }
+    }
+  }
+  y[k] = acc;
+}
+
+@compute @workgroup_size(WG)
+fn avg_pool_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let k = lane_id(gid, nwg);
+  let ohw = pp.OH * pp.OW;
+  if (k >= pp.planes * ohw) { return; }
+  let plane = k / ohw;
+  let r = k % ohw;
+  let ih0 = i32((r / pp.OW) * pp.SH) - i32(pp.PH);
+  let iw0 = i32((r % pp.OW) * pp.SW) - i32(pp.PW);
+  let base = plane * pp.H * pp.W;
+  var acc = 0.0;
+  for (var i = 0u; i < pp.KH; i++) {
+    let ih = ih0 + i32(i);
+    if (ih < 0 || ih >= i32(pp.H)) { continue; }
+    for (var j = 0u; j < pp.KW; j++) {
+      let iw = iw0 + i32(j);
+      if (iw >= 0 && iw < i32(pp.W)) { acc += x[base + u32(ih) * pp.W + u32(iw)]; }
+    }
+  }
+  y[k] = acc / f32(pp.KH * pp.KW);
+}
+
+@compute @workgroup_size(WG)
+fn avg_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let k = lane_id(gid, nwg);
+  let hw = pp.H * pp.W;
+  if (k >= pp.planes * hw) { return; }
+  let plane = k / hw;
+  let rh = out_range((k % hw) / pp.W, pp.PH, pp.KH, pp.SH, pp.OH);
+  let rw = out_range(k % pp.W, pp.PW, pp.KW, pp.SW, pp.OW);
+  var acc = 0.0;
+  for (var oh = rh.x; oh <= rh.y; oh++) {
+    for (var ow = rw.x; ow <= rw.y; ow++) {
+      acc += gy[(plane * pp.OH + u32(oh)) * pp.OW + u32(ow)];
+    }
+  }
+  y[k] = acc / f32(pp.KH * pp.KW);
+}

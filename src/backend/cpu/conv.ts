@@ -1,0 +1,105 @@
+import type { ConvGeom, ConvOps, PoolGeom, PoolOps } from '../conv.js';
+
+/**
+ * The float64 reference for convolution and pooling: direct loops over the definitions in
+ * src/backend/conv.ts, written for clarity. Each gradient loops over the forward's index space and
+ * scatters, which makes it an independent check of the GPU kernels (those gather instead).
+ */
+
+/** Calls fn(n, o, oh, ow, c, i, j, xAddr) for every in-bounds tap of the convolution. */
+function forEachTap(g: ConvGeom, fn: (yAddr: number, wAddr: number, xAddr: number) => void): void {
+  const { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW } = g;
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const yAddr = ((n * O + o) * OH + oh) * OW + ow;
+          for (let c = 0; c < C; c++)
+            for (let i = 0; i < KH; i++) {
+              const ih = oh * SH - PH + i * DH;
+              if (ih < 0 || ih >= H) continue;
+              for (let j = 0; j < KW; j++) {
+                const iw = ow * SW - PW + j * DW;
+                if (iw < 0 || iw >= W) continue;
+                fn(yAddr, ((o * C + c) * KH + i) * KW + j, ((n * C + c) * H + ih) * W + iw);
+              }
+            }
+        }
+}
+
+export const cpuConv: ConvOps<Float64Array> = {
+  conv2d(x, w, bias, g) {
+    const y = new Float64Array(g.N * g.O * g.OH * g.OW);
+    forEachTap(g, (yA, wA, xA) => (y[yA]! += x[xA]! * w[wA]!));
+    if (bias) {
+      const plane = g.OH * g.OW;
+      for (let k = 0; k < y.length; k++) y[k]! += bias[Math.floor(k / plane) % g.O]!;
+    }
+    return y;
+  },
+  conv2dBackwardInput(gy, w, g) {
+    const dx = new Float64Array(g.N * g.C * g.H * g.W);
+    forEachTap(g, (yA, wA, xA) => (dx[xA]! += gy[yA]! * w[wA]!));
+    return dx;
+  },
+  conv2dBackwardWeight(x, gy, g) {
+    const dw = new Float64Array(g.O * g.C * g.KH * g.KW);
+    forEachTap(g, (yA, wA, xA) => (dw[wA]! += gy[yA]! * x[xA]!));
+    return dw;
+  },
+};
+
+/** Calls fn(yAddr, xAddr) for every in-bounds window element, in row-major order within a window. */
+function forEachWindow(g: PoolGeom, fn: (yAddr: number, xAddr: number) => void): void {
+  const { planes, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = g;
+  for (let p = 0; p < planes; p++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const yAddr = (p * OH + oh) * OW + ow;
+        for (let i = 0; i < KH; i++) {
+          const ih = oh * SH - PH + i;
+          if (ih < 0 || ih >= H) continue;
+          for (let j = 0; j < KW; j++) {
+            const iw = ow * SW - PW + j;
+            if (iw >= 0 && iw < W) fn(yAddr, (p * H + ih) * W + iw);
+          }
+        }
+      }
+}
+
+/** For each output, the input address of the first maximal element of its window. */
+function argmaxes(x: Float64Array, g: PoolGeom): Int32Array {
+  const best = new Float64Array(g.planes * g.OH * g.OW).fill(-Infinity);
+  const at = new Int32Array(best.length).fill(-1);
+  forEachWindow(g, (y, a) => {
+    if (at[y] === -1 || x[a]! > best[y]!) {
+      best[y] = x[a]!;
+      at[y] = a;
+    }
+  });
+  return at;
+}
+
+export const cpuPool: PoolOps<Float64Array> = {
+  maxPool2d(x, g) {
+    const at = argmaxes(x, g);
+    return Float64Array.from(at, (a) => x[a]!);
+  },
+  maxPool2dBackward(x, gy, g) {
+    const dx = new Float64Array(g.planes * g.H * g.W);
+    argmaxes(x, g).forEach((a, y) => (dx[a]! += gy[y]!));
+    return dx;
+  },
+  avgPool2d(x, g) {
+    const y = new Float64Array(g.planes * g.OH * g.OW);
+    const k = 1 / (g.KH * g.KW);
+    forEachWindow(g, (yA, xA) => (y[yA]! += x[xA]! * k));
+    return y;
+  },
+  avgPool2dBackward(gy, g) {
+    const dx = new Float64Array(g.planes * g.H * g.W);
+    const k = 1 / (g.KH * g.KW);
+    forEachWindow(g, (yA, xA) => (dx[xA]! += gy[yA]! * k));
+    return dx;
+  },
+};

@@ -1,0 +1,113 @@
+import type { ConvGeom } from '../backend/conv.js';
+import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
+import { reduce } from './reduce.js';
+import { shaders } from './shaders.generated.js';
+import { UniformWriter } from './uniform.js';
+
+// Launchers of shaders/conv.wgsl. Each invocation owns 8 channels x 4 pixels (forward, input
+// gradient) or 8 output channels x 4 weight columns over a chunk of pixels (weight gradient).
+const WG = 64;
+const CH = 8; // channels per invocation
+const PX = 4; // pixels (or weight columns) per invocation
+
+function uniform(g: ConvGeom, hasBias: boolean, splits = 1, chunk = 0): ArrayBuffer {
+  return new UniformWriter(shaders.conv.uniformSizes.cv)
+    .u(g.N).u(g.C).u(g.H).u(g.W)
+    .u(g.O).u(g.OH).u(g.OW).u(g.KH)
+    .u(g.KW).u(g.SH).u(g.SW).u(g.PH)
+    .u(g.PW).u(g.DH).u(g.DW).u(hasBias ? 1 : 0)
+    .u(splits).u(chunk).u(0).u(0).buffer;
+}
+
+/** A 1-D grid of `lanes` invocations folded into (x, y), with `z` channel blocks. */
+function grid(lanes: number, z: number): [number, number, number] {
+  const [x, y] = grid1d(lanes, WG);
+  return [x, y, z];
+}
+
+/** The row kernel's geometry: an input [N, Cin, Hin, Win] convolved (stride 1, 3 wide) into [N, Cout, OH, OW]. */
+interface Rows {
+  N: number; Cin: number; Hin: number; Win: number; Cout: number; OH: number; OW: number;
+  KH: number; PH: number; PW: number;
+  /** Weight of (output k, input c, tap i, j) at base + k·so + c·sc + i·si + j·sj. */
+  w: [base: number, so: number, sc: number, si: number, sj: number];
+}
+
+function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string): GPUBuffer {
+  const out = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
+  const blocks = Math.ceil(r.OW / 8);
+  const u = new UniformWriter(shaders.conv.uniformSizes.rw)
+    .u(r.N).u(r.Cin).u(r.Hin).u(r.Win)
+    .u(r.Cout).u(r.OH).u(r.OW).u(r.KH)
+    .u(r.PH).u(r.PW).u(blocks).u(bias ? 1 : 0);
+  const i32 = new Int32Array(u.buffer, 48, 5);
+  i32.set(r.w);
+  rt.dispatch({
+    shader: 'conv', entry: 'conv2d_rows3', overrides: { WG }, uniform: u.buffer,
+    buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
+    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / 4)),
+  });
+  return out;
+}
+
+/** Stride 1, dilation 1, 3 columns: the row kernel applies (see shaders/conv.wgsl). */
+const rowsApply = (g: ConvGeom): boolean => g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 && g.KW === 3;
+
+export function conv2d(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, g: ConvGeom): GPUBuffer {
+  if (rowsApply(g)) {
+    const kk = g.KH * g.KW;
+    return rows3(rt, x, w, bias, {
+      N: g.N, Cin: g.C, Hin: g.H, Win: g.W, Cout: g.O, OH: g.OH, OW: g.OW, KH: g.KH, PH: g.PH, PW: g.PW,
+      w: [0, g.C * kk, kk, g.KW, 1],
+    }, 'conv2d');
+  }
+  const out = rt.createStorage(g.N * g.O * g.OH * g.OW * 4, 'conv2d');
+  rt.dispatch({
+    shader: 'conv', entry: 'conv2d_forward', overrides: { WG }, uniform: uniform(g, bias !== null),
+    // Without a bias the weights fill the bias binding too (both read-only, so aliasing is allowed).
+    buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
+    workgroups: grid(Math.ceil((g.N * g.OH * g.OW) / PX), Math.ceil(g.O / CH)),
+  });
+  return out;
+}
+
+export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, g: ConvGeom): GPUBuffer {
+  // Stride 1: dx is gy convolved with the flipped kernel, channels swapped, padding k − 1 − p.
+  if (rowsApply(g) && g.PH <= g.KH - 1 && g.PW <= g.KW - 1) {
+    const kk = g.KH * g.KW;
+    return rows3(rt, gy, w, null, {
+      N: g.N, Cin: g.O, Hin: g.OH, Win: g.OW, Cout: g.C, OH: g.H, OW: g.W, KH: g.KH, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW,
+      w: [kk - 1, kk, g.C * kk, -g.KW, -1],
+    }, 'conv2dBackwardInput');
+  }
+  const out = rt.createStorage(g.N * g.C * g.H * g.W * 4, 'conv2dBackwardInput');
+  rt.dispatch({
+    shader: 'conv', entry: 'conv2d_backward_input', overrides: { WG }, uniform: uniform(g, false),
+    buffers: { 1: gy, 2: w, 3: out },
+    workgroups: grid(Math.ceil((g.N * g.H * g.W) / PX), Math.ceil(g.C / CH)),
+  });
+  return out;
+}
+
+/**
+ * Split the pixel reduction into `splits` chunks of about 128 pixels (fewer when the partial sums
+ * would pass 2^20 floats), then add the partials with the reduce kernel.
+ */
+export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
+  const P = g.N * g.OH * g.OW;
+  const cols = g.C * g.KH * g.KW;
+  const nw = g.O * cols;
+  let splits = Math.max(1, Math.min(Math.ceil(P / 128), Math.floor(2 ** 20 / nw)));
+  const chunk = Math.ceil(P / splits);
+  splits = Math.ceil(P / chunk);
+  const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
+  rt.dispatch({
+    shader: 'conv', entry: 'conv2d_backward_weight', overrides: { WG }, uniform: uniform(g, false, splits, chunk),
+    buffers: { 1: x, 2: gy, 3: part },
+    workgroups: [Math.ceil(splits / WG), Math.ceil(cols / PX), Math.ceil(g.O / CH)],
+  });
+  if (splits === 1) return part;
+  const out = reduce(rt, 'sum', part, { shape: [nw], strides: [1], offset: 0 }, { shape: [splits], strides: [nw], offset: 0 });
+  rt.releaseStorage(part);
+  return out;
+}

@@ -1,0 +1,65 @@
+import type { PoolGeom } from '../backend/conv.js';
+import { record, type Vjp } from '../autograd/tape.js';
+import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import type { Tensor } from '../tensor.js';
+import { outSize, pair, type Pair } from './window.js';
+import { mean } from './reduce.js';
+import { requireFloat, wrap } from './util.js';
+
+export interface Pool2dOptions {
+  kernel: Pair;
+  /** Defaults to the kernel size (non-overlapping windows), as in PyTorch. */
+  stride?: Pair;
+  padding?: Pair;
+}
+
+function geometry(op: string, x: Tensor, o: Pool2dOptions): PoolGeom {
+  if (x.rank !== 4) throw new ShapeError(`${op}: input must be NCHW [N, C, H, W], got ${fmtShape(x.shape)}`);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [KH, KW] = pair(op, 'kernel', o.kernel, 1);
+  const [SH, SW] = pair(op, 'stride', o.stride ?? o.kernel, 1);
+  const [PH, PW] = pair(op, 'padding', o.padding ?? 0, 0);
+  if (2 * PH > KH || 2 * PW > KW) throw new ValueError(`${op}: padding [${PH}, ${PW}] must be at most half the kernel [${KH}, ${KW}] (as in PyTorch)`);
+  const OH = outSize(H, KH, SH, PH, 1);
+  const OW = outSize(W, KW, SW, PW, 1);
+  if (OH <= 0 || OW <= 0) throw new ShapeError(`${op}: a ${KH} x ${KW} window does not fit input ${fmtShape(x.shape)} with padding [${PH}, ${PW}]`);
+  return { planes: N * C, H, W, KH, KW, SH, SW, PH, PW, OH, OW };
+}
+
+const outShape = (x: Tensor, g: PoolGeom): number[] => [x.shape[0]!, x.shape[1]!, g.OH, g.OW];
+
+const maxPoolVjp: Vjp<PoolGeom> = (gy, [x], _y, g) => {
+  const be = gy.backend;
+  return [wrap(x!.shape, 'float32', be, be.maxPool2dBackward(x!.storage('maxPool2d backward'), gy.storage('maxPool2d backward'), g))];
+};
+
+/** Max pooling (torch.nn.functional.max_pool2d, floor mode); the gradient goes to the first maximum of each window. */
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  requireFloat('maxPool2d', x);
+  const g = geometry('maxPool2d', x, opts);
+  const be = x.backend;
+  const out = wrap(outShape(x, g), 'float32', be, be.maxPool2d(x.storage('maxPool2d'), g));
+  record('maxPool2d', maxPoolVjp, [x], out, g);
+  return out;
+}
+
+const avgPoolVjp: Vjp<PoolGeom> = (gy, [x], _y, g) => {
+  const be = gy.backend;
+  return [wrap(x!.shape, 'float32', be, be.avgPool2dBackward(gy.storage('avgPool2d backward'), g))];
+};
+
+/** Average pooling (torch.nn.functional.avg_pool2d with count_include_pad = true, floor mode). */
+export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  requireFloat('avgPool2d', x);
+  const g = geometry('avgPool2d', x, opts);
+  const be = x.backend;
+  const out = wrap(outShape(x, g), 'float32', be, be.avgPool2d(x.storage('avgPool2d'), g));
+  record('avgPool2d', avgPoolVjp, [x], out, g);
+  return out;
+}
+
+/** Mean over H and W: [N, C, H, W] -> [N, C]. */
+export function globalAvgPool2d(x: Tensor): Tensor {
+  if (x.rank !== 4) throw new ShapeError(`globalAvgPool2d: input must be NCHW [N, C, H, W], got ${fmtShape(x.shape)}`);
+  return mean(x, [2, 3]);
+}

@@ -1,0 +1,2 @@
+export { trainEpoch, evaluate, countCorrect, crossEntropyLoss, formatMetrics, type Batch, type BatchSource, type LossFn, type EpochMetrics, type LoopOptions, type TrainOptions } from './loop.js';
+export { ProgressBar } from './progress.js';

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import * as rl from '../src/node.js';
+import { checkOp } from './helpers/oracle.js';
+
+type Case = { name: string; x: number[]; w: number[]; bias?: boolean; opts?: rl.Conv2dOptions };
+
+// Awkward shapes: odd and non-square sizes, batch 1, C = 1, O = 3 (not a multiple of the 8-channel
+// tile), O = 9 (one full tile and one partial), stride 2, padding 0/1/2, dilation 2, 1x1 and 5x5.
+const cases: Case[] = [
+  { name: '3x3 pad 1', x: [2, 3, 7, 7], w: [5, 3, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: 'batch 1, C = 1, O = 3, no pad', x: [1, 1, 9, 6], w: [3, 1, 3, 3], bias: true },
+  { name: 'stride 2, pad 1, odd size', x: [2, 2, 9, 7], w: [9, 2, 3, 3], bias: true, opts: { stride: 2, padding: 1 } },
+  { name: 'dilation 2, pad 2', x: [1, 3, 8, 9], w: [4, 3, 3, 3], opts: { padding: 2, dilation: 2 } },
+  { name: '1x1', x: [3, 5, 4, 3], w: [7, 5, 1, 1], bias: true },
+  { name: '5x5 stride 2 pad 2', x: [2, 2, 11, 10], w: [3, 2, 5, 5], bias: true, opts: { stride: 2, padding: 2 } },
+  { name: 'non-square kernel, per-axis options', x: [2, 3, 10, 8], w: [4, 3, 2, 3], opts: { stride: [2, 1], padding: [0, 1], dilation: [1, 2] } },
+  { name: 'stride 3 larger than kernel', x: [1, 2, 10, 11], w: [2, 2, 2, 2], bias: true, opts: { stride: 3 } },
+];
+
+describe('conv2d against the float64 oracle', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const inputs = [{ shape: c.x }, { shape: c.w }, ...(c.bias ? [{ shape: [c.w[0]!] }] : [])];
+      await checkOp(
+        `conv2d ${c.name}`,
+        (x, w, b) => rl.conv2d(x!, w!, b ?? null, c.opts),
+        inputs,
+        { tol: { rtol: 1e-4, atol: 1e-4 }, gradTol: { rtol: 1e-3, atol: 2e-4 } },
+      );
+    });
+  }
+
+  it('a shape that spans several workgroups and a split weight-gradient reduction', async () => {
+    // N·OH·OW = 2·17·19 = 646 pixels: more than one 64-lane workgroup of 4-pixel invocations.
+    await checkOp('conv2d wide', (x, w, b) => rl.conv2d(x!, w!, b!, { padding: 1 }), [{ shape: [2, 4, 17, 19] }, { shape: [11, 4, 3, 3] }, { shape: [11] }], {
+      tol: { rtol: 1e-4, atol: 1e-4 },
+      gradTol: { rtol: 1e-3, atol: 5e-4 },
+    });
+  });
+
+  it('matches hand-computed values', async () => {
+    // A 1x1x3x3 input of 1..9 and an all-ones 2x2 kernel: each output sums a 2x2 block, plus bias 0.5.
+    const x = rl.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+    const w = rl.ones([1, 1, 2, 2]);
+    const b = rl.tensor([0.5]);
+    const y = rl.conv2d(x, w, b);
+    expect(Array.from(await y.data())).toEqual([12.5, 16.5, 24.5, 28.5]);
+    for (const t of [x, w, b, y]) t.dispose();
+  });
+});
+
+describe('conv2d rejects bad shapes before any GPU work', () => {
+  const bad: [string, number[], number[], rl.Conv2dOptions | undefined, RegExp][] = [
+    ['channel mismatch', [1, 3, 5, 5], [2, 4, 3, 3], undefined, /3 channels.*expects 4/],
+    ['output size <= 0', [1, 1, 2, 2], [1, 1, 3, 3], undefined, /output would be 0 x 0/],
+    ['rank 3 input', [3, 5, 5], [2, 3, 3, 3], undefined, /NCHW/],
+    ['stride 0', [1, 1, 5, 5], [1, 1, 3, 3], { stride: 0 }, /stride must be an integer >= 1/],
+    ['negative padding', [1, 1, 5, 5], [1, 1, 3, 3], { padding: -1 }, /padding must be an integer >= 0/],
+  ];
+  for (const [name, xs, ws, opts, msg] of bad) {
+    it(name, () => {
+      const x = rl.zeros(xs);
+      const w = rl.zeros(ws);
+      expect(() => rl.conv2d(x, w, null, opts)).toThrow(msg);
+      x.dispose();
+      w.dispose();
+    });
+  }
+  it('bias of the wrong length', () => {
+    const x = rl.zeros([1, 2, 5, 5]);
+    const w = rl.zeros([3, 2, 3, 3]);
+    const b = rl.zeros([2]);
+    expect(() => rl.conv2d(x, w, b)).toThrow(rl.ShapeError);
+    for (const t of [x, w, b]) t.dispose();
+  });
+});
