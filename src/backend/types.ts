@@ -71,7 +71,7 @@ export interface CoreOps<S> {
 }
 
 /** Every backend implements every family; add a family here and both backends must follow. */
-export type Backend<S = unknown> = CoreOps<S>;
+export type Backend<S = unknown> = CoreOps<S> & import('./attack.js').AttackOps<S>;
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {

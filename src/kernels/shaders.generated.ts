@@ -2,6 +2,85 @@
 import type { ShaderModuleInfo } from './shader-types.js';
 
 export const shaders = {
+  "attack": {
+    "code": "// Fused attack updates: one dispatch per PGD step does sign/normalise, step, projection onto the\n// threat ball around the clean input x0, and clipping to the image box [0, 1] (methods.md §2.1).\n//   linf_step: x' = clip01(x0 + clamp(x + alpha·sign(g) − x0, −eps, eps)), one invocation per entry.\n//   l2_step:   one workgroup per example (row of d entries): ‖g‖ and ‖δ‖ are reduced in workgroup\n//              memory, then x' = clip01(x0 + δ·min(1, eps/‖δ‖)) with δ = x + alpha·g/(‖g‖ + 1e-10) − x0.\n// sign(0) = 0 (WGSL sign, as torch.sign).\n\noverride WG: u32 = 64;\n\nstruct Step { n: u32, d: u32, alpha: f32, eps: f32 }\n\n@group(0) @binding(0) var<uniform> st: Step;\n@group(0) @binding(1) var<storage, read> x0: array<f32>;\n@group(0) @binding(2) var<storage, read> xt: array<f32>;\n@group(0) @binding(3) var<storage, read> g: array<f32>;\n@group(0) @binding(4) var<storage, read_write> out: array<f32>;\n\n@compute @workgroup_size(WG)\nfn linf_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i >= st.n) { return; }\n  let o = x0[i];\n  let delta = clamp(xt[i] + st.alpha * sign(g[i]) - o, -st.eps, st.eps);\n  out[i] = clamp(o + delta, 0.0, 1.0);\n}\n\n// The L2 kernel's workgroup size is fixed (a workgroup array needs a constant length here).\nconst RW: u32 = 64u;\nvar<workgroup> red: array<f32, 64>;\n\n// Tree sum of one value per lane; every lane gets the total. Called from uniform control flow.\nfn wg_sum(lid: u32, v: f32) -> f32 {\n  red[lid] = v;\n  workgroupBarrier();\n  for (var s = RW / 2u; s > 0u; s = s / 2u) {\n    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }\n    workgroupBarrier();\n  }\n  let total = red[0];\n  workgroupBarrier();\n  return total;\n}\n\n@compute @workgroup_size(64)\nfn l2_step(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {\n  let row = wid.x + wid.y * nwg.x;\n  if (row >= st.n) { return; }\n  let base = row * st.d;\n  var gg = 0.0;\n  for (var j = lid; j < st.d; j += RW) {\n    let v = g[base + j];\n    gg += v * v;\n  }\n  let scale = st.alpha / (sqrt(wg_sum(lid, gg)) + 1e-10);\n  var dd = 0.0;\n  for (var j = lid; j < st.d; j += RW) {\n    let dl = xt[base + j] + scale * g[base + j] - x0[base + j];\n    dd += dl * dl;\n  }\n  let dn = sqrt(wg_sum(lid, dd));\n  // renorm(p=2, maxnorm=eps): shrink only rows outside the ball.\n  let shrink = select(1.0, st.eps / dn, dn > st.eps);\n  for (var j = lid; j < st.d; j += RW) {\n    let o = x0[base + j];\n    let dl = xt[base + j] + scale * g[base + j] - o;\n    out[base + j] = clamp(o + dl * shrink, 0.0, 1.0);\n  }\n}\n",
+    "entryPoints": {
+      "linf_step": {
+        "bindings": [
+          {
+            "name": "st",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "x0",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "xt",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 3,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "out",
+            "group": 0,
+            "binding": 4,
+            "kind": "storage"
+          }
+        ]
+      },
+      "l2_step": {
+        "bindings": [
+          {
+            "name": "st",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "x0",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "xt",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "g",
+            "group": 0,
+            "binding": 3,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "out",
+            "group": 0,
+            "binding": 4,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG"
+    ],
+    "uniformSizes": {
+      "st": 16
+    }
+  },
   "copy": {
     "code": "// Layout kernels: read a strided view into a contiguous tensor (transpose, slice, expand),\n// write a contiguous tensor into a strided view of another (pad, concat), gather along an axis\n// and its adjoint (index_add). Shapes and strides are uniforms; rank <= 8.\n\noverride WG: u32 = 64;\n\nstruct View {\n  n: u32, rank: u32, offset: u32, _p: u32,\n  shape: array<vec4u, 2>,\n  strides: array<vec4u, 2>,\n}\n\nstruct Gather { outer: u32, axis_len: u32, inner: u32, count: u32 }\n\n@group(0) @binding(0) var<uniform> v: View;\n@group(0) @binding(1) var<storage, read> src: array<f32>;\n@group(0) @binding(2) var<storage, read_write> dst: array<f32>;\n\n@group(0) @binding(0) var<uniform> gp: Gather;\n@group(0) @binding(3) var<storage, read> idx: array<i32>;\n\nfn at(a: array<vec4u, 2>, d: u32) -> u32 { return a[d / 4u][d % 4u]; }\n\nfn view_index(i: u32) -> u32 {\n  var rem = i;\n  var off = v.offset;\n  for (var d = i32(v.rank) - 1; d >= 0; d--) {\n    let dim = at(v.shape, u32(d));\n    off += (rem % dim) * at(v.strides, u32(d));\n    rem = rem / dim;\n  }\n  return off;\n}\n\n// dst[i] = src[view(i)]\n@compute @workgroup_size(WG)\nfn read_view(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i >= v.n) { return; }\n  dst[i] = src[view_index(i)];\n}\n\n// dst[view(i)] = src[i]; the view must not alias itself (no two i map to one place).\n@compute @workgroup_size(WG)\nfn write_view(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i >= v.n) { return; }\n  dst[view_index(i)] = src[i];\n}\n\n// dst[o, k, i] = src[o, idx[k], i]; indices were range-checked on the host.\n@compute @workgroup_size(WG)\nfn gather_axis(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= gp.outer * gp.count * gp.inner) { return; }\n  let i = t % gp.inner;\n  let k = (t / gp.inner) % gp.count;\n  let o = t / (gp.inner * gp.count);\n  dst[t] = src[(o * gp.axis_len + u32(idx[k])) * gp.inner + i];\n}\n\n// Adjoint of gather: dst[o, a, i] = sum_{k : idx[k] == a} src[o, k, i]. One invocation per output\n// element, scanning the indices: no float atomics needed, and the sum order is deterministic.\n@compute @workgroup_size(WG)\nfn index_add(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= gp.outer * gp.axis_len * gp.inner) { return; }\n  let i = t % gp.inner;\n  let a = (t / gp.inner) % gp.axis_len;\n  let o = t / (gp.inner * gp.axis_len);\n  var acc = 0.0;\n  for (var k = 0u; k < gp.count; k++) {\n    if (u32(idx[k]) == a) { acc += src[(o * gp.count + k) * gp.inner + i]; }\n  }\n  dst[t] = acc;\n}\n",
     "entryPoints": {
