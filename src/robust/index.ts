@@ -2,3 +2,5 @@
 export * from './attacks.js';
 export * from './objectives.js';
 export { linfStep, l2Step } from './step.js';
+export * from './evaluate.js';
+export * from './recipes.js';
