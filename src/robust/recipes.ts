@@ -344,9 +344,9 @@ function trainStep(model: Module, optimizer: Optimizer, params: Tensor[], recipe
         ? { ...recipe.attack, start: 'uniform', seed: rng }
         : { eps: recipe.eps, steps: 1, alpha: recipe.alpha ?? 1.25 * recipe.eps, start: 'uniform', norm: 'linf', seed: rng };
       if (target) {
-        // PGD-AT+TE inner objective: CE(f(x'), y) + w·MSE(softmax(f(x')), T).
+        // PGD-AT+TE inner objective: CE(f(x'), y) (batch mean) + w·MSE(softmax(f(x')), T), per example.
         const onehot = noGrad(() => oneHotLike(full([B, target.shape[1]!], 0, { backend: x.backend }), y, 'trainRobust'));
-        inner.loss = (z) => add(ceAscent(z, onehot), teTerm(z, target, w));
+        inner.loss = (z) => add(mul(ceAscent(z, onehot), 1 / B), teTerm(z, target, w));
       }
       const r = resolvePgd('trainRobust', x, y, inner);
       const adv = pgdTensors(model, x, y, r);
