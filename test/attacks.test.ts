@@ -236,6 +236,45 @@ describe('PGD on a small MLP', () => {
   });
 });
 
+describe('robustEvaluate', () => {
+  it('counts an example robust only if every restart fails, and keeps per-example results', async () => {
+    const model = new Mlp(18, 16, 3, 14);
+    const batches = [batch(23, 30), batch(14, 31)].map((b, k) => ({ ...b, idx: Int32Array.from({ length: b.y.length }, (_, i) => 100 * k + i) }));
+    const opts = { eps: 0.15, steps: 3, alpha: 0.06 };
+    const all = await robust.robustEvaluate(model, batches, { type: 'pgd', ...opts, restarts: 3, seed: 5 });
+    expect(all.n).toBe(37);
+    expect(Array.from(all.examples.index.slice(21, 25))).toEqual([21, 22, 100, 101]);
+    // Three single-restart runs drawing from the same generator see the same three starts.
+    const rng = new rl.Rng(5);
+    const singles: rl.robust.AttackResult[][] = [[], [], []];
+    for (const b of batches) {
+      for (let k = 0; k < 3; k++) {
+        const r = await robust.pgd(model, b.x, b.y, { ...opts, seed: rng });
+        r.x.dispose();
+        singles[k]!.push(r);
+      }
+    }
+    const flatten = (k: number, f: (r: rl.robust.AttackResult) => ArrayLike<number>) => singles[k]!.flatMap((r) => Array.from(f(r)));
+    const robustK = [0, 1, 2].map((k) => flatten(k, (r) => r.success.map((s, i) => (r.cleanCorrect[i] && !s ? 1 : 0))));
+    expect(Array.from(all.examples.robust)).not.toEqual(new Array(37).fill(0));
+    const firstK = [0, 1, 2].map((k) => flatten(k, (r) => r.firstStep));
+    for (let i = 0; i < 37; i++) {
+      expect(all.examples.robust[i], `example ${i}`).toBe(robustK[0]![i]! & robustK[1]![i]! & robustK[2]![i]!);
+      const steps = firstK.map((f) => f[i]!).filter((v) => v >= 0);
+      expect(all.examples.firstStep[i]).toBe(steps.length ? Math.min(...steps) : -1);
+      if (all.examples.robust[i]) expect(all.examples.cleanCorrect[i]).toBe(1);
+    }
+    const robustCount = all.examples.robust.reduce((a, v) => a + v, 0);
+    expect(all.robustAccuracy).toBeCloseTo(robustCount / 37, 12);
+    expect(all.robustAccuracy).toBeLessThanOrEqual(all.cleanAccuracy);
+    // ε = 0: robust accuracy is clean accuracy.
+    const none = await robust.robustEvaluate(model, batches, { type: 'pgd', eps: 0, steps: 2, alpha: 0.1 });
+    expect(Array.from(none.examples.robust)).toEqual(Array.from(none.examples.cleanCorrect));
+    for (const b of batches) b.x.dispose();
+    model.dispose();
+  });
+});
+
 describe('bad input fails before any GPU work', () => {
   const model = () => new Mlp(18, 4, 3, 7);
   it('rejects bad options, labels, shapes and ranges with clear errors', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
+import { mse } from '../src/nn/losses.js';
 import { Mlp, TinySgd } from './helpers/models.js';
 import { checkOp, expectClose } from './helpers/oracle.js';
 
@@ -25,6 +26,19 @@ describe('temporal-ensembling ramp (methods.md §3.4)', () => {
     const p2 = [0.5, 0.5, 0.1, 0.9];
     // Row 3: S = 0.9·0.1·[0.2, 0.8] + 0.1·[0.5, 0.5] = [0.068, 0.122], T = S / 0.19.
     expectClose(s.update(Int32Array.of(3, 0), p2, 2).slice(0, 2), [0.068 / 0.19, 0.122 / 0.19], { atol: 1e-12, rtol: 0 });
+  });
+});
+
+describe('TE terms inside the attack', () => {
+  it('sum over examples to w·MSE(softmax(z), T), the mean over all B·C entries', async () => {
+    const z = rl.tensor([0.3, -1, 2, 0.1, 0.4, 0.5], [2, 3]);
+    const t = rl.tensor([0.2, 0.3, 0.5, 0.6, 0.3, 0.1], [2, 3]);
+    const per = robust.teTerm(z, t, 300);
+    const whole = rl.tidy(() => rl.mul(mse(rl.softmax(z, 1), t), 300));
+    expect(per.shape).toEqual([2]);
+    const v = await per.data();
+    expect(v[0]! + v[1]!).toBeCloseTo(await whole.item(), 4);
+    for (const u of [z, t, per, whole]) u.dispose();
   });
 });
 

@@ -329,7 +329,7 @@ export function tradesLoss(zClean: Tensor, zAdv: Tensor, y: ArrayLike<number>, b
 }
 
 /** (w/(B·C))·Σ_c (softmax(z)_c − T_c)² per example: the per-example share of w·MSE (mean over B·C). */
-const teTerm = (z: Tensor, target: Tensor, w: number): Tensor =>
+export const teTerm = (z: Tensor, target: Tensor, w: number): Tensor =>
   tidy(() => mul(sum(square(sub(softmax(z, 1), target)), 1), w / target.size));
 
 /** One optimisation step of a recipe; returns device scalars (loss, clean and robust correct counts, Σ‖g‖²). */
