@@ -54,6 +54,12 @@ export interface PgdOptions {
   seed?: number | Rng;
   /** Number of classes, to check labels before any GPU work (otherwise checked after the clean forward). */
   numClasses?: number;
+  /**
+   * Track, at every iterate, whether the model is fooled (for `firstStep`); default true. Training
+   * turns it off: it costs a few small kernels per step. Without it `firstStep` only reflects the start
+   * and the returned point.
+   */
+  trackSteps?: boolean;
 }
 
 /** What an attack leaves on the device: all [B] float 0/1 flags except `x`. */
@@ -89,6 +95,7 @@ export interface ResolvedPgd {
   kappa: number;
   target: ArrayLike<number> | null;
   returnBest: boolean;
+  trackSteps: boolean;
   rng: Rng;
 }
 
@@ -116,7 +123,7 @@ export function resolvePgd(op: string, x: Tensor, y: ArrayLike<number>, o: PgdOp
   const loss = o.loss ?? 'ce';
   if (loss !== 'ce' && loss !== 'cw' && typeof loss !== 'function') throw new ValueError(`${op}: loss must be 'ce', 'cw' or a function, got ${String(loss)}`);
   const rng = o.seed instanceof Rng ? o.seed : new Rng(o.seed ?? 0);
-  return { eps: o.eps, steps: o.steps, alpha, norm, restarts, start, loss, kappa, target: o.target ?? null, returnBest: o.returnBest ?? false, rng };
+  return { eps: o.eps, steps: o.steps, alpha, norm, restarts, start, loss, kappa, target: o.target ?? null, returnBest: o.returnBest ?? false, trackSteps: o.trackSteps ?? true, rng };
 }
 
 export function checkLabels(op: string, what: string, y: ArrayLike<number>, B: number, C?: number): void {
@@ -277,8 +284,10 @@ function runRestart(model: Module, x0: Tensor, r: ResolvedPgd, objective: Object
   let best: Iter | null = null;
   for (let t = 0; t <= r.steps; t++) {
     const last = t === r.steps;
-    let lossT!: Tensor;
-    let succT!: Tensor;
+    // Per-iterate loss and success are needed for the best iterate, for firstStep, and at the end.
+    const observe = last || r.returnBest || r.trackSteps;
+    let lossT: Tensor | null = null;
+    let succT: Tensor | null = null;
     let g: Tensor | null = null;
     if (!last) {
       const xin = xt;
@@ -289,8 +298,10 @@ function runRestart(model: Module, x0: Tensor, r: ResolvedPgd, objective: Object
         }
         const per = objective(z);
         if (per.rank !== 1 || per.shape[0] !== shape[0]) throw new ShapeError(`pgd: the attack objective must return one value per example [${shape[0]}], got ${fmtShape(per.shape)}`);
-        lossT = keep(detach(per));
-        succT = keep(noGrad(() => succeeded(z)));
+        if (observe) {
+          lossT = keep(detach(per));
+          succT = keep(noGrad(() => succeeded(z)));
+        }
         return sum(per);
       }, [xin]);
       out.value.dispose();
@@ -303,16 +314,20 @@ function runRestart(model: Module, x0: Tensor, r: ResolvedPgd, objective: Object
         }),
       );
     }
-    const prevFirst = firstStep;
-    firstStep = tidy(() => where(mul(lt(prevFirst, 0), succT), full([shape[0]!], t, { backend: x0.backend }), prevFirst));
-    prevFirst.dispose();
-    if (r.returnBest) {
+    if (succT !== null) {
+      const [prevFirst, s] = [firstStep, succT];
+      firstStep = tidy(() => where(mul(lt(prevFirst, 0), s), full([shape[0]!], t, { backend: x0.backend }), prevFirst));
+      prevFirst.dispose();
+    }
+    if (lossT === null || succT === null) {
+      // Not observed: nothing to record at this iterate.
+    } else if (r.returnBest) {
       if (best === null) best = { x: tidy(() => mul(xt, 1)), loss: lossT, success: succT };
       else {
-        const prev: Iter = best;
+        const [prev, l, s]: [Iter, Tensor, Tensor] = [best, lossT, succT];
         best = tidy(() => {
-          const better = gt(lossT, prev.loss);
-          return { x: where(rows(better, shape), xt, prev.x), loss: where(better, lossT, prev.loss), success: where(better, succT, prev.success) };
+          const better = gt(l, prev.loss);
+          return { x: where(rows(better, shape), xt, prev.x), loss: where(better, l, prev.loss), success: where(better, s, prev.success) };
         });
         for (const u of [prev.x, prev.loss, prev.success, lossT, succT]) u.dispose();
       }

@@ -341,8 +341,8 @@ function trainStep(model: Module, optimizer: Optimizer, params: Tensor[], recipe
     let pClean: Tensor | null = null;
     if (recipe.kind === 'pgd-at' || recipe.kind === 'fast-fgsm') {
       const inner: PgdOptions = recipe.kind === 'pgd-at'
-        ? { ...recipe.attack, start: 'uniform', seed: rng }
-        : { eps: recipe.eps, steps: 1, alpha: recipe.alpha ?? 1.25 * recipe.eps, start: 'uniform', norm: 'linf', seed: rng };
+        ? { ...recipe.attack, start: 'uniform', seed: rng, trackSteps: false }
+        : { eps: recipe.eps, steps: 1, alpha: recipe.alpha ?? 1.25 * recipe.eps, start: 'uniform', norm: 'linf', seed: rng, trackSteps: false };
       if (target) {
         // PGD-AT+TE inner objective: CE(f(x'), y) (batch mean) + w·MSE(softmax(f(x')), T), per example.
         const onehot = noGrad(() => oneHotLike(full([B, target.shape[1]!], 0, { backend: x.backend }), y, 'trainRobust'));
@@ -360,7 +360,7 @@ function trainStep(model: Module, optimizer: Optimizer, params: Tensor[], recipe
       const loss: Objective = target
         ? (z) => add(mul(klDivergence(pc, z, 'none'), beta / B), teTerm(z, target, w))
         : (z) => klDivergence(pc, z, 'none');
-      const r = resolvePgd('trainRobust', x, y, { ...recipe.attack, start: 'normal', loss, seed: rng });
+      const r = resolvePgd('trainRobust', x, y, { ...recipe.attack, start: 'normal', loss, seed: rng, trackSteps: false });
       xAdv = pgdTensors(model, x, y, r).x;
     }
     model.train();
