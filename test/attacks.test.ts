@@ -146,6 +146,10 @@ describe('PGD on a small MLP', () => {
       return v;
     };
     expect(await get(7)).toEqual(await get(7));
+    // Skipping the per-step bookkeeping (as training does) changes nothing about the iterates.
+    const untracked = await robust.pgd(model, x, y, { eps: 0.1, steps: 3, alpha: 0.03, seed: 7, trackSteps: false });
+    expect(Array.from(await untracked.x.data())).toEqual(await get(7));
+    untracked.x.dispose();
     expect(await get(7)).not.toEqual(await get(8));
     for (const start of ['normal', 'madry', 'lp', 'torchattacks'] as const) {
       expect(await get(3, start, 'l2')).toEqual(await get(3, start, 'l2'));

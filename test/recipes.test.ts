@@ -137,6 +137,24 @@ describe('trainRobust', () => {
     });
   }
 
+  it('random labels: train accuracies are measured against the fixed noisy labels', async () => {
+    const model = new Mlp(8, 6, 3, 15);
+    const train = dataset(30, 8, 10);
+    const labelNoise = { rate: 1, seed: 9, numClasses: 3 };
+    const res = await robust.trainRobust(model, new TinySgd(0.2), { train, trainEval: train }, { kind: 'standard' }, {
+      epochs: 1, labelNoise, evalAttack: { eps: 0, steps: 1, alpha: 0 },
+    });
+    const noisy = train.map((b) => ({ ...b, y: Int32Array.from(b.y, (v, i) => robust.noisyLabel(v, b.idx![i]!, 3, 1, 9)) }));
+    expect(noisy.some((b, k) => b.y.some((v, i) => v !== train[k]!.y[i]))).toBe(true);
+    const vsNoisy = await robust.robustEvaluate(model, noisy, { type: 'pgd', eps: 0, steps: 1, alpha: 0 });
+    const vsTrue = await robust.robustEvaluate(model, train, { type: 'pgd', eps: 0, steps: 1, alpha: 0 });
+    expect(res.log[0]!.trainEvalCleanAcc).toBe(vsNoisy.cleanAccuracy);
+    expect(vsNoisy.cleanAccuracy).not.toBe(vsTrue.cleanAccuracy);
+    res.dispose();
+    for (const b of train) b.x.dispose();
+    model.dispose();
+  });
+
   it('standard training learns the separable problem (the loop really optimises)', async () => {
     const model = new Mlp(8, 6, 3, 12);
     const train = dataset(60, 5, 20);

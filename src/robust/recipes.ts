@@ -75,6 +75,15 @@ export function symmetricLabelNoise(labels: ArrayLike<number>, classes: number, 
 type Source = BatchSource;
 type Data = Source | ((epoch: number) => Source);
 
+/** The batches of a source with their labels replaced by the run's fixed noisy labels. */
+async function* noisyBatches(src: BatchSource, ln: { rate: number; seed: number; numClasses: number }): AsyncGenerator<Batch> {
+  for await (const b of src) {
+    if (!b.idx) throw new ValueError('trainRobust: random-label training needs batches with idx (dataset indices)');
+    const idx = b.idx;
+    yield { ...b, y: Int32Array.from(b.y, (v, i) => noisyLabel(v, idx[i]!, ln.numClasses, ln.rate, ln.seed)) };
+  }
+}
+
 export interface EpochLog {
   epoch: number;
   lr: number;
@@ -282,7 +291,9 @@ export async function trainRobust(model: Module, optimizer: Optimizer, data: Tra
         const r = await robustEvaluate(model, source(d, epoch), { type: 'pgd', ...evalAttack, seed: evalRng });
         return [r.cleanAccuracy, r.robustAccuracy];
       };
-      const [trainEvalCleanAcc, trainEvalRobustAcc] = await evaluate(data.trainEval);
+      // Training accuracies are measured against the labels the model is trained on (random ones too, §3.3).
+      const trainEvalData = data.trainEval && opts.labelNoise ? (e: number) => noisyBatches(source(data.trainEval!, e), opts.labelNoise!) : data.trainEval;
+      const [trainEvalCleanAcc, trainEvalRobustAcc] = await evaluate(trainEvalData);
       const [testCleanAcc, testRobustAcc] = await evaluate(data.test);
       const entry: EpochLog = {
         epoch, lr: optimizer.lr, trainLoss: lossSum / batches, trainCleanAcc: cleanSum / seen,
