@@ -56,8 +56,8 @@ export interface PgdOptions {
   numClasses?: number;
   /**
    * Track, at every iterate, whether the model is fooled (for `firstStep`); default true. Training
-   * turns it off: it costs a few small kernels per step. Without it `firstStep` only reflects the start
-   * and the returned point.
+   * turns it off: it costs a few small kernels per step. Without it `firstStep` only sees the last
+   * iterate (and every iterate when `returnBest` is on).
    */
   trackSteps?: boolean;
 }
