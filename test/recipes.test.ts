@@ -177,6 +177,9 @@ describe('trainRobust', () => {
     await expect(robust.trainRobust(model, opt, { train }, { kind: 'trades', beta: -1, attack: { eps: 0.1, steps: 1 } }, { epochs: 1 })).rejects.toThrow(/beta -1/);
     const noIdx = train.map((b) => ({ x: b.x, y: b.y }));
     await expect(robust.trainRobust(model, opt, { train: noIdx }, { kind: 'standard' }, { epochs: 1, labelNoise: { rate: 1, seed: 1, numClasses: 3 } })).rejects.toThrow(/needs batches with idx/);
+    // A bad batch after a good one: the partial epoch's device accumulators are freed too.
+    const lateBad = [...train, { ...train[0]!, y: Int32Array.of(0, 1, 2, 7) }];
+    await expect(robust.trainRobust(model, opt, { train: lateBad }, { kind: 'pgd-at', attack: { eps: 0.1, steps: 1 } }, { epochs: 1 })).rejects.toThrow(/label 7 at index 3/);
     const badY = train.map((b) => ({ ...b, y: Int32Array.of(0, 1, 2, 7) }));
     await expect(robust.trainRobust(model, opt, { train: badY }, { kind: 'standard' }, { epochs: 1, labelNoise: { rate: 0, seed: 1, numClasses: 3 } })).rejects.toThrow(/outside \[0, 3\)/);
     for (const b of train) b.x.dispose();

@@ -245,38 +245,44 @@ export async function trainRobust(model: Module, optimizer: Optimizer, data: Tra
       let acc: StepOut | null = null;
       let seen = 0;
       let batches = 0;
-      for await (const batch of source(data.train, epoch)) {
-        const B = batch.x.shape[0]!;
-        let y = batch.y;
-        if (opts.labelNoise) {
-          const ln = opts.labelNoise;
-          if (!batch.idx) throw new ValueError('trainRobust: random-label training needs batches with idx (dataset indices)');
-          y = Int32Array.from(y, (v, i) => noisyLabel(v, batch.idx![i]!, ln.numClasses, ln.rate, ln.seed));
+      try {
+        for await (const batch of source(data.train, epoch)) {
+          const B = batch.x.shape[0]!;
+          let y = batch.y;
+          if (opts.labelNoise) {
+            const ln = opts.labelNoise;
+            if (!batch.idx) throw new ValueError('trainRobust: random-label training needs batches with idx (dataset indices)');
+            y = Int32Array.from(y, (v, i) => noisyLabel(v, batch.idx![i]!, ln.numClasses, ln.rate, ln.seed));
+          }
+          checkLabels('trainRobust', 'label', y, B, opts.labelNoise?.numClasses);
+          if (batches === 0) await checkInputRange('trainRobust', batch.x);
+          let target: Tensor | null = null;
+          if (teActive) {
+            if (!batch.idx) throw new ValueError('trainRobust: temporal ensembling needs batches with idx (dataset indices)');
+            // Step 1–2 of §3.4: eval-mode clean softmax, ensemble update, renormalised targets.
+            const p = inEvalMode(model, () => noGrad(() => tidy(() => softmax(model.forward(batch.x), 1))));
+            const pv = await p.data();
+            const C = p.shape[1]!;
+            p.dispose();
+            target = tensor(ensemble!.update(batch.idx, pv, C), [B, C], { backend: batch.x.backend });
+          }
+          const out = trainStep(model, optimizer, params, recipe, batch.x, y, rng, target, w);
+          target?.dispose();
+          const prev: StepOut | null = acc;
+          acc = prev === null ? out : tidy((): StepOut => ({
+            loss: add(prev.loss, out.loss),
+            clean: add(prev.clean, out.clean),
+            robust: prev.robust && out.robust ? add(prev.robust, out.robust) : null,
+            gradSq: add(prev.gradSq, out.gradSq),
+          }));
+          if (prev !== null) for (const t of [prev.loss, prev.clean, prev.robust, prev.gradSq, out.loss, out.clean, out.robust, out.gradSq]) t?.dispose();
+          seen += B;
+          batches++;
         }
-        checkLabels('trainRobust', 'label', y, B, opts.labelNoise?.numClasses);
-        if (batches === 0) await checkInputRange('trainRobust', batch.x);
-        let target: Tensor | null = null;
-        if (teActive) {
-          if (!batch.idx) throw new ValueError('trainRobust: temporal ensembling needs batches with idx (dataset indices)');
-          // Step 1–2 of §3.4: eval-mode clean softmax, ensemble update, renormalised targets.
-          const p = inEvalMode(model, () => noGrad(() => tidy(() => softmax(model.forward(batch.x), 1))));
-          const pv = await p.data();
-          const C = p.shape[1]!;
-          p.dispose();
-          target = tensor(ensemble!.update(batch.idx, pv, C), [B, C], { backend: batch.x.backend });
-        }
-        const out = trainStep(model, optimizer, params, recipe, batch.x, y, rng, target, w);
-        target?.dispose();
-        const prev: StepOut | null = acc;
-        acc = prev === null ? out : tidy((): StepOut => ({
-          loss: add(prev.loss, out.loss),
-          clean: add(prev.clean, out.clean),
-          robust: prev.robust && out.robust ? add(prev.robust, out.robust) : null,
-          gradSq: add(prev.gradSq, out.gradSq),
-        }));
-        if (prev !== null) for (const t of [prev.loss, prev.clean, prev.robust, prev.gradSq, out.loss, out.clean, out.robust, out.gradSq]) t?.dispose();
-        seen += B;
-        batches++;
+      } catch (e) {
+        const a: StepOut | null = acc;
+        if (a) for (const t of [a.loss, a.clean, a.robust, a.gradSq]) t?.dispose();
+        throw e;
       }
       if (acc === null) throw new ValueError(`trainRobust: epoch ${epoch} had no training batches`);
       const [lossSum, cleanSum, robustSum, gradSum] = await Promise.all([acc.loss.item(), acc.clean.item(), acc.robust?.item() ?? null, acc.gradSq.item()]);
