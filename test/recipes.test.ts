@@ -102,8 +102,8 @@ describe('trainRobust', () => {
     ['pgd-at', { kind: 'pgd-at', attack }],
     ['trades', { kind: 'trades', beta: 6, attack }],
     ['fast-fgsm', { kind: 'fast-fgsm', eps: 0.05 }],
-    ['pgd-at + TE', { kind: 'pgd-at', attack, te: { numExamples: 22, startEpoch: 0, endEpoch: 1 } }],
-    ['trades + TE', { kind: 'trades', beta: 1, attack, te: { numExamples: 22, startEpoch: 0, endEpoch: 1 } }],
+    ['pgd-at + TE', { kind: 'pgd-at', attack, te: { numExamples: 22, startEpoch: 1, endEpoch: 2 } }],
+    ['trades + TE', { kind: 'trades', beta: 1, attack, te: { numExamples: 22, startEpoch: 1, endEpoch: 2 } }],
     ['pgd-at on random labels', { kind: 'pgd-at', attack }, { labelNoise: { rate: 1, seed: 3, numClasses: 3 } }],
   ];
   for (const [name, recipe, extra] of recipes) {
@@ -125,8 +125,9 @@ describe('trainRobust', () => {
         if (recipe.kind === 'standard') expect(e.trainRobustAcc).toBeNull();
         else expect(e.trainRobustAcc).not.toBeNull();
       }
-      if ('te' in recipe && recipe.te) expect(res.log.map((e) => e.teWeight)).toEqual([300 * robust.teRamp(0, 0, 1), 300]);
-      expect(seen.filter((s) => s.startsWith('last'))).toEqual(['last0', 'last1']);
+      if ('te' in recipe && recipe.te) expect(res.log.map((e) => e.teWeight)).toEqual([300 * Math.exp(-5), 300]);
+      expect(seen.filter((s) => s.startsWith('last'))).toEqual(['last1', 'last2']);
+      expect(res.log.map((e) => e.epoch)).toEqual([1, 2]);
       expect(res.best).not.toBeNull();
       expect(res.robustOverfittingGap).toBeGreaterThanOrEqual(0);
       expect(res.last!.state.map(([n]) => n)).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
@@ -162,6 +163,7 @@ describe('trainRobust', () => {
       epochs: 25, evalAttack: { eps: 0, steps: 1, alpha: 0 },
     });
     expect(res.log[24]!.trainLoss).toBeLessThan(res.log[0]!.trainLoss * 0.7);
+    expect(res.best!.epoch).toBeGreaterThan(1);
     expect(res.log[24]!.testCleanAcc!).toBeGreaterThan(0.8);
     res.dispose();
     for (const b of train) b.x.dispose();

@@ -24,7 +24,10 @@ export interface InnerAttack {
   norm?: 'linf' | 'l2';
 }
 
-/** Temporal ensembling (methods.md §3.4); start/end default to 0.45·E and 0.75·E (§7). */
+/**
+ * Temporal ensembling (methods.md §3.4); start/end default to 0.45·E and 0.75·E (§7). Epochs count
+ * from 1 (train_te.py), so E = 200 gives the paper's 90 and 150.
+ */
 export interface TeOptions {
   /** α_TE, default 0.9. */
   momentum?: number;
@@ -85,6 +88,7 @@ async function* noisyBatches(src: BatchSource, ln: { rate: number; seed: number;
 }
 
 export interface EpochLog {
+  /** Epoch number, from 1. */
   epoch: number;
   lr: number;
   /** Mean training loss of the recipe over the epoch's batches. */
@@ -126,7 +130,7 @@ export interface TrainResult {
 
 export interface TrainOptions {
   epochs: number;
-  /** Learning rate per epoch (sets optimizer.lr before each epoch). */
+  /** Learning rate per epoch (1..E; sets optimizer.lr before each epoch). */
   lr?: (epoch: number) => number;
   /** Random-label training: labels resampled once with `seed` (batches must carry `idx`). */
   labelNoise?: { rate: number; seed: number; numClasses: number };
@@ -237,7 +241,9 @@ export async function trainRobust(model: Module, optimizer: Optimizer, data: Tra
   const source = (d: Data, e: number): Source => (typeof d === 'function' ? d(e) : d);
 
   try {
-    for (let epoch = 0; epoch < E; epoch++) {
+    // Epochs are numbered 1..E, as in train_te.py (`for epoch in range(1, args.epochs + 1)`), so the TE
+    // ramp and its start test `epoch >= start_es` see the same numbers as the reference code.
+    for (let epoch = 1; epoch <= E; epoch++) {
       const t0 = performance.now();
       if (opts.lr) optimizer.lr = opts.lr(epoch);
       const w = te ? (te.lambdaMax ?? 300) * teRamp(epoch, teStart, teEnd) : 0;
