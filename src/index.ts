@@ -19,3 +19,5 @@ export * as data from './data/index.js';
 export type { Backend, DType } from './backend/types.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as robust from './robust/index.js';
+export * as train from './train/index.js';

@@ -76,7 +76,8 @@ export type Backend<S = unknown> = CoreOps<S> &
   import('./optim.js').OptimOps<S> &
   import('./conv.js').ConvOps<S> &
   import('./conv.js').PoolOps<S> &
-  import('./logits.js').LogitOps<S>;
+  import('./logits.js').LogitOps<S> &
+  import('./attack.js').AttackOps<S>;
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {

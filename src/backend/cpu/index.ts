@@ -1,4 +1,5 @@
 import type { Backend } from '../types.js';
+import { cpuAttack } from './attack.js';
 import { cpuConv, cpuPool } from './conv.js';
 import { cpuCore } from './core.js';
 import { cpuLogits } from './logits.js';
@@ -14,5 +15,6 @@ export function createCpuBackend(): Backend<Float64Array> {
     ...cpuPool,
     ...cpuOptim,
     ...cpuLogits,
+    ...cpuAttack,
   };
 }
