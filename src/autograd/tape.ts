@@ -7,7 +7,15 @@ import type { Tensor } from '../tensor.js';
  * input (null where an input gets none). Rules are built from registered ops, so they run on any
  * backend; `params` carries what the forward pass needed to remember (axes, shapes, constants).
  */
-export type Vjp<P = undefined> = (g: Tensor, inputs: readonly Tensor[], output: Tensor, params: P) => readonly (Tensor | null)[];
+export type Vjp<P = undefined> = (
+  g: Tensor,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  params: P,
+  /** needs[k] is false when input k does not lead to anything being differentiated: a rule may
+   *  return null there and skip the work (e.g. the weight gradient during an input attack). */
+  needs: readonly boolean[],
+) => readonly (Tensor | null)[];
 
 /** A table of rules, one per op name of a family: `satisfies VjpTable<'add' | 'mul'>` fails to
  *  compile while any op of the family lacks its rule. */
@@ -120,7 +128,8 @@ function backward(tape: Tape, value: Tensor, wrt: readonly Tensor[]): Tensor[] {
     const node = tape.nodes[i]!;
     const g = grads.get(node.output.id);
     if (!g) continue;
-    const gIns = node.rule(g, node.inputs, node.output, node.params);
+    const needs = node.inputs.map((t) => tape.tracked.has(t.id));
+    const gIns = node.rule(g, node.inputs, node.output, node.params, needs);
     node.inputs.forEach((input, k) => {
       const gi = gIns[k];
       if (!gi || !tape.tracked.has(input.id)) return;

@@ -35,12 +35,13 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, o: Conv2dOptions): 
   return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW };
 }
 
-const convVjp: Vjp<ConvGeom> = (g, [x, w, b], _y, geom) => {
+const convVjp: Vjp<ConvGeom> = (g, [x, w, b], _y, geom, needs) => {
   const be = g.backend;
   const gs = g.storage('conv2d backward');
-  const dx = wrap(x!.shape, 'float32', be, be.conv2dBackwardInput(gs, w!.storage('conv2d backward'), geom));
-  const dw = wrap(w!.shape, 'float32', be, be.conv2dBackwardWeight(x!.storage('conv2d backward'), gs, geom));
-  return b ? [dx, dw, sum(g, [0, 2, 3])] : [dx, dw];
+  // Skip what nobody differentiates: dx of the first layer in training, dw during attacks.
+  const dx = needs[0] ? wrap(x!.shape, 'float32', be, be.conv2dBackwardInput(gs, w!.storage('conv2d backward'), geom)) : null;
+  const dw = needs[1] ? wrap(w!.shape, 'float32', be, be.conv2dBackwardWeight(x!.storage('conv2d backward'), gs, geom)) : null;
+  return b ? [dx, dw, needs[2] ? sum(g, [0, 2, 3]) : null] : [dx, dw];
 };
 
 /**

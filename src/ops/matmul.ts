@@ -27,11 +27,11 @@ function view(x: Tensor, trans: boolean, batchShape: readonly number[]): MatView
   return trans ? { offset: 0, sb, si: 1, sj: c } : { offset: 0, sb, si: c, sj: 1 };
 }
 
-const matmulVjp: Vjp<MatmulParams> = (g, [a, b], _y, { transA, transB }) => {
+const matmulVjp: Vjp<MatmulParams> = (g, [a, b], _y, { transA, transB }, needs) => {
   // C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G, then undo the op.
-  const ga = transA ? matmulT(b!, g, transB, true) : matmulT(g, b!, false, !transB);
-  const gb = transB ? matmulT(g, a!, true, transA) : matmulT(a!, g, !transA, false);
-  return [sumTo(ga, a!.shape), sumTo(gb, b!.shape)];
+  const ga = !needs[0] ? null : transA ? matmulT(b!, g, transB, true) : matmulT(g, b!, false, !transB);
+  const gb = !needs[1] ? null : transB ? matmulT(g, a!, true, transA) : matmulT(a!, g, !transA, false);
+  return [ga && sumTo(ga, a!.shape), gb && sumTo(gb, b!.shape)];
 };
 
 /**
