@@ -1,0 +1,145 @@
+import { collectLogitStats, compareConfidence, summarize, type LogitStatsTable } from '../analysis/logits.js';
+import { distill, teacherLogits, MANIPULATIONS, type Manipulation } from '../analysis/distill.js';
+import { accuracyUnderTransforms, activationTV, filterSpectrum, filterTotalVariation, preferredInputs } from '../analysis/simplicity.js';
+import { tidy } from '../engine.js';
+import type { Module } from '../nn/module.js';
+import { SGD } from '../optim/sgd.js';
+import { robustEvaluate } from '../robust/evaluate.js';
+import type { Tensor } from '../tensor.js';
+import type { StudyConfig } from './config.js';
+import { owned, type StudyData } from './data.js';
+import { build } from './models.js';
+
+export interface EvalResult {
+  clean: number;
+  pgd: number;
+  cw: number;
+  n: number;
+  steps: number;
+}
+
+/** Clean accuracy and robust accuracy under PGD-K (CE) and PGD-K (CW), random start (methods.md §2.3). */
+export async function evaluateModel(model: Module, data: StudyData, cfg: StudyConfig, seed: number): Promise<EvalResult> {
+  const set = data.test.take(cfg.sizes.evalSize);
+  const steps = cfg.sizes.evalSteps;
+  const attack = (loss: 'ce' | 'cw') => ({ type: 'pgd' as const, eps: cfg.eps, steps, alpha: 2.5 * cfg.eps / steps, loss, seed: seed + 101 });
+  const ce = await robustEvaluate(model, owned(set, 250), attack('ce'));
+  const cw = await robustEvaluate(model, owned(set, 250), attack('cw'));
+  return { clean: ce.cleanAccuracy, pgd: ce.robustAccuracy, cw: cw.robustAccuracy, n: ce.n, steps };
+}
+
+const plain = (t: LogitStatsTable) => ({
+  maxLogit: Array.from(t.maxLogit), gap: Array.from(t.gap), maxMinusMean: Array.from(t.maxMinusMean),
+  confidence: Array.from(t.confidence), correct: t.correct ? Array.from(t.correct) : [],
+});
+
+export interface LogitResult {
+  models: Record<string, { summary: ReturnType<typeof summarize>; values: ReturnType<typeof plain> }>;
+  /** Standard vs PGD-AT per-example confidence comparison, with the indices of the extremes. */
+  comparison: { spearman: number; topOverlap: number; bottomOverlap: number; k: number; atOverStd: number[]; stdOverAt: number[] };
+  /** The images of those extremes (28×28 each) for the report. */
+  images: { index: number; pixels: number[] }[];
+}
+
+export async function logitStudy(models: Record<string, Module>, data: StudyData, cfg: StudyConfig): Promise<LogitResult> {
+  const set = data.test.take(cfg.sizes.probeSize);
+  const tables: Record<string, LogitStatsTable> = {};
+  for (const [name, m] of Object.entries(models)) tables[name] = await collectLogitStats(m, owned(set, 250));
+  const std = tables['cnn-standard']!;
+  const at = tables['cnn-pgd-at']!;
+  const cmp = compareConfidence(at.confidence, std.confidence, { show: 6 });
+  const px = (i: number) => Array.from(set.images.subarray(i * 784, (i + 1) * 784));
+  const indices = [...cmp.aOverB.map((e) => e.index), ...cmp.bOverA.map((e) => e.index)];
+  return {
+    models: Object.fromEntries(Object.entries(tables).map(([n, t]) => [n, { summary: summarize(t), values: plain(t) }])),
+    comparison: {
+      spearman: cmp.spearman, topOverlap: cmp.topOverlap, bottomOverlap: cmp.bottomOverlap, k: cmp.k,
+      atOverStd: cmp.aOverB.map((e) => e.index), stdOverAt: cmp.bOverA.map((e) => e.index),
+    },
+    images: indices.map((index) => ({ index, pixels: px(index) })),
+  };
+}
+
+export interface SimplicityResult {
+  models: Record<string, {
+    filterTV: number[]; // per first-layer filter, TV / ‖w‖₂
+    filterHF: number[]; // high-frequency energy share per filter
+    filters: number[][]; // first-layer kernels (9 values each) for the report
+    activation: { layer: string; meanClean: number; meanNoisy: number; normClean: number; outliers: number; channels: number }[];
+    preferred: { tv: number[]; hf: number[]; images: number[][] };
+    probes: Record<string, number>;
+  }>;
+}
+
+async function readFilters(w: Tensor): Promise<number[][]> {
+  const v = Array.from(await w.data());
+  const per = w.size / w.shape[0]!;
+  return Array.from({ length: w.shape[0]! }, (_, i) => v.slice(i * per, (i + 1) * per));
+}
+
+export async function simplicityStudy(models: Record<string, Module>, data: StudyData, cfg: StudyConfig, seed: number): Promise<SimplicityResult> {
+  const out: SimplicityResult = { models: {} };
+  const set = data.test.take(cfg.sizes.probeSize);
+  for (const [name, model] of Object.entries(models)) {
+    const w = model.namedParameters().find(([n, t]) => n.endsWith('weight') && t.rank === 4)![1];
+    const tvT = tidy(() => filterTotalVariation(w));
+    const spec = filterSpectrum(w, { size: 16 });
+    const filterTV = Array.from(await tvT.data());
+    const filterHF = Array.from(await spec.hf.data());
+    tvT.dispose();
+    spec.hf.dispose();
+    spec.power.dispose();
+    const probeBatch = set.take(Math.min(256, set.length)).batches(256).next().value!;
+    let activation: SimplicityResult['models'][string]['activation'] = [];
+    try {
+      const layers = await activationTV(model, probeBatch.x, { noiseStd: 0.1, seed });
+      activation = layers.map((l) => ({
+        layer: l.name, meanClean: l.meanClean, meanNoisy: l.tvNoisy.reduce((a, b) => a + b, 0) / l.tvNoisy.length,
+        normClean: l.tvNormClean.reduce((a, b) => a + b, 0) / l.tvNormClean.length,
+        outliers: l.outlier.filter(Boolean).length, channels: l.outlier.length,
+      }));
+    } finally {
+      probeBatch.x.dispose();
+    }
+    const firstConv = model.namedParameters().find(([, t]) => t.rank === 4)![0].replace(/\.weight$/, '');
+    const pref = await preferredInputs(model, firstConv, [1, 28, 28], { channels: [0, 1, 2, 3, 4, 5, 6, 7], steps: cfg.quick ? 16 : 48, seed });
+    const imgs = Array.from(await pref.images.data());
+    pref.images.dispose();
+    const probes = await accuracyUnderTransforms(model, owned(set, 250), undefined, { seed });
+    out.models[name] = {
+      filterTV, filterHF, filters: await readFilters(w), activation,
+      preferred: { tv: pref.tv, hf: pref.hf, images: Array.from({ length: 8 }, (_, i) => imgs.slice(i * 784, (i + 1) * 784)) },
+      probes: Object.fromEntries(Object.entries(probes).map(([k, v]) => [k, v.accuracy])),
+    };
+  }
+  return out;
+}
+
+export interface DistillRow {
+  teacher: string;
+  manipulation: Manipulation | 'teacher itself';
+  clean: number;
+  pgd: number;
+}
+
+/** Students trained on clean data against (manipulated) teacher logits, then attacked (methods.md §4). */
+export async function distillStudy(teachers: Record<string, Module>, data: StudyData, cfg: StudyConfig, seed: number, log: (m: string) => void): Promise<DistillRow[]> {
+  const rows: DistillRow[] = [];
+  const variants: [string, Manipulation][] = [['cnn-standard', 'none'], ...MANIPULATIONS.map((m) => ['cnn-pgd-at', m] as [string, Manipulation])];
+  for (const [tname, kind] of variants) {
+    const student = build({ arch: 'cnn-small' }, cfg, seed + 7);
+    const opt = new SGD(student.parameters(), { lr: 0.05, momentum: 0.9 });
+    try {
+      for (let e = 0; e < cfg.sizes.distillEpochs; e++) {
+        await distill(student, teacherLogits(teachers[tname]!, kind, { seed: seed + e }), opt, owned(data.train, cfg.sizes.batchSize, seed * 31 + e), { temperature: 4 });
+      }
+      const r = await evaluateModel(student, data, cfg, seed);
+      rows.push({ teacher: tname, manipulation: kind, clean: r.clean, pgd: r.pgd });
+      log(`  student of ${tname} (${kind}): clean ${(100 * r.clean).toFixed(1)}%, PGD ${(100 * r.pgd).toFixed(1)}%`);
+    } finally {
+      opt.dispose();
+      student.dispose();
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint, saveCheckpoint } from '../data/fs-node.js';
+import { createModel } from '../nn/models.js';
+import type { Module } from '../nn/module.js';
+import { SGD } from '../optim/sgd.js';
+import { multiStep } from '../optim/schedules.js';
+import { trainRobust, type EpochLog, type Recipe } from '../robust/recipes.js';
+import type { StudyConfig } from './config.js';
+import { owned, type StudyData } from './data.js';
+import type { StageRunner } from './stages.js';
+
+export interface TrainedSummary {
+  name: string;
+  arch: string;
+  recipe: string;
+  seed: number;
+  log: EpochLog[];
+  bestEpoch: number | null;
+  robustOverfittingGap: number | null;
+  generalizationGap: number | null;
+  seconds: number;
+}
+
+export interface ModelSpec {
+  name: string; // e.g. 'cnn-standard'
+  arch: 'cnn-small' | 'plain-cnn';
+  recipe: Recipe;
+  epochs: number;
+  labelNoise?: { rate: number; seed: number; numClasses: number };
+  /** Training set override (the random-label runs use a small subset). */
+  train?: StudyData['train'];
+  lr?: number;
+  weightDecay?: number;
+}
+
+export const recipeName = (r: Recipe): string => (r.kind === 'trades' ? `TRADES (β=${r.beta})` : r.kind === 'pgd-at' ? 'PGD-AT' : r.kind);
+
+export function build(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig, seed: number): Module {
+  return createModel(spec.arch, { seed, ...(spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth } : {}) });
+}
+
+export const checkpointPath = (cfg: StudyConfig, name: string, seed: number, kind: 'best' | 'last'): string =>
+  join(cfg.outDir, 'checkpoints', `${name}-s${seed}-${kind}.safetensors`);
+
+/**
+ * Train one model as a stage (checkpointing best and last as safetensors after every epoch), or,
+ * when the stage finished in an earlier run, load it from its last checkpoint.
+ */
+export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: StudyData, cfg: StudyConfig, seed: number, log: (m: string) => void): Promise<{ model: Module; summary: TrainedSummary }> {
+  const model = build(spec, cfg, seed);
+  const summary = await runner.run<TrainedSummary>({
+    name: `train-${spec.name}-s${seed}`,
+    run: async () => {
+      const params = model.namedParameters();
+      const lr = spec.lr ?? 0.05;
+      const opt = new SGD(params, { lr, momentum: 0.9, weightDecay: spec.weightDecay ?? 5e-4 });
+      const t0 = performance.now();
+      const train = spec.train ?? data.train;
+      const evalSet = data.test.take(cfg.sizes.evalSize);
+      try {
+        const res = await trainRobust(model, opt, {
+          train: (epoch) => owned(train, cfg.sizes.batchSize, seed * 1000 + epoch),
+          test: () => owned(evalSet, 256),
+        }, spec.recipe, {
+          epochs: spec.epochs,
+          // Step decay ×0.1 for the last quarter of the epochs (the papers' schedule, compressed).
+          lr: (e) => multiStep(lr, [Math.max(1, Math.ceil(0.75 * spec.epochs))], 0.1)(e - 1),
+          evalAttack: { eps: cfg.eps, steps: 10, alpha: cfg.eps / 4, seed: seed + 17 },
+          labelNoise: spec.labelNoise,
+          seed,
+          onEpoch: (l) => log(`  ${spec.name} epoch ${l.epoch}: loss ${l.trainLoss.toFixed(3)}, train acc ${(100 * l.trainCleanAcc).toFixed(1)}%` +
+            (l.testCleanAcc !== null ? `, test clean ${(100 * l.testCleanAcc).toFixed(1)}%` : '') +
+            (l.testRobustAcc !== null ? `, PGD-10 ${(100 * l.testRobustAcc).toFixed(1)}%` : '') + `, ${l.seconds.toFixed(1)} s`),
+          onCheckpoint: async (kind, epoch, state) => saveCheckpoint(checkpointPath(cfg, spec.name, seed, kind), { model: state, metadata: { epoch, recipe: spec.recipe, arch: spec.arch } }),
+        });
+        const out: TrainedSummary = {
+          name: spec.name, arch: spec.arch, recipe: recipeName(spec.recipe), seed, log: res.log,
+          bestEpoch: res.best?.epoch ?? null, robustOverfittingGap: res.robustOverfittingGap, generalizationGap: res.generalizationGap,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        res.best?.state.forEach(([, t]) => t.dispose());
+        res.last?.state.forEach(([, t]) => t.dispose());
+        return out;
+      } finally {
+        opt.dispose();
+      }
+    },
+  });
+  // Whether trained now or earlier, the weights in use are the last checkpoint's.
+  await loadCheckpoint(checkpointPath(cfg, spec.name, seed, 'last'), { model });
+  return { model, summary };
+}
+
+/** The best-robust-accuracy checkpoint of a trained model, as a fresh module. */
+export async function loadBest(spec: Pick<ModelSpec, 'arch' | 'name'>, cfg: StudyConfig, seed: number): Promise<Module | null> {
+  const path = checkpointPath(cfg, spec.name, seed, 'best');
+  if (!existsSync(path)) return null;
+  const model = build(spec, cfg, seed);
+  await loadCheckpoint(path, { model });
+  return model;
+}
