@@ -13,5 +13,6 @@ export { tidy, keep, memory, getBackend, setBackend, cpu } from './engine.js';
 export { valueAndGrad, grad, noGrad } from './autograd/tape.js';
 export * from './ops/index.js';
 export { Rng } from './random.js';
+export { fromGPUBuffer, gpuBuffer, flush } from './interop.js';
 export * from './gpu/errors.js';
 export type { Backend, DType } from './backend/types.js';
