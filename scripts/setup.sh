@@ -64,7 +64,10 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-source scripts/gpu-env.sh
+if ! source scripts/gpu-env.sh; then
+  say "continuing with the Vulkan loader's default driver; the install below provides the missing one."
+  unset VK_ICD_FILENAMES VK_DRIVER_FILES
+fi
 
 # ---- The probe --------------------------------------------------------------------------------
 # Before `npm ci` there is no node_modules: fetch the locked version of `webgpu` alone into .cache/
@@ -178,7 +181,7 @@ if [ "$DRY" = 1 ]; then
 fi
 
 # ---- Check ------------------------------------------------------------------------------------
-source scripts/gpu-env.sh
+source scripts/gpu-env.sh || true
 if out="$(probe)"; then
   say "done: Dawn finds $(describe "$out") [VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-unset}]."
 else
