@@ -18,7 +18,10 @@ source scripts/gpu-env.sh
 declare -a summary=()
 failed=0
 stage() { printf '\n=== %s ===\n' "$1"; }
-record() { summary+=("$(printf '%-9s %s' "$1" "$2")"); if [ "$2" = FAILED ] || [[ "$2" == FAILED* ]]; then failed=1; fi; }
+record() { # stage, outcome (passed | FAILED | skipped (reason))
+  summary+=("$(printf '%-9s %s' "$1" "$2")")
+  if [ "$2" = FAILED ]; then failed=1; fi
+}
 run_stage() { # name, command...
   local name="$1"
   shift
