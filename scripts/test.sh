@@ -1,9 +1,84 @@
 #!/usr/bin/env bash
-# The test command of the README: make sure a WebGPU adapter exists, generate the shader module,
-# type-check, then run the suites (Node/vitest; Deno and Chromium smoke runs where available).
+# The test command of the README (`npm test`). Stages, in order:
+#   shaders (gen-shaders) -> build (tsup + check-dist) -> types (tsc) -> node (vitest)
+#   -> deno (Deno smoke test) -> chromium (headless Chromium smoke test)
+#   -> examples (examples/node/embed.ts, examples/deno/hello.ts)
+# Every stage runs even when an earlier one failed (except that nothing runs without shaders and a
+# build), and a summary at the end lists each stage as passed, FAILED or skipped with the reason.
+# A runtime stage is skipped only when its runtime is missing, and says so.
+#
+#   bash scripts/test.sh                       # everything
+#   bash scripts/test.sh test/foo.test.ts      # only vitest, on these files (after shaders and types)
+#
+# Environment: ROBUSTLENS_ADAPTER (scripts/gpu-env.sh), CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/gpu-env.sh
+
+declare -a summary=()
+failed=0
+stage() { printf '\n=== %s ===\n' "$1"; }
+record() { # stage, outcome (passed | FAILED | skipped (reason))
+  summary+=("$(printf '%-9s %s' "$1" "$2")")
+  if [ "$2" = FAILED ]; then failed=1; fi
+}
+run_stage() { # name, command...
+  local name="$1"
+  shift
+  stage "$name"
+  if "$@"; then record "$name" passed; else record "$name" FAILED; fi
+}
+finish() {
+  printf '\n=== summary (adapter: %s) ===\n' "${VK_ICD_FILENAMES:-Vulkan loader default}"
+  printf '%s\n' "${summary[@]}"
+  exit "$failed"
+}
+
+stage shaders
 node scripts/gen-shaders.mjs
-npx tsc --noEmit -p .
-npx vitest run "$@"
+
+if [ $# -gt 0 ]; then
+  # Focused run: only the named vitest files.
+  stage types
+  npx tsc --noEmit -p .
+  stage node
+  exec npx vitest run "$@"
+fi
+
+run_stage build bash -c 'npx tsup --silent && node scripts/check-dist.mjs'
+if [[ "${summary[-1]}" == *FAILED ]]; then
+  echo "the build failed: the runtime tests need dist/" >&2
+  finish
+fi
+run_stage types npx tsc --noEmit -p .
+run_stage node npx vitest run
+
+# Deno: the npm package `deno` (a devDependency) ships the binary.
+if npx --no-install deno --version >/dev/null 2>&1; then
+  run_stage deno npx --no-install deno test --allow-all test/deno/smoke.test.ts
+else
+  stage deno
+  echo "SKIPPED: Deno is missing ('npx deno' does not run; npm ci installs the 'deno' devDependency)"
+  record deno "skipped (Deno missing: run npm ci)"
+fi
+
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [ -x "$chromium" ]; then
+  run_stage chromium node test/browser/smoke.mjs
+else
+  stage chromium
+  echo "SKIPPED: Chromium is missing ($chromium is not executable; bash scripts/setup.sh installs it, or set CHROMIUM)"
+  record chromium "skipped (Chromium missing at $chromium)"
+fi
+
+stage examples
+ex_failed=0
+npx vite-node examples/node/embed.ts || ex_failed=1
+if npx --no-install deno --version >/dev/null 2>&1; then
+  npx --no-install deno run --allow-all examples/deno/hello.ts || ex_failed=1
+else
+  echo "SKIPPED examples/deno/hello.ts: Deno is missing"
+fi
+if [ "$ex_failed" = 0 ]; then record examples passed; else record examples FAILED; fi
+
+finish

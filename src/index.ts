@@ -14,6 +14,7 @@ export { valueAndGrad, grad, noGrad } from './autograd/tape.js';
 export * from './ops/index.js';
 export { Rng } from './random.js';
 export * as analysis from './analysis/index.js';
+export { fromGPUBuffer, gpuBuffer, flush } from './interop.js';
 export * from './gpu/errors.js';
 export * as data from './data/index.js';
 export type { Backend, DType } from './backend/types.js';

@@ -37,13 +37,22 @@ export interface NodeInitOptions extends InitOptions {
   fastPolling?: boolean;
 }
 
+/**
+ * Dawn's `GPU` object (Node's `navigator.gpu`), created once and kept alive for the process. Apps
+ * that make their own device use it: `const device = await (await nodeGpu().requestAdapter())!.requestDevice()`,
+ * then `init({ device })`.
+ */
+export function nodeGpu(opts: { fastPolling?: boolean } = {}): GPU {
+  if (opts.fastPolling !== false) patchPolling();
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+  dawnGpu ??= create([]) as unknown as GPU;
+  return dawnGpu;
+}
+
 /** `init()` for Node: creates Dawn's GPU object and finds an adapter. */
 export async function init(opts: NodeInitOptions = {}): Promise<Engine> {
   if (!opts.device && !opts.gpu && opts.backend !== 'cpu') {
-    if (opts.fastPolling !== false) patchPolling();
-    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
-    dawnGpu ??= create([]) as unknown as GPU;
-    return initCore({ ...opts, gpu: dawnGpu });
+    return initCore({ ...opts, gpu: nodeGpu(opts) });
   }
   return initCore(opts);
 }

@@ -94,18 +94,42 @@ export class GpuRuntime {
     return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
   }
 
-  createStorage(bytes: number, label: string): GPUBuffer {
-    this.checkAlive(label);
+  /** Raise LimitError if a storage buffer of `bytes` cannot exist here (call before allocating host memory). */
+  checkStorageSize(bytes: number, label: string): void {
     if (bytes > this.maxBufferBytes) {
       throw new LimitError(
-        `${label}: needs a ${bytes}-byte buffer but this device binds at most ${this.maxBufferBytes} bytes ` +
-          `(maxStorageBufferBindingSize); use a smaller batch or split the tensor.`,
+        `${label}: ${Math.ceil(bytes / 4)} elements need a ${bytes}-byte buffer but this device binds at most ` +
+          `${this.maxBufferBytes} bytes (maxStorageBufferBindingSize); use a smaller batch or split the tensor.`,
       );
     }
+  }
+
+  createStorage(bytes: number, label: string): GPUBuffer {
+    this.checkAlive(label);
+    this.checkStorageSize(bytes, label);
     return this.pool.acquire(bytes, STORAGE_USAGE, label);
   }
 
+  /**
+   * Buffers the caller owns (`fromGPUBuffer`): tensors may use them, but freeing such a tensor
+   * never pools or destroys the buffer.
+   */
+  private readonly adopted = new WeakSet<GPUBuffer>();
+
+  /** Let tensors use a buffer created by the caller on this device; see `fromGPUBuffer`. */
+  adopt(buffer: GPUBuffer, label: string): void {
+    this.checkAlive(label);
+    if (buffer.size > this.maxBufferBytes) {
+      throw new LimitError(
+        `${label}: the buffer has ${buffer.size} bytes but this device binds at most ${this.maxBufferBytes} bytes ` +
+          `(maxStorageBufferBindingSize); split it into several buffers.`,
+      );
+    }
+    this.adopted.add(buffer);
+  }
+
   releaseStorage(buffer: GPUBuffer): void {
+    if (this.adopted.has(buffer)) return; // the caller's buffer: theirs to destroy
     this.pool.release(buffer, STORAGE_USAGE, this.batched > 0);
   }
 

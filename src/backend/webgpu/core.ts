@@ -14,12 +14,15 @@ export function webgpuCore(rt: GpuRuntime): CoreOps<GPUBuffer> {
       return `${a.runtime} · WebGPU ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ')}`;
     },
     fromData(data, dtype: DType) {
+      rt.checkStorageSize(data.length * 4, 'fromData');
       const arr = dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
       const buf = rt.createStorage(arr.byteLength, 'fromData');
       rt.upload(buf, arr);
       return buf;
     },
     fill(size, value, dtype) {
+      // Check the limit before allocating the host copy (a too-large tensor must not take 16 GB of RAM).
+      rt.checkStorageSize(size * 4, 'fill');
       const arr = dtype === 'int32' ? new Int32Array(size).fill(value) : new Float32Array(size).fill(value);
       const buf = rt.createStorage(arr.byteLength, 'fill');
       rt.upload(buf, arr);

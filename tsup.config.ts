@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup';
+
+// One build with code splitting, so that `robustlens` (dist/index.js), `robustlens/node`
+// (dist/node.js) and the CLI share the same chunks: importing both entries gives one engine, not two.
+// dist/index.js must stay free of `webgpu` and `node:*` imports (browsers, Deno): the build ends with
+// scripts/check-dist.mjs, which walks its import graph and fails if one appears.
+export default defineConfig({
+  entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts' },
+  format: ['esm'],
+  target: 'es2022',
+  platform: 'neutral',
+  splitting: true,
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts' } },
+  sourcemap: true,
+  clean: true,
+  treeshake: false,
+  external: ['webgpu', /^node:/],
+  outDir: 'dist',
+});
