@@ -8,10 +8,13 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command } from './cli/command.js';
+import { attack } from './cli/attack.js';
 import { info } from './cli/info.js';
+import { study } from './cli/study.js';
+import { train } from './cli/train.js';
 import { RobustlensError } from './gpu/errors.js';
 
-export const commands: readonly Command[] = [info];
+export const commands: readonly Command[] = [study, train, attack, info];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

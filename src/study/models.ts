@@ -32,6 +32,8 @@ export interface ModelSpec {
   train?: StudyData['train'];
   lr?: number;
   weightDecay?: number;
+  /** Also measure clean/robust accuracy on the training set each epoch (the random-label runs). */
+  trainEval?: boolean;
 }
 
 export const recipeName = (r: Recipe): string => (r.kind === 'trades' ? `TRADES (β=${r.beta})` : r.kind === 'pgd-at' ? 'PGD-AT' : r.kind);
@@ -62,6 +64,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
         const res = await trainRobust(model, opt, {
           train: (epoch) => owned(train, cfg.sizes.batchSize, seed * 1000 + epoch),
           test: () => owned(evalSet, 256),
+          ...(spec.trainEval ? { trainEval: () => owned(train, 256) } : {}),
         }, spec.recipe, {
           epochs: spec.epochs,
           // Step decay ×0.1 for the last quarter of the epochs (the papers' schedule, compressed).

@@ -1,0 +1,55 @@
+/** `robustlens attack`: clean and robust accuracy of a checkpoint under FGSM or PGD. */
+import { init } from '../node.js';
+import { robustEvaluate } from '../robust/evaluate.js';
+import { owned } from '../study/data.js';
+import { flag, int, logger, num, str } from './args.js';
+import type { Command } from './command.js';
+import { dataFrom, dataHelp, dataOptions, modelFromCheckpoint } from './common.js';
+
+export const attack: Command = {
+  name: 'attack',
+  summary: 'attack a checkpoint (FGSM / PGD, L∞ or L2, CE or CW) and report robust accuracy',
+  help: `Usage: robustlens attack CHECKPOINT.safetensors [options]
+
+Options:
+  --attack A       pgd (default) or fgsm
+  --norm N         linf (default) or l2
+  --eps E          budget (default 0.1)
+  --steps K        PGD steps (default 20)
+  --alpha A        step size (default 2.5·ε/K)
+  --restarts R     random restarts; robust only if every restart fails (default 1)
+  --loss L         ce (default) or cw
+  --n N            test images attacked (default: the whole test set)
+${dataHelp}
+
+Prints JSON: clean and robust accuracy and the number of examples.`,
+  positionals: true,
+  options: {
+    ...dataOptions, attack: { type: 'string' }, norm: { type: 'string' }, eps: { type: 'string' }, steps: { type: 'string' },
+    alpha: { type: 'string' }, restarts: { type: 'string' }, loss: { type: 'string' }, n: { type: 'string' },
+  },
+  async run(args) {
+    const log = logger(flag(args, 'quiet'));
+    const type = str(args, 'attack', 'pgd', ['pgd', 'fgsm'] as const);
+    const norm = str(args, 'norm', 'linf', ['linf', 'l2'] as const);
+    const eps = num(args, 'eps', 0.1, (v) => v >= 0, '>= 0');
+    const steps = int(args, 'steps', 20, 1);
+    const alpha = num(args, 'alpha', (2.5 * eps) / steps, (v) => v > 0, '> 0');
+    const restarts = int(args, 'restarts', 1, 1);
+    const loss = str(args, 'loss', 'ce', ['ce', 'cw'] as const);
+    const seed = int(args, 'seed', 0);
+    await init();
+    const model = await modelFromCheckpoint(args, args.positionals[0]);
+    try {
+      const data = await dataFrom(args);
+      const set = data.test.take(int(args, 'n', data.test.length, 1));
+      log(`${type} ${norm} ε=${eps} on ${set.length} images of ${data.name}`);
+      const spec = type === 'fgsm' ? { type, eps, seed } : { type, eps, steps, alpha, norm, restarts, loss, seed };
+      const r = await robustEvaluate(model, owned(set, 250), spec);
+      console.log(JSON.stringify({ checkpoint: args.positionals[0], attack: spec, n: r.n, cleanAccuracy: r.cleanAccuracy, robustAccuracy: r.robustAccuracy }, null, 1));
+      return 0;
+    } finally {
+      model.dispose();
+    }
+  },
+};

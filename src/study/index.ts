@@ -1,0 +1,142 @@
+import { join } from 'node:path';
+import { engine } from '../engine.js';
+import { renderReport, type Finding, type ReportSection } from '../report/html.js';
+import type { StudyConfig } from './config.js';
+import { loadStudyData, owned } from './data.js';
+import { distillStudy, evaluateModel, logitStudy, simplicityStudy, type EvalResult } from './experiments.js';
+import { sections, type SeedResults } from './findings.js';
+import { loadBest, trainOrLoad, type ModelSpec, type TrainedSummary } from './models.js';
+import { benignVsAdversarial, crossModel, withinModel } from './similarity.js';
+import { StageRunner, atomicWrite } from './stages.js';
+import type { Module } from '../nn/module.js';
+
+export interface StudyOutput {
+  resultsPath: string;
+  reportPath: string;
+  seeds: SeedResults[];
+  verdicts: Record<string, string[]>;
+  seconds: number;
+}
+
+function specs(cfg: StudyConfig, seed: number, rlTrain: ModelSpec['train']): ModelSpec[] {
+  const s = cfg.sizes;
+  const attack = { eps: cfg.eps, steps: s.trainSteps, alpha: (2.5 * cfg.eps) / s.trainSteps };
+  return [
+    { name: 'cnn-standard', arch: 'cnn-small', recipe: { kind: 'standard' }, epochs: s.epochs },
+    { name: 'cnn-pgd-at', arch: 'cnn-small', recipe: { kind: 'pgd-at', attack }, epochs: s.epochs },
+    { name: 'cnn-trades', arch: 'cnn-small', recipe: { kind: 'trades', beta: cfg.beta, attack }, epochs: s.epochs },
+    { name: 'deep-standard', arch: 'plain-cnn', recipe: { kind: 'standard' }, epochs: s.deepEpochs },
+    { name: 'deep-pgd-at', arch: 'plain-cnn', recipe: { kind: 'pgd-at', attack }, epochs: s.deepEpochs },
+    // Memorisation (methods.md §3.3, §7): every label resampled uniformly once, no weight decay.
+    ...(['pgd-at', 'trades'] as const).map((k): ModelSpec => ({
+      name: `rl-${k}`, arch: 'cnn-small',
+      recipe: k === 'pgd-at' ? { kind: 'pgd-at', attack } : { kind: 'trades', beta: cfg.beta, attack },
+      epochs: s.randomLabelEpochs, labelNoise: { rate: 1, seed: seed + 99, numClasses: 10 },
+      train: rlTrain, weightDecay: 0, lr: 0.02, trainEval: true,
+    })),
+  ];
+}
+
+/** Runs every stage of the study for each seed and writes results.json and report.html. */
+export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Promise<StudyOutput> {
+  const t0 = performance.now();
+  const all: SeedResults[] = [];
+  let dataName = '';
+  for (let seed = 0; seed < cfg.seeds; seed++) {
+    const runner = new StageRunner({ outDir: cfg.outDir, log }, cfg.resume);
+    const data = await loadStudyData(cfg, seed);
+    dataName = data.name;
+    log(`seed ${seed}: ${data.name}, ${data.train.length} training and ${data.test.length} test images`);
+    const models: Record<string, Module> = {};
+    const trained: Record<string, TrainedSummary> = {};
+    try {
+      for (const spec of specs(cfg, seed, data.train.take(cfg.sizes.randomLabelSize))) {
+        const { model, summary } = await trainOrLoad(runner, spec, data, cfg, seed, log);
+        models[spec.name] = model;
+        trained[spec.name] = summary;
+      }
+      const main = ['cnn-standard', 'cnn-pgd-at', 'cnn-trades', 'deep-standard', 'deep-pgd-at'];
+      const evals = await runner.run<Record<string, EvalResult>>({
+        name: `eval-s${seed}`,
+        run: async () => {
+          const out: Record<string, EvalResult> = {};
+          for (const n of main) {
+            out[n] = await evaluateModel(models[n]!, data, cfg, seed);
+            log(`  ${n}: clean ${(100 * out[n].clean).toFixed(1)}%, PGD-${out[n].steps} ${(100 * out[n].pgd).toFixed(1)}%, CW ${(100 * out[n].cw).toFixed(1)}%`);
+          }
+          return out;
+        },
+      });
+      const cka = await runner.run<SeedResults['cka']>({
+        name: `cka-s${seed}`,
+        run: async () => {
+          const within: SeedResults['cka']['within'] = {};
+          for (const n of ['cnn-standard', 'cnn-pgd-at', 'deep-standard', 'deep-pgd-at']) within[n] = await withinModel(models[n]!, data, cfg);
+          const cross = {
+            cnn: await crossModel(models['cnn-standard']!, models['cnn-pgd-at']!, data, cfg),
+            deep: await crossModel(models['deep-standard']!, models['deep-pgd-at']!, data, cfg),
+          };
+          const benignAdv: SeedResults['cka']['benignAdv'] = {};
+          for (const n of ['cnn-standard', 'cnn-pgd-at', 'deep-standard', 'deep-pgd-at']) benignAdv[n] = await benignVsAdversarial(models[n]!, data, cfg, seed);
+          const bestLast: SeedResults['cka']['bestLast'] = {};
+          for (const n of ['cnn-pgd-at', 'deep-pgd-at']) {
+            const spec = specs(cfg, seed, undefined).find((s) => s.name === n)!;
+            const best = trained[n]!.bestEpoch !== null && trained[n]!.bestEpoch !== trained[n]!.log.length ? await loadBest(spec, cfg, seed) : null;
+            bestLast[n] = best ? await crossModel(best, models[n]!, data, cfg) : null;
+            best?.dispose();
+          }
+          return { within, cross, benignAdv, bestLast };
+        },
+      });
+      const logits = await runner.run({ name: `logits-s${seed}`, run: () => logitStudy({ 'cnn-standard': models['cnn-standard']!, 'cnn-pgd-at': models['cnn-pgd-at']!, 'cnn-trades': models['cnn-trades']! }, data, cfg) });
+      const simplicity = await runner.run({ name: `simplicity-s${seed}`, run: () => simplicityStudy({ 'cnn-standard': models['cnn-standard']!, 'cnn-pgd-at': models['cnn-pgd-at']! }, data, cfg, seed) });
+      const distill = await runner.run({ name: `distill-s${seed}`, run: () => distillStudy(models, data, cfg, seed, log) });
+      all.push({ seed, trained, eval: evals, cka, logits, simplicity, distill });
+    } finally {
+      for (const m of Object.values(models)) m.dispose();
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const secs = all.map(sections);
+  const verdicts: Record<string, string[]> = {};
+  for (const s of secs) for (const sec of s) for (const f of sec.findings) (verdicts[f.id] ??= []).push(f.verdict);
+  const reportSections: ReportSection[] = [...secs[0]!];
+  if (all.length > 1) reportSections.push(seedSpread(secs));
+  const rt = engine.runtime?.adapter;
+  const html = renderReport({
+    title: 'robustlens study: four findings on robust networks, reproduced at small scale',
+    generated: new Date().toISOString(),
+    adapter: rt ? [rt.vendor, rt.architecture, rt.device, rt.description].filter(Boolean).join(' · ') : 'cpu (float64 reference)',
+    runtime: rt?.runtime ?? 'cpu',
+    data: dataName,
+    settings: { quick: cfg.quick, seeds: cfg.seeds, 'ε (L∞)': cfg.eps, 'TRADES β': cfg.beta, ...cfg.sizes },
+    durationSeconds: seconds,
+  }, reportSections);
+  const resultsPath = join(cfg.outDir, 'results.json');
+  const reportPath = join(cfg.outDir, 'report.html');
+  atomicWrite(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, verdicts, seeds: all }, null, 1));
+  atomicWrite(reportPath, html);
+  return { resultsPath, reportPath, seeds: all, verdicts, seconds };
+}
+
+/** With several seeds: each finding's verdict per seed and the spread of its numbers. */
+function seedSpread(secs: ReportSection[][]): ReportSection {
+  const byId = new Map<string, Finding[]>();
+  for (const s of secs) for (const sec of s) for (const f of sec.findings) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
+  const findings: Finding[] = [...byId.entries()].map(([id, fs]) => {
+    const numbers: Record<string, number | string> = {};
+    for (const key of Object.keys(fs[0]!.numbers)) {
+      const v = fs.map((f) => f.numbers[key]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+      if (v.length === 0) continue;
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
+      numbers[key] = `${m.toFixed(4)} ± ${sd.toFixed(4)} (n=${v.length})`;
+    }
+    const counts = fs.reduce<Record<string, number>>((acc, f) => ((acc[f.verdict] = (acc[f.verdict] ?? 0) + 1), acc), {});
+    const top = Object.entries(counts).sort((a, b) => b[1] - a[1])[0]![0] as Finding['verdict'];
+    return { id: `${id}-seeds`, claim: fs[0]!.claim, ours: `Verdicts over ${fs.length} seeds: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}.`, verdict: top, numbers, figures: [] };
+  });
+  return { paper: 'Spread over seeds (mean ± standard deviation)', findings };
+}
+
+export { owned };
