@@ -6,6 +6,8 @@
  * Shapes arrive already checked: every method may assume valid, non-empty arguments.
  * Methods that return storage allocate it; `free` gives it back.
  */
+import type { HsicOps } from './hsic.js';
+
 export type DType = 'float32' | 'int32';
 
 export type UnaryOp =
@@ -71,7 +73,7 @@ export interface CoreOps<S> {
 }
 
 /** Every backend implements every family; add a family here and both backends must follow. */
-export type Backend<S = unknown> = CoreOps<S>;
+export type Backend<S = unknown> = CoreOps<S> & HsicOps<S>;
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {

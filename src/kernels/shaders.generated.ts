@@ -239,6 +239,241 @@ export const shaders = {
       "s": 160
     }
   },
+  "hsic": {
+    "code": "// HSIC / CKA kernels (methods.md §1): feature centring, symmetric Gram matrices, squared distances\n// and RBF kernels, U-centring (§1.3) and double centring (§1.2), and partial sums of Frobenius inner\n// products. WGSL has no f64, so every long sum is split into chunks (a two-level tree) and the final\n// scalars are added on the host in float64.\n//\n// Matrices are row-major. Centred features are stored with a row stride `ld` that is a multiple of 4\n// (zero padding columns), so the Gram kernel can load vec4s along the feature axis.\n\noverride WG: u32 = 64;\noverride WG_X: u32 = 8;\noverride WG_Y: u32 = 8;\n\nstruct Hs {\n  n: u32,          // rows (examples); for Gram-matrix kernels, the matrix side\n  p: u32,          // columns (features) that hold data\n  ld_in: u32,      // row stride of the input\n  ld_out: u32,     // row stride of the output\n  chunk: u32,      // rows (or elements) per partial sum\n  chunks: u32,     // number of partial sums per output\n  zero_diag: u32,  // 1: treat the diagonal as 0 (U-centring)\n  pairs: u32,      // gram: block pairs in the upper triangle; dot: ra * rb\n  rb: u32,         // dot_partials: rows of b\n  scale: f32,      // col_finish: divide the column sums by this; rbf: gamma\n  gscale: f32,     // center_gram: the grand mean is s / gscale\n  _p: u32,\n}\n\n@group(0) @binding(0) var<uniform> u: Hs;\n@group(0) @binding(1) var<storage, read> src: array<f32>;\n@group(0) @binding(2) var<storage, read_write> dst: array<f32>;\n@group(0) @binding(3) var<storage, read> aux: array<f32>;\n@group(0) @binding(4) var<storage, read> tot: array<f32>;\n\n@group(0) @binding(1) var<storage, read> x4: array<vec4f>;\n\n// part[c * p + j] = Σ_{i in chunk c} src[i * ld_in + j] (skipping i == j when zero_diag).\n// Lanes run along j, so neighbouring lanes read neighbouring addresses.\n@compute @workgroup_size(WG)\nfn col_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= u.p * u.chunks) { return; }\n  let j = t % u.p;\n  let c = t / u.p;\n  let start = c * u.chunk;\n  let stop = min(start + u.chunk, u.n);\n  var acc = 0.0;\n  for (var i = start; i < stop; i++) {\n    if (u.zero_diag == 0u || i != j) { acc += src[i * u.ld_in + j]; }\n  }\n  dst[c * u.p + j] = acc;\n}\n\n// dst[j] = (Σ_c src[c * p + j]) / scale: the second level of the column-sum tree.\n@compute @workgroup_size(WG)\nfn col_finish(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let j = gid.x + gid.y * nwg.x * WG;\n  if (j >= u.p) { return; }\n  var acc = 0.0;\n  for (var c = 0u; c < u.chunks; c++) { acc += src[c * u.p + j]; }\n  dst[j] = acc / u.scale;\n}\n\nvar<workgroup> tree: array<f32, 256>;\n\n// dst[0] = Σ_j src[j] for j < p: one workgroup of 256 lanes, strided sums then a pairwise tree.\n@compute @workgroup_size(256)\nfn total(@builtin(local_invocation_id) lid: vec3u) {\n  var acc = 0.0;\n  for (var j = lid.x; j < u.p; j += 256u) { acc += src[j]; }\n  tree[lid.x] = acc;\n  workgroupBarrier();\n  for (var s = 128u; s > 0u; s = s >> 1u) {\n    if (lid.x < s) { tree[lid.x] += tree[lid.x + s]; }\n    workgroupBarrier();\n  }\n  if (lid.x == 0u) { dst[0] = tree[0]; }\n}\n\n// dst[i, j] = src[i, j] − mean[j] for j < p, 0 in the padding columns j ∈ [p, ld_out).\n@compute @workgroup_size(WG)\nfn center_features(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= u.n * u.ld_out) { return; }\n  let i = t / u.ld_out;\n  let j = t % u.ld_out;\n  if (j < u.p) { dst[t] = src[i * u.ld_in + j] - aux[j]; } else { dst[t] = 0.0; }\n}\n\n// dst = K − (r − g)·1ᵀ − 1·(r − g)ᵀ with g = tot[0] / gscale; the diagonal set to 0 when zero_diag.\n// Double centring: r = column means, g = mean(r)/2 (Kornblith's center_gram). U-centring: r = column\n// sums of K̃ over (n − 2), g = Σr / (2(n − 1)) (§1.3 steps 2–4).\n@compute @workgroup_size(WG)\nfn center_gram(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= u.n * u.n) { return; }\n  let i = t / u.n;\n  let j = t % u.n;\n  if (u.zero_diag == 1u && i == j) { dst[t] = 0.0; return; }\n  let g = tot[0] / u.gscale;\n  dst[t] = src[t] - (aux[i] - g) - (aux[j] - g);\n}\n\n// D[i, j] = max(K_ii + K_jj − 2 K_ij, 0): squared distances from a Gram matrix; f32 round-off can\n// make the expansion slightly negative, hence the clamp (§1.9.6).\n@compute @workgroup_size(WG)\nfn sqdist(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= u.n * u.n) { return; }\n  let i = t / u.n;\n  let j = t % u.n;\n  if (i == j) { dst[t] = 0.0; return; }\n  dst[t] = max(src[i * u.n + i] + src[j * u.n + j] - 2.0 * src[t], 0.0);\n}\n\n// K[i, j] = exp(−gamma · D[i, j]).\n@compute @workgroup_size(WG)\nfn rbf(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= u.n * u.n) { return; }\n  dst[t] = exp(-u.scale * src[t]);\n}\n\n// Partial inner products of rows: dst[(i * rb + j) * chunks + c] = Σ_{k in chunk c} src[i, k]·aux[j, k]\n// for a = src [ra, p] and b = aux [rb, p]. Four interleaved accumulators shorten the f32 chains.\n@compute @workgroup_size(WG)\nfn dot_partials(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= u.pairs * u.chunks) { return; }\n  let c = t % u.chunks;\n  let pr = t / u.chunks;\n  let ao = (pr / u.rb) * u.p;\n  let bo = (pr % u.rb) * u.p;\n  let start = c * u.chunk;\n  let stop = min(start + u.chunk, u.p);\n  var a0 = 0.0;\n  var a1 = 0.0;\n  var a2 = 0.0;\n  var a3 = 0.0;\n  var k = start;\n  for (; k + 4u <= stop; k += 4u) {\n    a0 = fma(src[ao + k], aux[bo + k], a0);\n    a1 = fma(src[ao + k + 1u], aux[bo + k + 1u], a1);\n    a2 = fma(src[ao + k + 2u], aux[bo + k + 2u], a2);\n    a3 = fma(src[ao + k + 3u], aux[bo + k + 3u], a3);\n  }\n  for (; k < stop; k++) { a0 = fma(src[ao + k], aux[bo + k], a0); }\n  dst[t] = (a0 + a1) + (a2 + a3);\n}\n\n// Symmetric Gram matrix K = X Xᵀ of X [n, ld] (ld = 4·ld4). A workgroup of WG_X × WG_Y lanes owns a\n// block of (4·WG_Y) × (4·WG_X) entries; only blocks on or above the diagonal are launched (the\n// workgroup index enumerates the upper triangle), and each lane writes its 4×4 tile twice, at (i, j)\n// and mirrored at (j, i). Within a diagonal block, tiles below the diagonal return at once.\n// Per vec4 step a lane loads 4 + 4 vec4s and does 64 FMAs; no shared memory (see perf-facts.md).\n@compute @workgroup_size(WG_X, WG_Y, 1)\nfn gram_sym(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {\n  let w = wid.x + wid.y * nwg.x;\n  if (w >= u.pairs) { return; }\n  // w → (r, c) with c ≤ r in the lower triangle of block indices: w = r(r+1)/2 + c.\n  var r = u32((sqrt(8.0 * f32(w) + 1.0) - 1.0) * 0.5);\n  if (r * (r + 1u) / 2u > w) { r -= 1u; }\n  if ((r + 1u) * (r + 2u) / 2u <= w) { r += 1u; }\n  let c = w - r * (r + 1u) / 2u;\n  let bi = c;  // block row ≤ block column\n  let bj = r;\n  if (bi == bj && lid.y > lid.x) { return; }\n  let i0 = bi * 4u * WG_Y + lid.y * 4u;\n  let j0 = bj * 4u * WG_X + lid.x * 4u;\n  if (i0 >= u.n || j0 >= u.n) { return; }\n  let ld4 = u.ld_in / 4u;\n  let last = u.n - 1u;\n  let ra = vec4u(min(i0, last), min(i0 + 1u, last), min(i0 + 2u, last), min(i0 + 3u, last)) * ld4;\n  let rb = vec4u(min(j0, last), min(j0 + 1u, last), min(j0 + 2u, last), min(j0 + 3u, last)) * ld4;\n  var c0 = vec4f(0.0);  // c_r[s] = K[i0 + r, j0 + s]\n  var c1 = vec4f(0.0);\n  var c2 = vec4f(0.0);\n  var c3 = vec4f(0.0);\n  for (var k = 0u; k < ld4; k++) {\n    let b0 = x4[rb.x + k];\n    let b1 = x4[rb.y + k];\n    let b2 = x4[rb.z + k];\n    let b3 = x4[rb.w + k];\n    let a0 = x4[ra.x + k];\n    c0 = fma(vec4f(a0.x), vec4f(b0.x, b1.x, b2.x, b3.x), c0);\n    c0 = fma(vec4f(a0.y), vec4f(b0.y, b1.y, b2.y, b3.y), c0);\n    c0 = fma(vec4f(a0.z), vec4f(b0.z, b1.z, b2.z, b3.z), c0);\n    c0 = fma(vec4f(a0.w), vec4f(b0.w, b1.w, b2.w, b3.w), c0);\n    let a1 = x4[ra.y + k];\n    c1 = fma(vec4f(a1.x), vec4f(b0.x, b1.x, b2.x, b3.x), c1);\n    c1 = fma(vec4f(a1.y), vec4f(b0.y, b1.y, b2.y, b3.y), c1);\n    c1 = fma(vec4f(a1.z), vec4f(b0.z, b1.z, b2.z, b3.z), c1);\n    c1 = fma(vec4f(a1.w), vec4f(b0.w, b1.w, b2.w, b3.w), c1);\n    let a2 = x4[ra.z + k];\n    c2 = fma(vec4f(a2.x), vec4f(b0.x, b1.x, b2.x, b3.x), c2);\n    c2 = fma(vec4f(a2.y), vec4f(b0.y, b1.y, b2.y, b3.y), c2);\n    c2 = fma(vec4f(a2.z), vec4f(b0.z, b1.z, b2.z, b3.z), c2);\n    c2 = fma(vec4f(a2.w), vec4f(b0.w, b1.w, b2.w, b3.w), c2);\n    let a3 = x4[ra.w + k];\n    c3 = fma(vec4f(a3.x), vec4f(b0.x, b1.x, b2.x, b3.x), c3);\n    c3 = fma(vec4f(a3.y), vec4f(b0.y, b1.y, b2.y, b3.y), c3);\n    c3 = fma(vec4f(a3.z), vec4f(b0.z, b1.z, b2.z, b3.z), c3);\n    c3 = fma(vec4f(a3.w), vec4f(b0.w, b1.w, b2.w, b3.w), c3);\n  }\n  let rows = array<vec4f, 4>(c0, c1, c2, c3);\n  let mirror = bi != bj || lid.y != lid.x;  // a diagonal tile computes its own mirror entries\n  for (var a = 0u; a < 4u; a++) {\n    let i = i0 + a;\n    if (i >= u.n) { break; }\n    for (var s = 0u; s < 4u; s++) {\n      let j = j0 + s;\n      if (j < u.n) {\n        dst[i * u.n + j] = rows[a][s];\n        if (mirror) { dst[j * u.n + i] = rows[a][s]; }\n      }\n    }\n  }\n}\n",
+    "entryPoints": {
+      "col_partial": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      },
+      "col_finish": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      },
+      "total": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      },
+      "center_features": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          },
+          {
+            "name": "aux",
+            "group": 0,
+            "binding": 3,
+            "kind": "read-only-storage"
+          }
+        ]
+      },
+      "center_gram": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          },
+          {
+            "name": "aux",
+            "group": 0,
+            "binding": 3,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "tot",
+            "group": 0,
+            "binding": 4,
+            "kind": "read-only-storage"
+          }
+        ]
+      },
+      "sqdist": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      },
+      "rbf": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      },
+      "dot_partials": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          },
+          {
+            "name": "aux",
+            "group": 0,
+            "binding": 3,
+            "kind": "read-only-storage"
+          }
+        ]
+      },
+      "gram_sym": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "x4",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG",
+      "WG_X",
+      "WG_Y"
+    ],
+    "uniformSizes": {
+      "u": 48
+    }
+  },
   "matmul": {
     "code": "// Batched matrix product C[b] = A[b] · B[b], A: M×K, B: K×N, C: M×N contiguous.\n// A and B are read through strides, so transposed or broadcast operands cost no copy.\n//\n// Each invocation owns a 4×4 register tile of C and walks K once: per k it loads 4 values of A and\n// 4 of B and does 16 FMAs. On software adapters (lavapipe, SwiftShader) every per-lane load is a\n// gather, so FMAs per loaded value is what counts, and shared-memory tiling with barriers was\n// measured slower than this (see perf-facts.md).\n\noverride WG_X: u32 = 8;\noverride WG_Y: u32 = 8;\n\nstruct Mm {\n  M: u32, N: u32, K: u32, batch: u32,\n  a_off: u32, sa_b: u32, sa_m: u32, sa_k: u32,\n  b_off: u32, sb_b: u32, sb_k: u32, sb_n: u32,\n}\n\n@group(0) @binding(0) var<uniform> p: Mm;\n@group(0) @binding(1) var<storage, read> A: array<f32>;\n@group(0) @binding(2) var<storage, read> B: array<f32>;\n@group(0) @binding(3) var<storage, read_write> C: array<f32>;\n\n@compute @workgroup_size(WG_X, WG_Y, 1)\nfn matmul(@builtin(global_invocation_id) gid: vec3u) {\n  let col0 = gid.x * 4u;\n  let row0 = gid.y * 4u;\n  let b = gid.z;\n  if (row0 >= p.M || col0 >= p.N || b >= p.batch) { return; }\n  // Out-of-range rows/columns read a clamped (valid) address; their results are never stored.\n  var ar: vec4u;\n  var bc: vec4u;\n  for (var t = 0u; t < 4u; t++) {\n    ar[t] = p.a_off + b * p.sa_b + min(row0 + t, p.M - 1u) * p.sa_m;\n    bc[t] = p.b_off + b * p.sb_b + min(col0 + t, p.N - 1u) * p.sb_n;\n  }\n  var acc0 = vec4f(0.0);\n  var acc1 = vec4f(0.0);\n  var acc2 = vec4f(0.0);\n  var acc3 = vec4f(0.0);\n  for (var k = 0u; k < p.K; k++) {\n    let ka = k * p.sa_k;\n    let kb = k * p.sb_k;\n    let bv = vec4f(B[bc.x + kb], B[bc.y + kb], B[bc.z + kb], B[bc.w + kb]);\n    acc0 = fma(vec4f(A[ar.x + ka]), bv, acc0);\n    acc1 = fma(vec4f(A[ar.y + ka]), bv, acc1);\n    acc2 = fma(vec4f(A[ar.z + ka]), bv, acc2);\n    acc3 = fma(vec4f(A[ar.w + ka]), bv, acc3);\n  }\n  let cb = b * p.M * p.N;\n  let rows = array<vec4f, 4>(acc0, acc1, acc2, acc3);\n  for (var r = 0u; r < 4u; r++) {\n    let row = row0 + r;\n    if (row >= p.M) { break; }\n    for (var c = 0u; c < 4u; c++) {\n      if (col0 + c < p.N) { C[cb + row * p.N + col0 + c] = rows[r][c]; }\n    }\n  }\n}\n",
     "entryPoints": {

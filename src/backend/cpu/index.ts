@@ -1,5 +1,6 @@
 import type { Backend } from '../types.js';
 import { cpuCore } from './core.js';
+import { cpuHsic } from './hsic.js';
 
 /** The float64 reference backend: the oracle of every test and the CPU row of every benchmark. */
 export function createCpuBackend(): Backend<Float64Array> {
@@ -7,5 +8,6 @@ export function createCpuBackend(): Backend<Float64Array> {
     kind: 'cpu',
     describe: () => 'cpu · float64 reference (plain JavaScript)',
     ...cpuCore,
+    ...cpuHsic,
   };
 }
