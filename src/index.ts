@@ -15,3 +15,4 @@ export * from './ops/index.js';
 export { Rng } from './random.js';
 export * from './gpu/errors.js';
 export type { Backend, DType } from './backend/types.js';
+export * as analysis from './analysis/index.js';

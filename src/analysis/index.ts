@@ -1,0 +1,8 @@
+// Representation similarity (methods.md §1): HSIC, CKA estimators, minibatch layer × layer CKA,
+// feature capture from Modules, and heatmap / JSON output.
+export { linearCka, debiasedCka, rbfCka, hsic, cheaperForm, type CkaValue, type LinearCkaOptions, type RbfCkaOptions, type HsicOptions } from './cka.js';
+export { MinibatchCka, minibatchCka, type CkaMatrix } from './minibatch.js';
+export { captureFeatures, layerNames, layerSimilarity, type CaptureOptions, type LayerSimilarityOptions } from './features.js';
+export { similarityFromMatrices, type MatrixInput, type SimilarityOptions, type SimilarityReport } from './similarity.js';
+export { ckaMatrixJson, ckaMatrixSvg } from './output.js';
+export { fullMedian } from './hsic.js';
