@@ -146,7 +146,7 @@ describe('minibatch CKA (§1.6, §1.8)', () => {
 // ---- invariances (§1.7) -------------------------------------------------------------------
 
 const givens = (i: number, j: number, th: number): number[][] => {
-  const g = Array.from({ length: 4 }, (_, r) => Array.from({ length: 4 }, (_, c) => (r === c ? 1 : 0)));
+  const g: number[][] = Array.from({ length: 4 }, (_, r) => Array.from({ length: 4 }, (_, c) => (r === c ? 1 : 0)));
   g[i]![i] = Math.cos(th);
   g[j]![j] = Math.cos(th);
   g[i]![j] = -Math.sin(th);
