@@ -415,3 +415,23 @@ describe('similarityFromMatrices and input errors', () => {
     x3.dispose();
   });
 });
+
+import { fullMedian } from '../src/analysis/hsic.js';
+
+describe('full-matrix median (§1.1)', () => {
+  it('matches a sort-based median, odd and even counts, with ties and the diagonal zeros', () => {
+    const rng = new Rng(3);
+    for (const len of [1, 2, 3, 4, 9, 144, 1001, 4096]) {
+      const v = Array.from(rng.fillUniform(len, 0, 5), (x, i) => (i % 7 === 0 ? 0 : Math.round(x * 4) / 4));
+      const s = [...v].sort((a, b) => a - b);
+      const want = len % 2 ? s[len >> 1]! : (s[(len >> 1) - 1]! + s[len >> 1]!) / 2;
+      expect(fullMedian(v), `length ${len}`).toBe(want);
+    }
+  });
+
+  it('uses all n² entries including the diagonal: 5.42215 on X of §1.8, not the off-diagonal 6.12249', () => {
+    const d: number[] = [];
+    for (const a of X) for (const b of X) d.push(a.reduce((s, v, j) => s + (v - b[j]!) ** 2, 0));
+    expect(fullMedian(d)).toBeCloseTo(5.42215, 4);
+  });
+});
