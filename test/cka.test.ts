@@ -435,3 +435,34 @@ describe('full-matrix median (§1.1)', () => {
     expect(fullMedian(d)).toBeCloseTo(5.42215, 4);
   });
 });
+
+import { engine } from '../src/engine.js';
+import * as hk from '../src/kernels/hsic.js';
+
+describe('Gram kernel variants', () => {
+  it('the plain and the subgroup kernels both match the oracle and are exactly symmetric', async () => {
+    const rt = engine.runtime!;
+    const variants: hk.GramVariant[] = (await hk.probeSubgroupGram(rt)) ? ['plain', 'subgroup'] : ['plain'];
+    for (const variant of variants) {
+      for (const [n, p] of [[1, 3], [9, 4], [33, 17], [70, 64], [97, 5], [130, 36]] as const) {
+        const v = new Rng(n * 7 + p).fillNormal(n * p);
+        const ld = Math.ceil(p / 4) * 4;
+        const g = gpu();
+        const xs = g.fromData(v, 'float32');
+        const xc = g.centerColumns(xs, n, p);
+        const k = hk.gram(rt, xc, n, ld, variant);
+        const got = (await g.read(k, n * n, 'float32')) as Float32Array;
+        for (const s of [xs, xc, k]) g.free(s);
+        const ref = cpu.gram(cpu.centerColumns(Float64Array.from(v), n, p), n, ld);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            expect(got[i * n + j], `${variant} K[${i}][${j}] symmetric`).toBe(got[j * n + i]);
+            expect(Math.abs(got[i * n + j]! - ref[i * n + j]!), `${variant} n=${n} p=${p} K[${i}][${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(ref[i * n + j]!)));
+          }
+        }
+      }
+    }
+    // On lavapipe (Node + Dawn) the subgroup kernel is expected to be available.
+    if (rt.adapter.description.includes('llvmpipe')) expect(variants).toContain('subgroup');
+  });
+});

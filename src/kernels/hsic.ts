@@ -66,15 +66,53 @@ export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number
   return second;
 }
 
-export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number): GPUBuffer {
+/**
+ * Whether gram_sym_sg may run here: the device has 'subgroups' and sg_probe found the lane layout it
+ * assumes. Probed once per runtime, asynchronously, from the first gram() call; until the answer is in,
+ * gram() uses gram_sym (both are exactly symmetric and tested against the oracle).
+ */
+const subgroupGram = new WeakMap<GpuRuntime, boolean | Promise<boolean>>();
+
+export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
+  const known = subgroupGram.get(rt);
+  if (known !== undefined) return Promise.resolve(known);
+  if (!rt.device.features.has('subgroups')) {
+    subgroupGram.set(rt, false);
+    return Promise.resolve(false);
+  }
+  const groups = 4;
+  const flags = rt.createStorage(groups * 4, 'hsic.sg_probe');
+  rt.upload(flags, new Uint32Array(groups).fill(1));
+  rt.dispatch({ shader: 'gram_sg', entry: 'sg_probe', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG }, buffers: { 3: flags }, workgroups: [groups] });
+  const p = rt
+    .read(flags, groups * 4, 'hsic.sg_probe')
+    .then((b) => new Uint32Array(b).every((v) => v === 1))
+    .catch(() => false)
+    .then((ok) => {
+      rt.releaseStorage(flags);
+      subgroupGram.set(rt, ok);
+      return ok;
+    });
+  subgroupGram.set(rt, p);
+  return p;
+}
+
+export type GramVariant = 'auto' | 'plain' | 'subgroup';
+
+export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, variant: GramVariant = 'auto'): GPUBuffer {
   checkIndex('gram', n * n);
   checkIndex('gram', n * ld);
+  if (!subgroupGram.has(rt)) void probeSubgroupGram(rt);
+  const sg = variant === 'subgroup' || (variant === 'auto' && subgroupGram.get(rt) === true);
+  if (variant === 'subgroup' && subgroupGram.get(rt) !== true) {
+    throw new LimitError('gram: the subgroup Gram kernel is not available on this device (no subgroups, or an unexpected lane layout); use the plain kernel');
+  }
   const nb = Math.ceil(n / BLOCK);
   const pairs = (nb * (nb + 1)) / 2;
   const out = rt.createStorage(n * n * 4, 'hsic.gram_sym');
   const gx = Math.min(pairs, 65535);
   rt.dispatch({
-    shader: 'hsic', entry: 'gram_sym', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG },
+    shader: sg ? 'gram_sg' : 'hsic', entry: sg ? 'gram_sym_sg' : 'gram_sym', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG },
     uniform: uniform({ n, ldIn: ld, pairs }), buffers: { 1: x, 2: out }, workgroups: [gx, Math.ceil(pairs / gx)],
   });
   return out;
