@@ -1,4 +1,11 @@
-// The analysis namespace: logit statistics, distillation, simplicity metrics (CKA is added beside them).
+// The analysis namespace: representation similarity (methods.md §1: HSIC, CKA estimators, minibatch
+// layer × layer CKA, feature capture, heatmaps) and logit statistics, distillation, simplicity metrics.
+export { linearCka, debiasedCka, rbfCka, hsic, cheaperForm, type CkaValue, type LinearCkaOptions, type RbfCkaOptions, type HsicOptions } from './cka.js';
+export { MinibatchCka, minibatchCka, type CkaMatrix } from './minibatch.js';
+export { captureFeatures, layerNames, layerSimilarity, type CaptureOptions, type LayerSimilarityOptions } from './features.js';
+export { similarityFromMatrices, type MatrixInput, type SimilarityOptions, type SimilarityReport } from './similarity.js';
+export { ckaMatrixJson, ckaMatrixSvg } from './output.js';
+export { fullMedian } from './hsic.js';
 export * as logits from './logits.js';
 export * as distillation from './distill.js';
 export * as simplicity from './simplicity.js';

@@ -77,7 +77,8 @@ export type Backend<S = unknown> = CoreOps<S> &
   import('./conv.js').ConvOps<S> &
   import('./conv.js').PoolOps<S> &
   import('./logits.js').LogitOps<S> &
-  import('./attack.js').AttackOps<S>;
+  import('./attack.js').AttackOps<S> &
+  import('./hsic.js').HsicOps<S>;
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {

@@ -4,6 +4,7 @@ import { cpuConv, cpuPool } from './conv.js';
 import { cpuCore } from './core.js';
 import { cpuLogits } from './logits.js';
 import { cpuOptim } from './optim.js';
+import { cpuHsic } from './hsic.js';
 
 /** The float64 reference backend: the oracle of every test and the CPU row of every benchmark. */
 export function createCpuBackend(): Backend<Float64Array> {
@@ -16,5 +17,6 @@ export function createCpuBackend(): Backend<Float64Array> {
     ...cpuOptim,
     ...cpuLogits,
     ...cpuAttack,
+    ...cpuHsic,
   };
 }

@@ -1,0 +1,217 @@
+// HSIC / CKA kernels (methods.md §1): feature centring, symmetric Gram matrices, squared distances
+// and RBF kernels, U-centring (§1.3) and double centring (§1.2), and partial sums of Frobenius inner
+// products. WGSL has no f64, so every long sum is split into chunks (a two-level tree) and the final
+// scalars are added on the host in float64.
+//
+// Matrices are row-major. Centred features are stored with a row stride `ld` that is a multiple of 4
+// (zero padding columns), so the Gram kernel can load vec4s along the feature axis.
+
+override WG: u32 = 64;
+override WG_X: u32 = 8;
+override WG_Y: u32 = 8;
+
+struct Hs {
+  n: u32,          // rows (examples); for Gram-matrix kernels, the matrix side
+  p: u32,          // columns (features) that hold data
+  ld_in: u32,      // row stride of the input
+  ld_out: u32,     // row stride of the output
+  chunk: u32,      // rows (or elements) per partial sum
+  chunks: u32,     // number of partial sums per output
+  zero_diag: u32,  // 1: treat the diagonal as 0 (U-centring)
+  pairs: u32,      // gram: block pairs in the upper triangle; dot: ra * rb
+  rb: u32,         // dot_partials: rows of b
+  scale: f32,      // col_finish: divide the column sums by this; rbf: gamma
+  gscale: f32,     // center_gram: the grand mean is s / gscale
+  _p: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: Hs;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
+@group(0) @binding(4) var<storage, read> tot: array<f32>;
+
+@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
+
+// part[c * p + j] = Σ_{i in chunk c} src[i * ld_in + j] (skipping i == j when zero_diag).
+// Lanes run along j, so neighbouring lanes read neighbouring addresses.
+@compute @workgroup_size(WG)
+fn col_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= u.p * u.chunks) { return; }
+  let j = t % u.p;
+  let c = t / u.p;
+  let start = c * u.chunk;
+  let stop = min(start + u.chunk, u.n);
+  var acc = 0.0;
+  for (var i = start; i < stop; i++) {
+    if (u.zero_diag == 0u || i != j) { acc += src[i * u.ld_in + j]; }
+  }
+  dst[c * u.p + j] = acc;
+}
+
+// dst[j] = (Σ_c src[c * p + j]) / scale: the second level of the column-sum tree.
+@compute @workgroup_size(WG)
+fn col_finish(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let j = gid.x + gid.y * nwg.x * WG;
+  if (j >= u.p) { return; }
+  var acc = 0.0;
+  for (var c = 0u; c < u.chunks; c++) { acc += src[c * u.p + j]; }
+  dst[j] = acc / u.scale;
+}
+
+var<workgroup> tree: array<f32, 256>;
+
+// dst[0] = Σ_j src[j] for j < p: one workgroup of 256 lanes, strided sums then a pairwise tree.
+@compute @workgroup_size(256)
+fn total(@builtin(local_invocation_id) lid: vec3u) {
+  var acc = 0.0;
+  for (var j = lid.x; j < u.p; j += 256u) { acc += src[j]; }
+  tree[lid.x] = acc;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid.x < s) { tree[lid.x] += tree[lid.x + s]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { dst[0] = tree[0]; }
+}
+
+// dst[i, j] = src[i, j] − mean[j] for j < p, 0 in the padding columns j ∈ [p, ld_out).
+@compute @workgroup_size(WG)
+fn center_features(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= u.n * u.ld_out) { return; }
+  let i = t / u.ld_out;
+  let j = t % u.ld_out;
+  if (j < u.p) { dst[t] = src[i * u.ld_in + j] - aux[j]; } else { dst[t] = 0.0; }
+}
+
+// dst = K − (r − g)·1ᵀ − 1·(r − g)ᵀ with g = tot[0] / gscale; the diagonal set to 0 when zero_diag.
+// Double centring: r = column means, g = mean(r)/2 (Kornblith's center_gram). U-centring: r = column
+// sums of K̃ over (n − 2), g = Σr / (2(n − 1)) (§1.3 steps 2–4).
+@compute @workgroup_size(WG)
+fn center_gram(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= u.n * u.n) { return; }
+  let i = t / u.n;
+  let j = t % u.n;
+  if (u.zero_diag == 1u && i == j) { dst[t] = 0.0; return; }
+  let g = tot[0] / u.gscale;
+  dst[t] = src[t] - (aux[i] - g) - (aux[j] - g);
+}
+
+// D[i, j] = max(K_ii + K_jj − 2 K_ij, 0): squared distances from a Gram matrix; f32 round-off can
+// make the expansion slightly negative, hence the clamp (§1.9.6).
+@compute @workgroup_size(WG)
+fn sqdist(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= u.n * u.n) { return; }
+  let i = t / u.n;
+  let j = t % u.n;
+  if (i == j) { dst[t] = 0.0; return; }
+  dst[t] = max(src[i * u.n + i] + src[j * u.n + j] - 2.0 * src[t], 0.0);
+}
+
+// K[i, j] = exp(−gamma · D[i, j]).
+@compute @workgroup_size(WG)
+fn rbf(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= u.n * u.n) { return; }
+  dst[t] = exp(-u.scale * src[t]);
+}
+
+// Partial inner products of rows: dst[(i * rb + j) * chunks + c] = Σ_{k in chunk c} src[i, k]·aux[j, k]
+// for a = src [ra, p] and b = aux [rb, p]. Four interleaved accumulators shorten the f32 chains.
+@compute @workgroup_size(WG)
+fn dot_partials(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= u.pairs * u.chunks) { return; }
+  let c = t % u.chunks;
+  let pr = t / u.chunks;
+  let ao = (pr / u.rb) * u.p;
+  let bo = (pr % u.rb) * u.p;
+  let start = c * u.chunk;
+  let stop = min(start + u.chunk, u.p);
+  var a0 = 0.0;
+  var a1 = 0.0;
+  var a2 = 0.0;
+  var a3 = 0.0;
+  var k = start;
+  for (; k + 4u <= stop; k += 4u) {
+    a0 = fma(src[ao + k], aux[bo + k], a0);
+    a1 = fma(src[ao + k + 1u], aux[bo + k + 1u], a1);
+    a2 = fma(src[ao + k + 2u], aux[bo + k + 2u], a2);
+    a3 = fma(src[ao + k + 3u], aux[bo + k + 3u], a3);
+  }
+  for (; k < stop; k++) { a0 = fma(src[ao + k], aux[bo + k], a0); }
+  dst[t] = (a0 + a1) + (a2 + a3);
+}
+
+// Symmetric Gram matrix K = X Xᵀ of X [n, ld] (ld = 4·ld4). A workgroup of WG_X × WG_Y lanes owns a
+// block of (4·WG_Y) × (4·WG_X) entries; only blocks on or above the diagonal are launched (the
+// workgroup index enumerates the upper triangle), and each lane writes its 4×4 tile twice, at (i, j)
+// and mirrored at (j, i). Within a diagonal block, tiles below the diagonal return at once.
+// Per vec4 step a lane loads 4 + 4 vec4s and does 64 FMAs; no shared memory (see perf-facts.md).
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn gram_sym(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let w = wid.x + wid.y * nwg.x;
+  if (w >= u.pairs) { return; }
+  // w → (r, c) with c ≤ r in the lower triangle of block indices: w = r(r+1)/2 + c.
+  var r = u32((sqrt(8.0 * f32(w) + 1.0) - 1.0) * 0.5);
+  if (r * (r + 1u) / 2u > w) { r -= 1u; }
+  if ((r + 1u) * (r + 2u) / 2u <= w) { r += 1u; }
+  let c = w - r * (r + 1u) / 2u;
+  let bi = c;  // block row ≤ block column
+  let bj = r;
+  if (bi == bj && lid.y > lid.x) { return; }
+  let i0 = bi * 4u * WG_Y + lid.y * 4u;
+  let j0 = bj * 4u * WG_X + lid.x * 4u;
+  if (i0 >= u.n || j0 >= u.n) { return; }
+  let ld4 = u.ld_in / 4u;
+  let last = u.n - 1u;
+  let ra = vec4u(min(i0, last), min(i0 + 1u, last), min(i0 + 2u, last), min(i0 + 3u, last)) * ld4;
+  let rb = vec4u(min(j0, last), min(j0 + 1u, last), min(j0 + 2u, last), min(j0 + 3u, last)) * ld4;
+  var c0 = vec4f(0.0);  // c_r[s] = K[i0 + r, j0 + s]
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  for (var k = 0u; k < ld4; k++) {
+    let b0 = x4[rb.x + k];
+    let b1 = x4[rb.y + k];
+    let b2 = x4[rb.z + k];
+    let b3 = x4[rb.w + k];
+    let a0 = x4[ra.x + k];
+    c0 = fma(vec4f(a0.x), vec4f(b0.x, b1.x, b2.x, b3.x), c0);
+    c0 = fma(vec4f(a0.y), vec4f(b0.y, b1.y, b2.y, b3.y), c0);
+    c0 = fma(vec4f(a0.z), vec4f(b0.z, b1.z, b2.z, b3.z), c0);
+    c0 = fma(vec4f(a0.w), vec4f(b0.w, b1.w, b2.w, b3.w), c0);
+    let a1 = x4[ra.y + k];
+    c1 = fma(vec4f(a1.x), vec4f(b0.x, b1.x, b2.x, b3.x), c1);
+    c1 = fma(vec4f(a1.y), vec4f(b0.y, b1.y, b2.y, b3.y), c1);
+    c1 = fma(vec4f(a1.z), vec4f(b0.z, b1.z, b2.z, b3.z), c1);
+    c1 = fma(vec4f(a1.w), vec4f(b0.w, b1.w, b2.w, b3.w), c1);
+    let a2 = x4[ra.z + k];
+    c2 = fma(vec4f(a2.x), vec4f(b0.x, b1.x, b2.x, b3.x), c2);
+    c2 = fma(vec4f(a2.y), vec4f(b0.y, b1.y, b2.y, b3.y), c2);
+    c2 = fma(vec4f(a2.z), vec4f(b0.z, b1.z, b2.z, b3.z), c2);
+    c2 = fma(vec4f(a2.w), vec4f(b0.w, b1.w, b2.w, b3.w), c2);
+    let a3 = x4[ra.w + k];
+    c3 = fma(vec4f(a3.x), vec4f(b0.x, b1.x, b2.x, b3.x), c3);
+    c3 = fma(vec4f(a3.y), vec4f(b0.y, b1.y, b2.y, b3.y), c3);
+    c3 = fma(vec4f(a3.z), vec4f(b0.z, b1.z, b2.z, b3.z), c3);
+    c3 = fma(vec4f(a3.w), vec4f(b0.w, b1.w, b2.w, b3.w), c3);
+  }
+  let rows = array<vec4f, 4>(c0, c1, c2, c3);
+  let mirror = bi != bj || lid.y != lid.x;  // a diagonal tile computes its own mirror entries
+  for (var a = 0u; a < 4u; a++) {
+    let i = i0 + a;
+    if (i >= u.n) { break; }
+    for (var s = 0u; s < 4u; s++) {
+      let j = j0 + s;
+      if (j < u.n) {
+        dst[i * u.n + j] = rows[a][s];
+        if (mirror) { dst[j * u.n + i] = rows[a][s]; }
+      }
+    }
+  }
+}

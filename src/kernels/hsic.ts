@@ -1,0 +1,161 @@
+import { padTo4 } from '../backend/hsic.js';
+import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
+import { LimitError } from '../gpu/errors.js';
+import { shaders } from './shaders.generated.js';
+import { UniformWriter } from './uniform.js';
+
+const WG = 64;
+const GRAM_WG = 8; // gram_sym: 8×8 lanes, each a 4×4 tile: 32×32 blocks
+const BLOCK = 4 * GRAM_WG;
+const ROW_CHUNK = 64; // rows per partial column sum (first level of the tree)
+const DOT_CHUNK = 1024; // elements per partial inner product
+
+interface Fields {
+  n?: number; p?: number; ldIn?: number; ldOut?: number; chunk?: number; chunks?: number;
+  zeroDiag?: boolean; pairs?: number; rb?: number; scale?: number; gscale?: number;
+}
+
+function uniform(f: Fields): ArrayBuffer {
+  return new UniformWriter(shaders.hsic.uniformSizes.u)
+    .u(f.n ?? 0).u(f.p ?? 0).u(f.ldIn ?? 0).u(f.ldOut ?? 0)
+    .u(f.chunk ?? 0).u(f.chunks ?? 0).u(f.zeroDiag ? 1 : 0).u(f.pairs ?? 0)
+    .u(f.rb ?? 0).f(f.scale ?? 1).f(f.gscale ?? 1).u(0)
+    .buffer;
+}
+
+function checkIndex(op: string, elements: number): void {
+  if (elements > 0xffffffff) throw new LimitError(`${op}: ${elements} elements overflow 32-bit indices; use fewer examples per batch`);
+}
+
+/** Column sums of src [n, p] (row stride ld) divided by `scale`, via chunked partials: a p-vector. */
+function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean): GPUBuffer {
+  const chunks = Math.ceil(n / ROW_CHUNK);
+  const part = rt.createStorage(chunks * p * 4, 'hsic.col_partial');
+  rt.dispatch({
+    shader: 'hsic', entry: 'col_partial', overrides: { WG },
+    uniform: uniform({ n, p, ldIn: ld, chunk: ROW_CHUNK, chunks, zeroDiag }),
+    buffers: { 1: src, 2: part }, workgroups: grid1d(p * chunks, WG),
+  });
+  const out = rt.createStorage(p * 4, 'hsic.col_finish');
+  rt.dispatch({
+    shader: 'hsic', entry: 'col_finish', overrides: { WG },
+    uniform: uniform({ p, chunks, scale }), buffers: { 1: part, 2: out }, workgroups: grid1d(p, WG),
+  });
+  rt.releaseStorage(part);
+  return out;
+}
+
+/** x − column means, padded to ld columns of zeros. Two passes: the second subtracts the mean of the
+ *  residuals, which removes the rounding error of the first mean (and makes constant columns exactly 0). */
+export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number): GPUBuffer {
+  const ld = padTo4(p);
+  checkIndex('centerColumns', n * ld);
+  const pass = (src: GPUBuffer, ldIn: number): GPUBuffer => {
+    const mean = columnSums(rt, src, n, p, ldIn, n, false);
+    const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
+    rt.dispatch({
+      shader: 'hsic', entry: 'center_features', overrides: { WG },
+      uniform: uniform({ n, p, ldIn, ldOut: ld }), buffers: { 1: src, 2: out, 3: mean }, workgroups: grid1d(n * ld, WG),
+    });
+    rt.releaseStorage(mean);
+    return out;
+  };
+  const first = pass(x, p);
+  const second = pass(first, ld);
+  rt.releaseStorage(first);
+  return second;
+}
+
+/**
+ * Whether gram_sym_sg may run here: the device has 'subgroups' and sg_probe found the lane layout it
+ * assumes. Probed once per runtime, asynchronously, from the first gram() call; until the answer is in,
+ * gram() uses gram_sym (both are exactly symmetric and tested against the oracle).
+ */
+const subgroupGram = new WeakMap<GpuRuntime, boolean | Promise<boolean>>();
+
+export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
+  const known = subgroupGram.get(rt);
+  if (known !== undefined) return Promise.resolve(known);
+  if (!rt.device.features.has('subgroups')) {
+    subgroupGram.set(rt, false);
+    return Promise.resolve(false);
+  }
+  const groups = 4;
+  const flags = rt.createStorage(groups * 4, 'hsic.sg_probe');
+  rt.upload(flags, new Uint32Array(groups).fill(1));
+  rt.dispatch({ shader: 'gram_sg', entry: 'sg_probe', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG }, buffers: { 3: flags }, workgroups: [groups] });
+  const p = rt
+    .read(flags, groups * 4, 'hsic.sg_probe')
+    .then((b) => new Uint32Array(b).every((v) => v === 1))
+    .catch(() => false)
+    .then((ok) => {
+      rt.releaseStorage(flags);
+      subgroupGram.set(rt, ok);
+      return ok;
+    });
+  subgroupGram.set(rt, p);
+  return p;
+}
+
+export type GramVariant = 'auto' | 'plain' | 'subgroup';
+
+export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, variant: GramVariant = 'auto'): GPUBuffer {
+  checkIndex('gram', n * n);
+  checkIndex('gram', n * ld);
+  if (!subgroupGram.has(rt)) void probeSubgroupGram(rt);
+  const sg = variant === 'subgroup' || (variant === 'auto' && subgroupGram.get(rt) === true);
+  if (variant === 'subgroup' && subgroupGram.get(rt) !== true) {
+    throw new LimitError('gram: the subgroup Gram kernel is not available on this device (no subgroups, or an unexpected lane layout); use the plain kernel');
+  }
+  const nb = Math.ceil(n / BLOCK);
+  const pairs = (nb * (nb + 1)) / 2;
+  const out = rt.createStorage(n * n * 4, 'hsic.gram_sym');
+  const gx = Math.min(pairs, 65535);
+  rt.dispatch({
+    shader: sg ? 'gram_sg' : 'hsic', entry: sg ? 'gram_sym_sg' : 'gram_sym', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG },
+    uniform: uniform({ n, ldIn: ld, pairs }), buffers: { 1: x, 2: out }, workgroups: [gx, Math.ceil(pairs / gx)],
+  });
+  return out;
+}
+
+export function sqDistFromGram(rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer {
+  const out = rt.createStorage(n * n * 4, 'hsic.sqdist');
+  rt.dispatch({ shader: 'hsic', entry: 'sqdist', overrides: { WG }, uniform: uniform({ n }), buffers: { 1: k, 2: out }, workgroups: grid1d(n * n, WG) });
+  return out;
+}
+
+export function rbfFromSqDist(rt: GpuRuntime, d: GPUBuffer, n: number, gamma: number): GPUBuffer {
+  const out = rt.createStorage(n * n * 4, 'hsic.rbf');
+  rt.dispatch({ shader: 'hsic', entry: 'rbf', overrides: { WG }, uniform: uniform({ n, scale: gamma }), buffers: { 1: d, 2: out }, workgroups: grid1d(n * n, WG) });
+  return out;
+}
+
+/** K − (r − g)1ᵀ − 1(r − g)ᵀ with r = column sums / colScale and g = Σr / gscale. */
+function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, colScale: number, gscale: number): GPUBuffer {
+  const r = columnSums(rt, k, n, n, n, colScale, zeroDiag);
+  const tot = rt.createStorage(4, 'hsic.total');
+  rt.dispatch({ shader: 'hsic', entry: 'total', uniform: uniform({ p: n }), buffers: { 1: r, 2: tot }, workgroups: [1] });
+  const out = rt.createStorage(n * n * 4, 'hsic.center_gram');
+  rt.dispatch({
+    shader: 'hsic', entry: 'center_gram', overrides: { WG },
+    uniform: uniform({ n, zeroDiag, gscale }), buffers: { 1: k, 2: out, 3: r, 4: tot }, workgroups: grid1d(n * n, WG),
+  });
+  rt.releaseStorage(r);
+  rt.releaseStorage(tot);
+  return out;
+}
+
+export const uCenter = (rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer => centerGram(rt, k, n, true, n - 2, 2 * (n - 1));
+export const doubleCenter = (rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer => centerGram(rt, k, n, false, n, 2 * n);
+
+export function dotPartials(rt: GpuRuntime, a: GPUBuffer, ra: number, b: GPUBuffer, rb: number, len: number): { partials: GPUBuffer; chunks: number } {
+  checkIndex('dotPartials', Math.max(ra, rb) * len);
+  const chunks = Math.ceil(len / DOT_CHUNK);
+  const pairs = ra * rb;
+  const out = rt.createStorage(pairs * chunks * 4, 'hsic.dot_partials');
+  rt.dispatch({
+    shader: 'hsic', entry: 'dot_partials', overrides: { WG },
+    uniform: uniform({ p: len, chunk: DOT_CHUNK, chunks, pairs, rb }), buffers: { 1: a, 2: out, 3: b }, workgroups: grid1d(pairs * chunks, WG),
+  });
+  return { partials: out, chunks };
+}
