@@ -10,11 +10,14 @@ import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command } from './cli/command.js';
 import { attack } from './cli/attack.js';
 import { info } from './cli/info.js';
+import { logits } from './cli/logits.js';
+import { similarity } from './cli/similarity.js';
+import { simplicity } from './cli/simplicity.js';
 import { study } from './cli/study.js';
 import { train } from './cli/train.js';
 import { RobustlensError } from './gpu/errors.js';
 
-export const commands: readonly Command[] = [study, train, attack, info];
+export const commands: readonly Command[] = [study, train, attack, similarity, logits, simplicity, info];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
