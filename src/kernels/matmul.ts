@@ -4,21 +4,68 @@ import type { GpuRuntime } from '../gpu/runtime.js';
 import { shaders } from './shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
-const TILE = 4; // each invocation computes a TILE×TILE block of C
-const WG_X = 8;
-const WG_Y = 8;
+/**
+ * The matmul kernels. `tile4` (shaders/matmul.wgsl) runs everywhere; `subgroup`
+ * (shaders/matmul-subgroup.wgsl) needs the 'subgroups' feature with subgroups of >= 8 lanes and was
+ * measured about twice as fast on Dawn + lavapipe. RA (8·RA rows per workgroup) and NV (4·NV
+ * columns per invocation) are its tile sizes.
+ */
+export type MatmulVariant =
+  | { kind: 'tile4' }
+  | { kind: 'subgroup'; ra: 1 | 2; nv: 1 | 2 };
+
+/** Tests and benchmarks may pin a variant; null lets `pickMatmul` choose per shape. */
+export const matmulOverride: { variant: MatmulVariant | null } = { variant: null };
+
+/** Subgroup lanes the subgroup kernel shuffles from: lanes 0..7 must exist in every subgroup. */
+const SUBGROUP_LANES = 8;
+
+export function canUseSubgroupMatmul(rt: GpuRuntime): boolean {
+  return rt.subgroupMinSize >= SUBGROUP_LANES;
+}
+
+/** The variant for an m×k·k×n product on this device. */
+export function pickMatmul(rt: GpuRuntime, m: number, _k: number, n: number): MatmulVariant {
+  if (matmulOverride.variant) return matmulOverride.variant;
+  // A handful of rows or columns leaves most of a subgroup tile idle; the 4×4 tile wastes less.
+  if (!canUseSubgroupMatmul(rt) || m < 4 || n < 8) return { kind: 'tile4' };
+  return { kind: 'subgroup', ra: m >= 16 ? 2 : 1, nv: 1 };
+}
+
+/** Workgroup width for the subgroup kernel: enough invocations to cover n, between 8 and 64. */
+function subgroupWidth(n: number, nv: number): number {
+  let wg = 8;
+  while (wg < 64 && wg * 4 * nv < n) wg *= 2;
+  return wg;
+}
 
 export function matmul(rt: GpuRuntime, a: GPUBuffer, av: MatView, b: GPUBuffer, bv: MatView, batch: number, m: number, k: number, n: number): GPUBuffer {
   if (batch > 65535) throw new LimitError(`matmul: batch ${batch} exceeds 65535; reshape into fewer, larger matrices`);
+  const variant = pickMatmul(rt, m, k, n);
+  if (variant.kind === 'subgroup' && !canUseSubgroupMatmul(rt)) {
+    throw new LimitError(`matmul: the subgroup kernel needs the 'subgroups' feature with at least ${SUBGROUP_LANES} lanes; this device has min subgroup size ${rt.subgroupMinSize}`);
+  }
   const out = rt.createStorage(batch * m * n * 4, 'matmul');
   const u = new UniformWriter(shaders.matmul.uniformSizes.p)
     .u(m).u(n).u(k).u(batch)
     .u(av.offset).u(av.sb).u(av.si).u(av.sj)
     .u(bv.offset).u(bv.sb).u(bv.si).u(bv.sj);
-  rt.dispatch({
-    shader: 'matmul', entry: 'matmul', overrides: { WG_X, WG_Y }, uniform: u.buffer,
-    buffers: { 1: a, 2: b, 3: out },
-    workgroups: [Math.ceil(n / (TILE * WG_X)), Math.ceil(m / (TILE * WG_Y)), batch],
-  });
+  if (variant.kind === 'subgroup') {
+    const WG = subgroupWidth(n, variant.nv);
+    rt.dispatch({
+      shader: 'matmul-subgroup', entry: 'matmul_subgroup', overrides: { WG, RA: variant.ra, NV: variant.nv },
+      uniform: u.buffer, buffers: { 1: a, 2: b, 3: out },
+      workgroups: [Math.ceil(n / (WG * 4 * variant.nv)), Math.ceil(m / (SUBGROUP_LANES * variant.ra)), batch],
+    });
+  } else {
+    const TILE = 4; // each invocation computes a TILE×TILE block of C
+    const WG_X = 8;
+    const WG_Y = 8;
+    rt.dispatch({
+      shader: 'matmul', entry: 'matmul', overrides: { WG_X, WG_Y }, uniform: u.buffer,
+      buffers: { 1: a, 2: b, 3: out },
+      workgroups: [Math.ceil(n / (TILE * WG_X)), Math.ceil(m / (TILE * WG_Y)), batch],
+    });
+  }
   return out;
 }

@@ -2,6 +2,78 @@
 import type { ShaderModuleInfo } from './shader-types.js';
 
 export const shaders = {
+  "bench-ceilings": {
+    "code": "// Kernels that measure an adapter's ceilings for bench/ceilings.ts (not used by the engine).\n// fma_bound: 8 independent vec4 FMA chains per invocation, no memory traffic inside the loop, so the\n// time is the arithmetic throughput (8 chains hide the FMA latency). copy_vec4 / copy_vec4x4: a\n// contiguous copy with 1 or 4 vec4 per invocation, the bandwidth a streaming kernel can reach.\n\noverride WG: u32 = 64;\n\nstruct Fma { iters: u32, n: u32, seed: f32, _p: u32 }\nstruct Copy { n_vec4: u32, _p0: u32, _p1: u32, _p2: u32 }\n\n@group(0) @binding(0) var<uniform> f: Fma;\n@group(0) @binding(1) var<storage, read_write> sink: array<vec4f>;\n\n@compute @workgroup_size(WG)\nfn fma_bound(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  let x = vec4f(f32(i) * 1e-7, 0.5, 0.25, 0.125) * f.seed;\n  let m = vec4f(0.9999);\n  var a0 = x; var a1 = x + 1.0; var a2 = x + 2.0; var a3 = x + 3.0;\n  var a4 = x + 4.0; var a5 = x + 5.0; var a6 = x + 6.0; var a7 = x + 7.0;\n  for (var k = 0u; k < f.iters; k++) {\n    a0 = fma(a0, m, x); a1 = fma(a1, m, x); a2 = fma(a2, m, x); a3 = fma(a3, m, x);\n    a4 = fma(a4, m, x); a5 = fma(a5, m, x); a6 = fma(a6, m, x); a7 = fma(a7, m, x);\n  }\n  // One store per invocation keeps the loop alive; its cost is negligible next to the loop.\n  if (i < f.n) { sink[i] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7; }\n}\n\n@group(0) @binding(0) var<uniform> c: Copy;\n@group(0) @binding(1) var<storage, read> src: array<vec4f>;\n@group(0) @binding(2) var<storage, read_write> dst: array<vec4f>;\n\n@compute @workgroup_size(WG)\nfn copy_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i < c.n_vec4) { dst[i] = src[i]; }\n}\n\n// Each invocation copies 4 vec4, strided by the grid size so that neighbouring lanes stay contiguous.\n@compute @workgroup_size(WG)\nfn copy_vec4x4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  let stride = nwg.x * nwg.y * WG;\n  for (var q = 0u; q < 4u; q++) {\n    let j = i + q * stride;\n    if (j < c.n_vec4) { dst[j] = src[j]; }\n  }\n}\n",
+    "entryPoints": {
+      "fma_bound": {
+        "bindings": [
+          {
+            "name": "f",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "sink",
+            "group": 0,
+            "binding": 1,
+            "kind": "storage"
+          }
+        ]
+      },
+      "copy_vec4": {
+        "bindings": [
+          {
+            "name": "c",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      },
+      "copy_vec4x4": {
+        "bindings": [
+          {
+            "name": "c",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "src",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "dst",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG"
+    ],
+    "uniformSizes": {
+      "f": 16,
+      "c": 16
+    }
+  },
   "copy": {
     "code": "// Layout kernels: read a strided view into a contiguous tensor (transpose, slice, expand),\n// write a contiguous tensor into a strided view of another (pad, concat), gather along an axis\n// and its adjoint (index_add). Shapes and strides are uniforms; rank <= 8.\n\noverride WG: u32 = 64;\n\nstruct View {\n  n: u32, rank: u32, offset: u32, _p: u32,\n  shape: array<vec4u, 2>,\n  strides: array<vec4u, 2>,\n}\n\nstruct Gather { outer: u32, axis_len: u32, inner: u32, count: u32 }\n\n@group(0) @binding(0) var<uniform> v: View;\n@group(0) @binding(1) var<storage, read> src: array<f32>;\n@group(0) @binding(2) var<storage, read_write> dst: array<f32>;\n\n@group(0) @binding(0) var<uniform> gp: Gather;\n@group(0) @binding(3) var<storage, read> idx: array<i32>;\n\nfn at(a: array<vec4u, 2>, d: u32) -> u32 { return a[d / 4u][d % 4u]; }\n\nfn view_index(i: u32) -> u32 {\n  var rem = i;\n  var off = v.offset;\n  for (var d = i32(v.rank) - 1; d >= 0; d--) {\n    let dim = at(v.shape, u32(d));\n    off += (rem % dim) * at(v.strides, u32(d));\n    rem = rem / dim;\n  }\n  return off;\n}\n\n// dst[i] = src[view(i)]\n@compute @workgroup_size(WG)\nfn read_view(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i >= v.n) { return; }\n  dst[i] = src[view_index(i)];\n}\n\n// dst[view(i)] = src[i]; the view must not alias itself (no two i map to one place).\n@compute @workgroup_size(WG)\nfn write_view(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = gid.x + gid.y * nwg.x * WG;\n  if (i >= v.n) { return; }\n  dst[view_index(i)] = src[i];\n}\n\n// dst[o, k, i] = src[o, idx[k], i]; indices were range-checked on the host.\n@compute @workgroup_size(WG)\nfn gather_axis(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= gp.outer * gp.count * gp.inner) { return; }\n  let i = t % gp.inner;\n  let k = (t / gp.inner) % gp.count;\n  let o = t / (gp.inner * gp.count);\n  dst[t] = src[(o * gp.axis_len + u32(idx[k])) * gp.inner + i];\n}\n\n// Adjoint of gather: dst[o, a, i] = sum_{k : idx[k] == a} src[o, k, i]. One invocation per output\n// element, scanning the indices: no float atomics needed, and the sum order is deterministic.\n@compute @workgroup_size(WG)\nfn index_add(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let t = gid.x + gid.y * nwg.x * WG;\n  if (t >= gp.outer * gp.axis_len * gp.inner) { return; }\n  let i = t % gp.inner;\n  let a = (t / gp.inner) % gp.axis_len;\n  let o = t / (gp.inner * gp.axis_len);\n  var acc = 0.0;\n  for (var k = 0u; k < gp.count; k++) {\n    if (u32(idx[k]) == a) { acc += src[(o * gp.count + k) * gp.inner + i]; }\n  }\n  dst[t] = acc;\n}\n",
     "entryPoints": {
@@ -237,6 +309,47 @@ export const shaders = {
     "uniformSizes": {
       "u": 16,
       "s": 160
+    }
+  },
+  "matmul-subgroup": {
+    "code": "// Batched matrix product C[b] = A[b] · B[b] (same contract as matmul.wgsl: strided A and B, C\n// contiguous), for devices with the 'subgroups' feature.\n//\n// A workgroup owns ROWS = 8·RA rows of C (from workgroup_id only, so every subgroup in it shares\n// them) and WG·4·NV columns; each invocation owns 4·NV columns, strided by WG so that neighbouring\n// lanes read neighbouring addresses. Per k, lane s of a subgroup loads A[row0 + q·8 + s, k] (one\n// gather serves 8 rows) and hands it to the others with subgroupShuffle; B is loaded once per\n// column. On software adapters every per-lane load is a gather, so this ROWS·4·NV FMAs per\n// (RA + 4·NV) loads is what made it about twice the register tile of matmul.wgsl (perf-facts.md).\n//\n// Correctness does not depend on how invocations map to lanes: row0 is the same for the whole\n// workgroup, and the lane that loads row s is the lane whose subgroup_invocation_id is s. It needs\n// subgroups of at least 8 invocations (checked by the launcher against the adapter's minimum size).\nenable subgroups;\n\noverride WG: u32 = 64;\noverride RA: u32 = 2;  // A loads per lane per k (1 or 2): ROWS = 8·RA\noverride NV: u32 = 1;  // vec4 column groups per lane (1 or 2)\nconst SG: u32 = 8u;    // rows broadcast per load\nconst MAX_ROWS: u32 = 16u;\nconst MAX_NV: u32 = 2u;\n\nstruct Mm {\n  M: u32, N: u32, K: u32, batch: u32,\n  a_off: u32, sa_b: u32, sa_m: u32, sa_k: u32,\n  b_off: u32, sb_b: u32, sb_k: u32, sb_n: u32,\n}\n\n@group(0) @binding(0) var<uniform> p: Mm;\n@group(0) @binding(1) var<storage, read> A: array<f32>;\n@group(0) @binding(2) var<storage, read> B: array<f32>;\n@group(0) @binding(3) var<storage, read_write> C: array<f32>;\n\n@compute @workgroup_size(WG, 1, 1)\nfn matmul_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u,\n                   @builtin(subgroup_invocation_id) sid: u32) {\n  let b = wid.z;\n  let row0 = wid.y * SG * RA;\n  let col_base = wid.x * WG * 4u * NV;\n  // No early return: every lane must take part in the shuffles. Out-of-range rows and columns read\n  // a clamped (valid) address, and their results are never stored.\n  var a_at: array<u32, 2>;\n  for (var q = 0u; q < RA; q++) {\n    a_at[q] = p.a_off + b * p.sa_b + min(row0 + q * SG + min(sid, SG - 1u), p.M - 1u) * p.sa_m;\n  }\n  var b_at: array<vec4u, MAX_NV>;\n  for (var v = 0u; v < NV; v++) {\n    for (var c = 0u; c < 4u; c++) {\n      b_at[v][c] = p.b_off + b * p.sb_b + min(col_base + (v * 4u + c) * WG + lid, p.N - 1u) * p.sb_n;\n    }\n  }\n  var acc: array<array<vec4f, MAX_NV>, MAX_ROWS>;\n  for (var k = 0u; k < p.K; k++) {\n    let ka = k * p.sa_k;\n    let kb = k * p.sb_k;\n    var bv: array<vec4f, MAX_NV>;\n    for (var v = 0u; v < NV; v++) {\n      bv[v] = vec4f(B[b_at[v].x + kb], B[b_at[v].y + kb], B[b_at[v].z + kb], B[b_at[v].w + kb]);\n    }\n    for (var q = 0u; q < RA; q++) {\n      let av = A[a_at[q] + ka];\n      for (var r = 0u; r < SG; r++) {\n        let ar = vec4f(subgroupShuffle(av, r));\n        for (var v = 0u; v < NV; v++) { acc[q * SG + r][v] = fma(ar, bv[v], acc[q * SG + r][v]); }\n      }\n    }\n  }\n  let cb = b * p.M * p.N;\n  for (var r = 0u; r < SG * RA; r++) {\n    let row = row0 + r;\n    if (row < p.M) {\n      for (var v = 0u; v < NV; v++) {\n        for (var c = 0u; c < 4u; c++) {\n          let col = col_base + (v * 4u + c) * WG + lid;\n          if (col < p.N) { C[cb + row * p.N + col] = acc[r][v][c]; }\n        }\n      }\n    }\n  }\n}\n",
+    "entryPoints": {
+      "matmul_subgroup": {
+        "bindings": [
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "A",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "B",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "C",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      }
+    },
+    "overrides": [
+      "WG",
+      "RA",
+      "NV"
+    ],
+    "uniformSizes": {
+      "p": 48
     }
   },
   "matmul": {
