@@ -56,7 +56,9 @@ export async function benchElementwise(ctx: BenchContext): Promise<Row[]> {
     const n = c.shape.reduce((a, b) => a * b, 1);
     const x = rl.randn(c.shape, 5);
     const z = rl.randn(c.shape, 6);
-    const t = await timeGpu(rt, () => [c.ours(x, z)], ctx.reps);
+    const bytes = c.traffic * n * 4;
+    const probe = ctx.probes ? { rate: ctx.probes.gbps, work: bytes } : undefined;
+    const t = await timeGpu(rt, () => [c.ours(x, z)], ctx.reps, probe);
     x.dispose();
     z.dispose();
     // CPU reference at 1/16 of the elements (same row length for the row sums).
@@ -87,10 +89,10 @@ export async function benchElementwise(ctx: BenchContext): Promise<Row[]> {
       tx.dispose();
       tz.dispose();
     }
-    const rate = (c.traffic * n * 4) / t.ms / 1e6;
+    const rate = bytes / t.ms / 1e6;
     rows.push({
       adapter: ctx.adapter, op: c.op, shape: JSON.stringify(c.shape), ms: t.ms, compileMs: t.compileMs, rate, unit: 'GB/s',
-      ofCeiling: ctx.ceilings.gbps ? rate / ctx.ceilings.gbps : undefined,
+      ofCeiling: t.ofProbe ?? (ctx.ceilings.gbps ? rate / ctx.ceilings.gbps : undefined),
       vsCpu: cpuMs / t.ms, cpuNote: 'scaled from 1/16',
       vsTfjs: tfMs === undefined ? undefined : tfMs / t.ms, tfjsMs: tfMs,
     });

@@ -20,7 +20,7 @@ export interface Row {
   compileMs?: number;
   rate: number;
   unit: 'GFLOP/s' | 'GB/s';
-  /** rate / the adapter's measured ceiling for this unit. */
+  /** rate / the measured ceiling for this unit: the median over runs interleaved with a ceiling probe. */
   ofCeiling?: number;
   /** CPU reference (float64 backend) time / our time: >1 means the GPU is faster. */
   vsCpu?: number;
@@ -40,6 +40,12 @@ export interface BenchContext {
   rows: Row[];
   /** Timed repetitions per case (median reported). */
   reps: number;
+  /**
+   * One short run of each ceiling kernel, for interleaving with a case (set by benchCeilings): on a
+   * shared machine the load drifts, so each row's fraction is the median of rate / probe over pairs
+   * of runs taken back to back, not a ratio to a ceiling measured minutes earlier.
+   */
+  probes?: { gflops(): Promise<number>; gbps(): Promise<number> };
 }
 
 export async function setup(reps = 7): Promise<BenchContext> {
@@ -61,7 +67,12 @@ export const median = (xs: readonly number[]): number => {
  * Time `run` on the GPU: it records work and may return things to dispose after the queue drains.
  * Returns the first (compiling) run and the median of `reps` later runs, after one more warm-up.
  */
-export async function timeGpu(rt: GpuRuntime, run: () => { dispose(): void }[] | void, reps: number): Promise<{ ms: number; compileMs: number; all: number[] }> {
+export async function timeGpu(
+  rt: GpuRuntime,
+  run: () => { dispose(): void }[] | void,
+  reps: number,
+  probe?: { rate: () => Promise<number>; work: number },
+): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }> {
   const once = async (): Promise<number> => {
     await rt.sync();
     const t0 = performance.now();
@@ -74,8 +85,14 @@ export async function timeGpu(rt: GpuRuntime, run: () => { dispose(): void }[] |
   const compileMs = await once();
   await once();
   const all: number[] = [];
-  for (let i = 0; i < reps; i++) all.push(await once());
-  return { ms: median(all), compileMs, all };
+  const ratios: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const ceiling = probe ? await probe.rate() : 0;
+    const ms = await once();
+    all.push(ms);
+    if (probe) ratios.push(probe.work / ms / 1e6 / ceiling);
+  }
+  return { ms: median(all), compileMs, all, ofProbe: probe ? median(ratios) : undefined };
 }
 
 /** Median wall time of an async or sync CPU function. */

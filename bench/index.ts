@@ -4,7 +4,7 @@
  * Rows go to stdout as a table and to out/bench-<name>.json.
  */
 import { shutdown } from '../src/node.js';
-import { benchCeilings } from './ceilings.js';
+import { benchCeilings, releaseCeilings } from './ceilings.js';
 import { benchElementwise } from './elementwise.js';
 import { benchMatmul } from './matmul.js';
 import { printRows, setup, writeJson, type BenchContext, type Row } from './harness.js';
@@ -45,6 +45,7 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<Row[]> {
     }
     return all;
   } finally {
+    releaseCeilings(ctx);
     shutdown();
   }
 }

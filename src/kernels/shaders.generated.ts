@@ -187,8 +187,30 @@ export const shaders = {
     }
   },
   "elementwise": {
-    "code": "// Elementwise kernels: unary maps, broadcasting binary maps, and a broadcasting select.\n// The operation is an override constant, so each op compiles to its own branch-free pipeline.\n// Shapes and strides travel in a uniform (rank <= 8, packed as two vec4u); a stride of 0 broadcasts.\n\noverride WG: u32 = 64;\noverride OP: u32 = 0;\n\nstruct Unary { n: u32, alpha: f32, beta: f32, _pad: u32 }\nstruct Strided3 {\n  n: u32, rank: u32, off_a: u32, off_b: u32,\n  off_c: u32, _p0: u32, _p1: u32, _p2: u32,\n  shape: array<vec4u, 2>,\n  sa: array<vec4u, 2>,\n  sb: array<vec4u, 2>,\n  sc: array<vec4u, 2>,\n}\n\n@group(0) @binding(0) var<uniform> u: Unary;\n@group(0) @binding(1) var<storage, read> ux: array<f32>;\n@group(0) @binding(2) var<storage, read_write> uy: array<f32>;\n\nfn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }\n\n// Unary op codes (keep in sync with src/kernels/elementwise.ts):\n// 0 neg, 1 abs, 2 sign, 3 exp, 4 log, 5 sqrt, 6 relu, 7 sigmoid, 8 tanh, 9 square,\n// 10 reciprocal, 11 step (x > 0), 12 affine (alpha * x + beta), 13 clamp [alpha, beta], 14 rsqrt\nfn apply_unary(x: f32) -> f32 {\n  switch OP {\n    case 0u: { return -x; }\n    case 1u: { return abs(x); }\n    case 2u: { return sign(x); }\n    case 3u: { return exp(x); }\n    case 4u: { return log(x); }\n    case 5u: { return sqrt(x); }\n    case 6u: { return max(x, 0.0); }\n    // Stable sigmoid: never exponentiates a large positive number.\n    case 7u: { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }\n    case 8u: { return tanh(clamp(x, -15.0, 15.0)); }\n    case 9u: { return x * x; }\n    case 10u: { return 1.0 / x; }\n    case 11u: { return select(0.0, 1.0, x > 0.0); }\n    case 12u: { return u.alpha * x + u.beta; }\n    case 13u: { return clamp(x, u.alpha, u.beta); }\n    case 14u: { return inverseSqrt(x); }\n    default: { return x; }\n  }\n}\n\n@compute @workgroup_size(WG)\nfn unary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= u.n) { return; }\n  uy[i] = apply_unary(ux[i]);\n}\n\n@group(0) @binding(0) var<uniform> s: Strided3;\n@group(0) @binding(1) var<storage, read> a: array<f32>;\n@group(0) @binding(2) var<storage, read> b: array<f32>;\n@group(0) @binding(3) var<storage, read_write> out: array<f32>;\n@group(0) @binding(4) var<storage, read> c: array<f32>;\n@group(0) @binding(5) var<storage, read_write> out3: array<f32>;\n\nfn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }\n\n// Binary op codes: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min,\n// 7 lt, 8 le, 9 gt, 10 ge, 11 eq, 12 ne\nfn apply_binary(x: f32, y: f32) -> f32 {\n  switch OP {\n    case 0u: { return x + y; }\n    case 1u: { return x - y; }\n    case 2u: { return x * y; }\n    case 3u: { return x / y; }\n    case 4u: { return pow(x, y); }\n    case 5u: { return max(x, y); }\n    case 6u: { return min(x, y); }\n    case 7u: { return select(0.0, 1.0, x < y); }\n    case 8u: { return select(0.0, 1.0, x <= y); }\n    case 9u: { return select(0.0, 1.0, x > y); }\n    case 10u: { return select(0.0, 1.0, x >= y); }\n    case 11u: { return select(0.0, 1.0, x == y); }\n    case 12u: { return select(0.0, 1.0, x != y); }\n    default: { return x; }\n  }\n}\n\n@compute @workgroup_size(WG)\nfn binary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  var rem = i;\n  var ia = s.off_a;\n  var ib = s.off_b;\n  for (var d = i32(s.rank) - 1; d >= 0; d--) {\n    let dim = at(s.shape, u32(d));\n    let k = rem % dim;\n    rem = rem / dim;\n    ia += k * at(s.sa, u32(d));\n    ib += k * at(s.sb, u32(d));\n  }\n  out[i] = apply_binary(a[ia], b[ib]);\n}\n\n// Same shapes, both contiguous: no index arithmetic.\n@compute @workgroup_size(WG)\nfn binary_contiguous(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  out[i] = apply_binary(a[i], b[i]);\n}\n\n// out3 = cond != 0 ? b : c, all three broadcast to the output shape (a holds cond).\n@compute @workgroup_size(WG)\nfn select_where(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  var rem = i;\n  var ia = s.off_a;\n  var ib = s.off_b;\n  var ic = s.off_c;\n  for (var d = i32(s.rank) - 1; d >= 0; d--) {\n    let dim = at(s.shape, u32(d));\n    let k = rem % dim;\n    rem = rem / dim;\n    ia += k * at(s.sa, u32(d));\n    ib += k * at(s.sb, u32(d));\n    ic += k * at(s.sc, u32(d));\n  }\n  out3[i] = select(c[ic], b[ib], a[ia] != 0.0);\n}\n",
+    "code": "// Elementwise kernels: unary maps, broadcasting binary maps, and a broadcasting select.\n// The operation is an override constant, so each op compiles to its own branch-free pipeline.\n// Shapes and strides travel in a uniform (rank <= 8, packed as two vec4u); a stride of 0 broadcasts.\n\noverride WG: u32 = 64;\noverride OP: u32 = 0;\n\nstruct Unary { n: u32, alpha: f32, beta: f32, _pad: u32 }\nstruct Strided3 {\n  n: u32, rank: u32, off_a: u32, off_b: u32,\n  off_c: u32, _p0: u32, _p1: u32, _p2: u32,\n  shape: array<vec4u, 2>,\n  sa: array<vec4u, 2>,\n  sb: array<vec4u, 2>,\n  sc: array<vec4u, 2>,\n}\n\n@group(0) @binding(0) var<uniform> u: Unary;\n@group(0) @binding(1) var<storage, read> ux: array<f32>;\n@group(0) @binding(2) var<storage, read_write> uy: array<f32>;\n\nfn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }\n\n// Unary op codes (keep in sync with src/kernels/elementwise.ts):\n// 0 neg, 1 abs, 2 sign, 3 exp, 4 log, 5 sqrt, 6 relu, 7 sigmoid, 8 tanh, 9 square,\n// 10 reciprocal, 11 step (x > 0), 12 affine (alpha * x + beta), 13 clamp [alpha, beta], 14 rsqrt\nfn apply_unary(x: f32) -> f32 {\n  switch OP {\n    case 0u: { return -x; }\n    case 1u: { return abs(x); }\n    case 2u: { return sign(x); }\n    case 3u: { return exp(x); }\n    case 4u: { return log(x); }\n    case 5u: { return sqrt(x); }\n    case 6u: { return max(x, 0.0); }\n    // Stable sigmoid: never exponentiates a large positive number.\n    case 7u: { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }\n    case 8u: { return tanh(clamp(x, -15.0, 15.0)); }\n    case 9u: { return x * x; }\n    case 10u: { return 1.0 / x; }\n    case 11u: { return select(0.0, 1.0, x > 0.0); }\n    case 12u: { return u.alpha * x + u.beta; }\n    case 13u: { return clamp(x, u.alpha, u.beta); }\n    case 14u: { return inverseSqrt(x); }\n    default: { return x; }\n  }\n}\n\n// Contiguous fast paths (the launcher picks them when n % 4 == 0): each invocation handles VPT\n// vec4s, strided by the grid so that neighbouring lanes stay contiguous. Same uniform and binding\n// numbers as the scalar entry points, viewed as vec4 (pool buffers are multiples of 16 bytes).\noverride VPT: u32 = 4;\n\n@group(0) @binding(1) var<storage, read> ux4: array<vec4f>;\n@group(0) @binding(2) var<storage, read_write> uy4: array<vec4f>;\n\n@compute @workgroup_size(WG)\nfn unary_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  let stride = nwg.x * nwg.y * WG;\n  let n4 = u.n / 4u;\n  for (var q = 0u; q < VPT; q++) {\n    let j = i + q * stride;\n    if (j < n4) {\n      let x = ux4[j];\n      uy4[j] = vec4f(apply_unary(x.x), apply_unary(x.y), apply_unary(x.z), apply_unary(x.w));\n    }\n  }\n}\n\n@compute @workgroup_size(WG)\nfn unary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= u.n) { return; }\n  uy[i] = apply_unary(ux[i]);\n}\n\n@group(0) @binding(0) var<uniform> s: Strided3;\n@group(0) @binding(1) var<storage, read> a: array<f32>;\n@group(0) @binding(2) var<storage, read> b: array<f32>;\n@group(0) @binding(3) var<storage, read_write> out: array<f32>;\n@group(0) @binding(4) var<storage, read> c: array<f32>;\n@group(0) @binding(5) var<storage, read_write> out3: array<f32>;\n\nfn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }\n\n// Binary op codes: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min,\n// 7 lt, 8 le, 9 gt, 10 ge, 11 eq, 12 ne\nfn apply_binary(x: f32, y: f32) -> f32 {\n  switch OP {\n    case 0u: { return x + y; }\n    case 1u: { return x - y; }\n    case 2u: { return x * y; }\n    case 3u: { return x / y; }\n    case 4u: { return pow(x, y); }\n    case 5u: { return max(x, y); }\n    case 6u: { return min(x, y); }\n    case 7u: { return select(0.0, 1.0, x < y); }\n    case 8u: { return select(0.0, 1.0, x <= y); }\n    case 9u: { return select(0.0, 1.0, x > y); }\n    case 10u: { return select(0.0, 1.0, x >= y); }\n    case 11u: { return select(0.0, 1.0, x == y); }\n    case 12u: { return select(0.0, 1.0, x != y); }\n    default: { return x; }\n  }\n}\n\n@compute @workgroup_size(WG)\nfn binary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  var rem = i;\n  var ia = s.off_a;\n  var ib = s.off_b;\n  for (var d = i32(s.rank) - 1; d >= 0; d--) {\n    let dim = at(s.shape, u32(d));\n    let k = rem % dim;\n    rem = rem / dim;\n    ia += k * at(s.sa, u32(d));\n    ib += k * at(s.sb, u32(d));\n  }\n  out[i] = apply_binary(a[ia], b[ib]);\n}\n\n// Same shapes, both contiguous: no index arithmetic.\n@compute @workgroup_size(WG)\nfn binary_contiguous(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  out[i] = apply_binary(a[i], b[i]);\n}\n\n@group(0) @binding(1) var<storage, read> a4: array<vec4f>;\n@group(0) @binding(2) var<storage, read> b4: array<vec4f>;\n@group(0) @binding(3) var<storage, read_write> out4: array<vec4f>;\n\n// binary_contiguous over vec4s, VPT per invocation (n % 4 == 0).\n@compute @workgroup_size(WG)\nfn binary_contiguous_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  let stride = nwg.x * nwg.y * WG;\n  let n4 = s.n / 4u;\n  for (var q = 0u; q < VPT; q++) {\n    let j = i + q * stride;\n    if (j < n4) {\n      let x = a4[j];\n      let y = b4[j];\n      out4[j] = vec4f(apply_binary(x.x, y.x), apply_binary(x.y, y.y), apply_binary(x.z, y.z), apply_binary(x.w, y.w));\n    }\n  }\n}\n\n// out3 = cond != 0 ? b : c, all three broadcast to the output shape (a holds cond).\n@compute @workgroup_size(WG)\nfn select_where(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let i = linear_id(gid, nwg);\n  if (i >= s.n) { return; }\n  var rem = i;\n  var ia = s.off_a;\n  var ib = s.off_b;\n  var ic = s.off_c;\n  for (var d = i32(s.rank) - 1; d >= 0; d--) {\n    let dim = at(s.shape, u32(d));\n    let k = rem % dim;\n    rem = rem / dim;\n    ia += k * at(s.sa, u32(d));\n    ib += k * at(s.sb, u32(d));\n    ic += k * at(s.sc, u32(d));\n  }\n  out3[i] = select(c[ic], b[ib], a[ia] != 0.0);\n}\n",
     "entryPoints": {
+      "unary_vec4": {
+        "bindings": [
+          {
+            "name": "u",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "ux4",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "uy4",
+            "group": 0,
+            "binding": 2,
+            "kind": "storage"
+          }
+        ]
+      },
       "unary": {
         "bindings": [
           {
@@ -267,6 +289,34 @@ export const shaders = {
           }
         ]
       },
+      "binary_contiguous_vec4": {
+        "bindings": [
+          {
+            "name": "s",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "a4",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "b4",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "out4",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
       "select_where": {
         "bindings": [
           {
@@ -304,7 +354,8 @@ export const shaders = {
     },
     "overrides": [
       "WG",
-      "OP"
+      "OP",
+      "VPT"
     ],
     "uniformSizes": {
       "u": 16,
