@@ -6,6 +6,7 @@
  */
 import * as rl from '../src/node.js';
 import { cpu } from '../src/engine.js';
+import { reduceOptions } from '../src/kernels/reduce.js';
 import { tfjsWebGpu } from './peers/tfjs.js';
 import { median, timeCpu, timeGpu, type BenchContext, type Row } from './harness.js';
 
@@ -15,6 +16,8 @@ interface Case {
   /** Floats read + written per input element. */
   traffic: number;
   ours: (x: rl.Tensor, z: rl.Tensor) => rl.Tensor;
+  /** Run with the vec4 row-reduction kernel turned off (to compare it with the strided one). */
+  strided?: boolean;
   tf: (tf: typeof import('@tensorflow/tfjs'), x: import('@tensorflow/tfjs').Tensor, z: import('@tensorflow/tfjs').Tensor) => import('@tensorflow/tfjs').Tensor;
 }
 
@@ -42,7 +45,27 @@ const cases: Case[] = [
     tf: (tf, x) => tf.sum(x, -1),
   },
   {
+    op: 'sum over rows, strided kernel', shape: [256, N / 256], traffic: 1, strided: true,
+    ours: (x) => rl.sum(x, -1),
+    tf: (tf, x) => tf.sum(x, -1),
+  },
+  {
+    op: 'sum over rows', shape: [4096, N / 4096], traffic: 1,
+    ours: (x) => rl.sum(x, -1),
+    tf: (tf, x) => tf.sum(x, -1),
+  },
+  {
+    op: 'sum over rows, strided kernel', shape: [4096, N / 4096], traffic: 1, strided: true,
+    ours: (x) => rl.sum(x, -1),
+    tf: (tf, x) => tf.sum(x, -1),
+  },
+  {
     op: 'sum of everything', shape: [N], traffic: 1,
+    ours: (x) => rl.sum(x),
+    tf: (tf, x) => tf.sum(x),
+  },
+  {
+    op: 'sum of everything, strided kernel', shape: [N], traffic: 1, strided: true,
     ours: (x) => rl.sum(x),
     tf: (tf, x) => tf.sum(x),
   },
@@ -58,7 +81,10 @@ export async function benchElementwise(ctx: BenchContext): Promise<Row[]> {
     const z = rl.randn(c.shape, 6);
     const bytes = c.traffic * n * 4;
     const probe = ctx.probes ? { rate: ctx.probes.gbps, work: bytes } : undefined;
-    const t = await timeGpu(rt, () => [c.ours(x, z)], ctx.reps, probe);
+    reduceOptions.vec4Rows = !c.strided;
+    const t = await timeGpu(rt, () => [c.ours(x, z)], ctx.reps, probe).finally(() => {
+      reduceOptions.vec4Rows = true;
+    });
     x.dispose();
     z.dispose();
     // CPU reference at 1/16 of the elements (same row length for the row sums).

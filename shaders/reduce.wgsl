@@ -103,7 +103,11 @@ fn reduce_rows_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   let base4 = out_base(o) / 4u;
   let n4 = r.n_red / 4u;
   var acc = vec4f(identity());
-  for (var k = g; k < n4; k += r.chunks) { acc = combine4(acc, x4[base4 + k]); }
+  // The trip count (r.chunk_len = ceil(n4 / G)) is uniform, so the loop itself never diverges.
+  for (var it = 0u; it < r.chunk_len; it++) {
+    let k = g + it * r.chunks;
+    if (k < n4) { acc = combine4(acc, x4[base4 + k]); }
+  }
   y[t] = combine(combine(acc.x, acc.y), combine(acc.z, acc.w));
 }
 

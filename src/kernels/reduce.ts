@@ -38,9 +38,12 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, r
   return second;
 }
 
+/** Benchmarks compare the vec4 row kernel with the strided one by turning it off here. */
+export const reduceOptions = { vec4Rows: true };
+
 /** One contiguous reduced axis, a multiple of 4 long, every row starting on a 16-byte boundary. */
 function vec4Rows(kept: View, red: View): boolean {
-  if (red.shape.length !== 1 || red.strides[0] !== 1) return false;
+  if (!reduceOptions.vec4Rows || red.shape.length !== 1 || red.strides[0] !== 1) return false;
   const n = red.shape[0]!;
   if (n % 4 !== 0 || n < 16) return false;
   return kept.offset % 4 === 0 && kept.strides.every((s, d) => s % 4 === 0 || kept.shape[d] === 1);
@@ -56,7 +59,7 @@ function reduceRowsVec4(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, 
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
   rt.dispatch({
     shader: 'reduce', entry: 'reduce_rows_vec4', overrides: { OP: OP_CODE[op], WG },
-    uniform: uniform(nOut, nRed, chunks, 0, kept, red),
+    uniform: uniform(nOut, nRed, chunks, Math.ceil(nRed / 4 / chunks), kept, red),
     buffers: { 1: x, 2: out }, workgroups: grid1d(nOut * chunks, WG),
   });
   if (chunks === 1) return out;
