@@ -16,6 +16,9 @@ const variants: [string, MatmulVariant][] = [
   ['subgroup ra2 nv1', { kind: 'subgroup', ra: 2, nv: 1 }],
   ['subgroup ra1 nv2', { kind: 'subgroup', ra: 1, nv: 2 }],
   ['subgroup ra2 nv2', { kind: 'subgroup', ra: 2, nv: 2 }],
+  // Falls back to the scalar-load subgroup kernel where the views are not vec4-aligned.
+  ['subgroup_vec4 ra1 nv1', { kind: 'subgroup_vec4', ra: 1, nv: 1 }],
+  ['subgroup_vec4 ra2 nv2', { kind: 'subgroup_vec4', ra: 2, nv: 2 }],
 ];
 
 // [a shape, b shape, transA, transB]
@@ -29,6 +32,11 @@ const cases: [number[], number[], boolean, boolean][] = [
   [[3, 13, 6], [6, 17], false, false], // right operand broadcast over the batch
   [[1, 5, 8], [2, 8, 19], false, false], // left operand broadcast over the batch
   [[2, 9, 4], [2, 33, 9], true, true],
+  // vec4-aligned shapes (K, N % 4 == 0) for the vec4 kernel: several column groups, batches, edges.
+  [[21, 12], [12, 1032], false, false],
+  [[3, 17, 8], [3, 8, 20], false, false],
+  [[1, 5, 16], [2, 16, 4], false, false],
+  [[33, 4], [4, 36], false, false],
 ];
 
 afterEach(() => {
@@ -53,9 +61,13 @@ describe('matmul variants against the float64 oracle', () => {
     await checkOp('matmul 5x1031·1031x67', rl.matmul, [{ shape: [5, 1031] }, { shape: [1031, 67] }], { finiteDiff: false, tol: { rtol: 1e-3, atol: 1e-3 } });
   });
 
-  it('picks the subgroup kernel only where the device has subgroups of >= 8 lanes', () => {
-    const big = pickMatmul(runtime, 256, 256, 256);
-    expect(big.kind).toBe(subgroups ? 'subgroup' : 'tile4');
+  it('picks the subgroup kernels only where the device has subgroups of >= 8 lanes', () => {
+    const rowMajor = (r: number, c: number) => ({ offset: 0, sb: r * c, si: c, sj: 1 });
+    const big = pickMatmul(runtime, 256, 256, 256, rowMajor(256, 256), rowMajor(256, 256));
+    expect(big.kind).toBe(subgroups ? 'subgroup_vec4' : 'tile4');
+    // B transposed (sj != 1): scalar loads.
+    const bt = pickMatmul(runtime, 256, 256, 256, rowMajor(256, 256), { offset: 0, sb: 0, si: 1, sj: 256 });
+    expect(bt.kind).toBe(subgroups ? 'subgroup' : 'tile4');
     expect(pickMatmul(runtime, 1, 64, 64).kind).toBe('tile4');
   });
 
