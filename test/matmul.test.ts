@@ -12,6 +12,7 @@ const subgroups = canUseSubgroupMatmul(runtime);
 
 const variants: [string, MatmulVariant][] = [
   ['tile4', { kind: 'tile4' }],
+  ['tile4_vec4', { kind: 'tile4_vec4' }], // falls back to tile4 on unaligned views
   ['subgroup ra1 nv1', { kind: 'subgroup', ra: 1, nv: 1 }],
   ['subgroup ra2 nv1', { kind: 'subgroup', ra: 2, nv: 1 }],
   ['subgroup ra1 nv2', { kind: 'subgroup', ra: 1, nv: 2 }],
@@ -69,6 +70,7 @@ describe('matmul variants against the float64 oracle', () => {
     const bt = pickMatmul(runtime, 256, 256, 256, rowMajor(256, 256), { offset: 0, sb: 0, si: 1, sj: 256 });
     expect(bt.kind).toBe(subgroups ? 'subgroup' : 'tile4');
     expect(pickMatmul(runtime, 1, 64, 64).kind).toBe('tile4');
+    expect(pickMatmul(runtime, 1, 64, 64, rowMajor(1, 64), rowMajor(64, 64)).kind).toBe('tile4_vec4');
   });
 
   it('names the shapes when inner dimensions differ', () => {

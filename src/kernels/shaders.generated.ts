@@ -432,7 +432,7 @@ export const shaders = {
     }
   },
   "matmul": {
-    "code": "// Batched matrix product C[b] = A[b] · B[b], A: M×K, B: K×N, C: M×N contiguous.\n// A and B are read through strides, so transposed or broadcast operands cost no copy.\n//\n// Each invocation owns a 4×4 register tile of C and walks K once: per k it loads 4 values of A and\n// 4 of B and does 16 FMAs. On software adapters (lavapipe, SwiftShader) every per-lane load is a\n// gather, so FMAs per loaded value is what counts, and shared-memory tiling with barriers was\n// measured slower than this (see perf-facts.md).\n\noverride WG_X: u32 = 8;\noverride WG_Y: u32 = 8;\n\nstruct Mm {\n  M: u32, N: u32, K: u32, batch: u32,\n  a_off: u32, sa_b: u32, sa_m: u32, sa_k: u32,\n  b_off: u32, sb_b: u32, sb_k: u32, sb_n: u32,\n}\n\n@group(0) @binding(0) var<uniform> p: Mm;\n@group(0) @binding(1) var<storage, read> A: array<f32>;\n@group(0) @binding(2) var<storage, read> B: array<f32>;\n@group(0) @binding(3) var<storage, read_write> C: array<f32>;\n\n@compute @workgroup_size(WG_X, WG_Y, 1)\nfn matmul(@builtin(global_invocation_id) gid: vec3u) {\n  let col0 = gid.x * 4u;\n  let row0 = gid.y * 4u;\n  let b = gid.z;\n  if (row0 >= p.M || col0 >= p.N || b >= p.batch) { return; }\n  // Out-of-range rows/columns read a clamped (valid) address; their results are never stored.\n  var ar: vec4u;\n  var bc: vec4u;\n  for (var t = 0u; t < 4u; t++) {\n    ar[t] = p.a_off + b * p.sa_b + min(row0 + t, p.M - 1u) * p.sa_m;\n    bc[t] = p.b_off + b * p.sb_b + min(col0 + t, p.N - 1u) * p.sb_n;\n  }\n  var acc0 = vec4f(0.0);\n  var acc1 = vec4f(0.0);\n  var acc2 = vec4f(0.0);\n  var acc3 = vec4f(0.0);\n  for (var k = 0u; k < p.K; k++) {\n    let ka = k * p.sa_k;\n    let kb = k * p.sb_k;\n    let bv = vec4f(B[bc.x + kb], B[bc.y + kb], B[bc.z + kb], B[bc.w + kb]);\n    acc0 = fma(vec4f(A[ar.x + ka]), bv, acc0);\n    acc1 = fma(vec4f(A[ar.y + ka]), bv, acc1);\n    acc2 = fma(vec4f(A[ar.z + ka]), bv, acc2);\n    acc3 = fma(vec4f(A[ar.w + ka]), bv, acc3);\n  }\n  let cb = b * p.M * p.N;\n  let rows = array<vec4f, 4>(acc0, acc1, acc2, acc3);\n  for (var r = 0u; r < 4u; r++) {\n    let row = row0 + r;\n    if (row >= p.M) { break; }\n    for (var c = 0u; c < 4u; c++) {\n      if (col0 + c < p.N) { C[cb + row * p.N + col0 + c] = rows[r][c]; }\n    }\n  }\n}\n",
+    "code": "// Batched matrix product C[b] = A[b] · B[b], A: M×K, B: K×N, C: M×N contiguous.\n// A and B are read through strides, so transposed or broadcast operands cost no copy.\n//\n// Each invocation owns a 4×4 register tile of C and walks K once: per k it loads 4 values of A and\n// 4 of B and does 16 FMAs. On software adapters (lavapipe, SwiftShader) every per-lane load is a\n// gather, so FMAs per loaded value is what counts, and shared-memory tiling with barriers was\n// measured slower than this (see perf-facts.md).\n\noverride WG_X: u32 = 8;\noverride WG_Y: u32 = 8;\n\nstruct Mm {\n  M: u32, N: u32, K: u32, batch: u32,\n  a_off: u32, sa_b: u32, sa_m: u32, sa_k: u32,\n  b_off: u32, sb_b: u32, sb_k: u32, sb_n: u32,\n}\n\n@group(0) @binding(0) var<uniform> p: Mm;\n@group(0) @binding(1) var<storage, read> A: array<f32>;\n@group(0) @binding(2) var<storage, read> B: array<f32>;\n@group(0) @binding(3) var<storage, read_write> C: array<f32>;\n\n@compute @workgroup_size(WG_X, WG_Y, 1)\nfn matmul(@builtin(global_invocation_id) gid: vec3u) {\n  let col0 = gid.x * 4u;\n  let row0 = gid.y * 4u;\n  let b = gid.z;\n  if (row0 >= p.M || col0 >= p.N || b >= p.batch) { return; }\n  // Out-of-range rows/columns read a clamped (valid) address; their results are never stored.\n  var ar: vec4u;\n  var bc: vec4u;\n  for (var t = 0u; t < 4u; t++) {\n    ar[t] = p.a_off + b * p.sa_b + min(row0 + t, p.M - 1u) * p.sa_m;\n    bc[t] = p.b_off + b * p.sb_b + min(col0 + t, p.N - 1u) * p.sb_n;\n  }\n  var acc0 = vec4f(0.0);\n  var acc1 = vec4f(0.0);\n  var acc2 = vec4f(0.0);\n  var acc3 = vec4f(0.0);\n  for (var k = 0u; k < p.K; k++) {\n    let ka = k * p.sa_k;\n    let kb = k * p.sb_k;\n    let bv = vec4f(B[bc.x + kb], B[bc.y + kb], B[bc.z + kb], B[bc.w + kb]);\n    acc0 = fma(vec4f(A[ar.x + ka]), bv, acc0);\n    acc1 = fma(vec4f(A[ar.y + ka]), bv, acc1);\n    acc2 = fma(vec4f(A[ar.z + ka]), bv, acc2);\n    acc3 = fma(vec4f(A[ar.w + ka]), bv, acc3);\n  }\n  let cb = b * p.M * p.N;\n  let rows = array<vec4f, 4>(acc0, acc1, acc2, acc3);\n  for (var r = 0u; r < 4u; r++) {\n    let row = row0 + r;\n    if (row >= p.M) { break; }\n    for (var c = 0u; c < 4u; c++) {\n      if (col0 + c < p.N) { C[cb + row * p.N + col0 + c] = rows[r][c]; }\n    }\n  }\n}\n\n// The same 4×4 tile with 16-byte loads, for row-major operands whose K, N, offsets and strides are\n// multiples of 4 (the launcher checks): per 4 steps of k, 4 vec4 loads of A (one per row, along k)\n// and 4 of B (4 neighbouring columns each) feed 64 FMAs, a quarter of the loads of `matmul`.\n@group(0) @binding(1) var<storage, read> A4: array<vec4f>;\n@group(0) @binding(2) var<storage, read> B4: array<vec4f>;\n\n@compute @workgroup_size(WG_X, WG_Y, 1)\nfn matmul_vec4(@builtin(global_invocation_id) gid: vec3u) {\n  let col0 = gid.x * 4u;\n  let row0 = gid.y * 4u;\n  let b = gid.z;\n  if (row0 >= p.M || col0 >= p.N || b >= p.batch) { return; }\n  var ar: vec4u; // row starts in vec4 units\n  for (var t = 0u; t < 4u; t++) {\n    ar[t] = (p.a_off + b * p.sa_b + min(row0 + t, p.M - 1u) * p.sa_m) / 4u;\n  }\n  let bc = (p.b_off + b * p.sb_b + col0) / 4u;\n  let sbk4 = p.sb_k / 4u;\n  var acc0 = vec4f(0.0);\n  var acc1 = vec4f(0.0);\n  var acc2 = vec4f(0.0);\n  var acc3 = vec4f(0.0);\n  for (var k4 = 0u; k4 < p.K / 4u; k4++) {\n    let a0 = A4[ar.x + k4];\n    let a1 = A4[ar.y + k4];\n    let a2 = A4[ar.z + k4];\n    let a3 = A4[ar.w + k4];\n    for (var kk = 0u; kk < 4u; kk++) {\n      let bv = B4[bc + (k4 * 4u + kk) * sbk4];\n      acc0 = fma(vec4f(a0[kk]), bv, acc0);\n      acc1 = fma(vec4f(a1[kk]), bv, acc1);\n      acc2 = fma(vec4f(a2[kk]), bv, acc2);\n      acc3 = fma(vec4f(a3[kk]), bv, acc3);\n    }\n  }\n  // N % 4 == 0, so the 4 columns are all in range.\n  let cb = b * p.M * p.N + col0;\n  let rows = array<vec4f, 4>(acc0, acc1, acc2, acc3);\n  for (var r = 0u; r < 4u; r++) {\n    let row = row0 + r;\n    if (row >= p.M) { break; }\n    for (var c = 0u; c < 4u; c++) { C[cb + row * p.N + c] = rows[r][c]; }\n  }\n}\n",
     "entryPoints": {
       "matmul": {
         "bindings": [
@@ -450,6 +450,34 @@ export const shaders = {
           },
           {
             "name": "B",
+            "group": 0,
+            "binding": 2,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "C",
+            "group": 0,
+            "binding": 3,
+            "kind": "storage"
+          }
+        ]
+      },
+      "matmul_vec4": {
+        "bindings": [
+          {
+            "name": "p",
+            "group": 0,
+            "binding": 0,
+            "kind": "uniform"
+          },
+          {
+            "name": "A4",
+            "group": 0,
+            "binding": 1,
+            "kind": "read-only-storage"
+          },
+          {
+            "name": "B4",
             "group": 0,
             "binding": 2,
             "kind": "read-only-storage"
