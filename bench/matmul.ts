@@ -28,7 +28,8 @@ export async function benchMatmul(ctx: BenchContext, sizes = [256, 512, 1024, 20
     const reps = n >= 2048 ? Math.min(ctx.reps, 3) : ctx.reps;
     const a = rl.randn([n, n], 3);
     const b = rl.randn([n, n], 4);
-    const chosen = pickMatmul(rt, n, n, n);
+    const rowMajor = { offset: 0, sb: n * n, si: n, sj: 1 };
+    const chosen = pickMatmul(rt, n, n, n, rowMajor, rowMajor);
     const cases: [string, MatmulVariant | null][] = [['matmul', null]];
     // What devices without subgroups (Deno, some browsers) get, and the original scalar-load tile.
     if (n <= 1024) cases.push(['matmul (no-subgroup fallback)', { kind: 'tile4_vec4' }], ['matmul (tile4, scalar loads)', { kind: 'tile4' }]);
