@@ -56,3 +56,48 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u) {
     }
   }
 }
+
+// The same 4×4 tile with 16-byte loads, for row-major operands whose K, N, offsets and strides are
+// multiples of 4 (the launcher checks): per 4 steps of k, 4 vec4 loads of A (one per row, along k)
+// and 4 of B (4 neighbouring columns each) feed 64 FMAs, a quarter of the loads of `matmul`.
+@group(0) @binding(1) var<storage, read> A4: array<vec4f>;
+@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn matmul_vec4(@builtin(global_invocation_id) gid: vec3u) {
+  let col0 = gid.x * 4u;
+  let row0 = gid.y * 4u;
+  let b = gid.z;
+  if (row0 >= p.M || col0 >= p.N || b >= p.batch) { return; }
+  var ar: vec4u; // row starts in vec4 units
+  for (var t = 0u; t < 4u; t++) {
+    ar[t] = (p.a_off + b * p.sa_b + min(row0 + t, p.M - 1u) * p.sa_m) / 4u;
+  }
+  let bc = (p.b_off + b * p.sb_b + col0) / 4u;
+  let sbk4 = p.sb_k / 4u;
+  var acc0 = vec4f(0.0);
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
+  for (var k4 = 0u; k4 < p.K / 4u; k4++) {
+    let a0 = A4[ar.x + k4];
+    let a1 = A4[ar.y + k4];
+    let a2 = A4[ar.z + k4];
+    let a3 = A4[ar.w + k4];
+    for (var kk = 0u; kk < 4u; kk++) {
+      let bv = B4[bc + (k4 * 4u + kk) * sbk4];
+      acc0 = fma(vec4f(a0[kk]), bv, acc0);
+      acc1 = fma(vec4f(a1[kk]), bv, acc1);
+      acc2 = fma(vec4f(a2[kk]), bv, acc2);
+      acc3 = fma(vec4f(a3[kk]), bv, acc3);
+    }
+  }
+  // N % 4 == 0, so the 4 columns are all in range.
+  let cb = b * p.M * p.N + col0;
+  let rows = array<vec4f, 4>(acc0, acc1, acc2, acc3);
+  for (var r = 0u; r < 4u; r++) {
+    let row = row0 + r;
+    if (row >= p.M) { break; }
+    for (var c = 0u; c < 4u; c++) { C[cb + row * p.N + c] = rows[r][c]; }
+  }
+}

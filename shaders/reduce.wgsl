@@ -80,6 +80,37 @@ fn reduce_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   y[t] = acc;
 }
 
+fn combine4(acc: vec4f, v: vec4f) -> vec4f {
+  switch OP {
+    case 1u: { return max(acc, v); }
+    case 2u: { return min(acc, v); }
+    default: { return acc + v; }
+  }
+}
+
+@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
+
+// Rows that are contiguous, 16-byte aligned and a multiple of 4 long (the launcher checks): each
+// output's row is read as vec4s by r.chunks invocations that interleave (invocation g takes vec4s
+// g, g + G, g + 2G, ...), so neighbouring lanes read neighbouring addresses instead of each walking
+// its own chunk. Partial results go to y[o * G + g], finished by a second pass when G > 1.
+@compute @workgroup_size(WG)
+fn reduce_rows_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= r.n_out * r.chunks) { return; }
+  let o = t / r.chunks;
+  let g = t % r.chunks;
+  let base4 = out_base(o) / 4u;
+  let n4 = r.n_red / 4u;
+  var acc = vec4f(identity());
+  // The trip count (r.chunk_len = ceil(n4 / G)) is uniform, so the loop itself never diverges.
+  for (var it = 0u; it < r.chunk_len; it++) {
+    let k = g + it * r.chunks;
+    if (k < n4) { acc = combine4(acc, x4[base4 + k]); }
+  }
+  y[t] = combine(combine(acc.x, acc.y), combine(acc.z, acc.w));
+}
+
 // Index of the first maximum along the reduced axes (flattened in row-major order).
 // NaN never wins a comparison, so a NaN entry is skipped; the op layer checks for NaN separately.
 @compute @workgroup_size(WG)

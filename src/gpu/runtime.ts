@@ -55,6 +55,11 @@ export class GpuRuntime {
   private lastLabel = '';
   submits = 0;
   dispatches = 0;
+  /**
+   * The adapter's smallest subgroup size when the device has the 'subgroups' feature, else 0.
+   * Set by init(); kernels that shuffle across lanes check it before choosing a subgroup variant.
+   */
+  subgroupMinSize = 0;
   // Timestamp profiling (only when the adapter has 'timestamp-query').
   private profiling = false;
   private querySet: GPUQuerySet | null = null;

@@ -14,14 +14,21 @@ const BINARY_CODE: Record<BinaryOp, number> = {
 };
 
 const WG = 64;
+/** vec4s per invocation in the contiguous fast paths (4 measured best for a copy, perf-facts.md). */
+const VPT = 4;
 const sizes = shaders.elementwise.uniformSizes;
+
+/** Contiguous work of n elements can run as vec4s when n % 4 == 0 (and is worth it past a few). */
+const vec4able = (n: number): boolean => n % 4 === 0 && n >= 64;
 
 export function unary(rt: GpuRuntime, op: UnaryOp, x: GPUBuffer, n: number, p: UnaryParams = {}): GPUBuffer {
   const out = rt.createStorage(n * 4, `unary.${op}`);
   const u = new UniformWriter(sizes.u).u(n).f(p.alpha ?? 1).f(p.beta ?? 0);
+  const v4 = vec4able(n);
   rt.dispatch({
-    shader: 'elementwise', entry: 'unary', overrides: { OP: UNARY_CODE[op], WG },
-    uniform: u.buffer, buffers: { 1: x, 2: out }, workgroups: grid1d(n, WG),
+    shader: 'elementwise', entry: v4 ? 'unary_vec4' : 'unary',
+    overrides: v4 ? { OP: UNARY_CODE[op], WG, VPT } : { OP: UNARY_CODE[op], WG },
+    uniform: u.buffer, buffers: { 1: x, 2: out }, workgroups: grid1d(v4 ? Math.ceil(n / (4 * VPT)) : n, WG),
   });
   return out;
 }
@@ -47,10 +54,12 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, av: View, b: 
   const n = sizeOf(shape);
   const out = rt.createStorage(n * 4, `binary.${op}`);
   const contiguous = isContiguous(av, shape) && isContiguous(bv, shape);
+  const v4 = contiguous && vec4able(n);
   rt.dispatch({
-    shader: 'elementwise', entry: contiguous ? 'binary_contiguous' : 'binary',
-    overrides: { OP: BINARY_CODE[op], WG },
-    uniform: strided3(n, shape, av, bv), buffers: { 1: a, 2: b, 3: out }, workgroups: grid1d(n, WG),
+    shader: 'elementwise', entry: v4 ? 'binary_contiguous_vec4' : contiguous ? 'binary_contiguous' : 'binary',
+    overrides: v4 ? { OP: BINARY_CODE[op], WG, VPT } : { OP: BINARY_CODE[op], WG },
+    uniform: strided3(n, shape, av, bv), buffers: { 1: a, 2: b, 3: out },
+    workgroups: grid1d(v4 ? Math.ceil(n / (4 * VPT)) : n, WG),
   });
   return out;
 }

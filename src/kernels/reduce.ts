@@ -23,12 +23,43 @@ function uniform(nOut: number, nRed: number, chunks: number, chunkLen: number, k
 export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, red: View): GPUBuffer {
   const nOut = sizeOf(kept.shape);
   const nRed = sizeOf(red.shape);
+  if (vec4Rows(kept, red)) return reduceRowsVec4(rt, op, x, kept, red, nOut, nRed);
   const chunks = nOut >= 4096 || nRed <= 1024 ? 1 : Math.min(4096, Math.ceil(Math.sqrt(nRed)));
   const chunkLen = Math.ceil(nRed / chunks);
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
   rt.dispatch({
     shader: 'reduce', entry: 'reduce_strided', overrides: { OP: OP_CODE[op], WG },
     uniform: uniform(nOut, nRed, chunks, chunkLen, kept, red),
+    buffers: { 1: x, 2: out }, workgroups: grid1d(nOut * chunks, WG),
+  });
+  if (chunks === 1) return out;
+  const second = reduce(rt, op, out, { shape: [nOut], strides: [chunks], offset: 0 }, { shape: [chunks], strides: [1], offset: 0 });
+  rt.releaseStorage(out);
+  return second;
+}
+
+/** Benchmarks compare the vec4 row kernel with the strided one by turning it off here. */
+export const reduceOptions = { vec4Rows: true };
+
+/** One contiguous reduced axis, a multiple of 4 long, every row starting on a 16-byte boundary. */
+function vec4Rows(kept: View, red: View): boolean {
+  if (!reduceOptions.vec4Rows || red.shape.length !== 1 || red.strides[0] !== 1) return false;
+  const n = red.shape[0]!;
+  if (n % 4 !== 0 || n < 16) return false;
+  return kept.offset % 4 === 0 && kept.strides.every((s, d) => s % 4 === 0 || kept.shape[d] === 1);
+}
+
+/** Invocations that should be busy at once on a long reduction (measured on lavapipe: 16 Ki lanes). */
+const BUSY = 16384;
+
+function reduceRowsVec4(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, red: View, nOut: number, nRed: number): GPUBuffer {
+  // G interleaved invocations per row: enough to fill BUSY lanes, but each reads >= 8 vec4s.
+  let chunks = 1;
+  while (nOut * chunks * 2 <= BUSY && chunks * 2 * 32 <= nRed) chunks *= 2;
+  const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
+  rt.dispatch({
+    shader: 'reduce', entry: 'reduce_rows_vec4', overrides: { OP: OP_CODE[op], WG },
+    uniform: uniform(nOut, nRed, chunks, Math.ceil(nRed / 4 / chunks), kept, red),
     buffers: { 1: x, 2: out }, workgroups: grid1d(nOut * chunks, WG),
   });
   if (chunks === 1) return out;

@@ -1,0 +1,134 @@
+/**
+ * Shared pieces of the benchmarks: device set-up, GPU timing, the row format and the JSON output.
+ *
+ * GPU timing: the queue is drained first (`sync`), then the clock starts, the work is recorded and
+ * submitted, and the clock stops when `onSubmittedWorkDone` resolves. The first run of each case
+ * compiles its pipelines: it is reported separately as `compileMs` and never part of the median.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { init } from '../src/node.js';
+import type { GpuRuntime } from '../src/gpu/runtime.js';
+
+export interface Row {
+  adapter: string;
+  op: string;
+  shape: string;
+  /** Median milliseconds of the timed runs. */
+  ms: number;
+  /** First run (pipeline compilation included), milliseconds. */
+  compileMs?: number;
+  rate: number;
+  unit: 'GFLOP/s' | 'GB/s';
+  /** rate / the measured ceiling for this unit: the median over runs interleaved with a ceiling probe. */
+  ofCeiling?: number;
+  /** CPU reference (float64 backend) time / our time: >1 means the GPU is faster. */
+  vsCpu?: number;
+  /** How the CPU time was obtained (measured, or scaled from a smaller size). */
+  cpuNote?: string;
+  /** TF.js WebGPU time / our time on the same device: >1 means robustlens is faster. */
+  vsTfjs?: number;
+  tfjsMs?: number;
+  note?: string;
+}
+
+export interface BenchContext {
+  rt: GpuRuntime;
+  adapter: string;
+  /** Ceilings measured in this process (bench/ceilings.ts), filled before the other benchmarks. */
+  ceilings: { gflops?: number; gbps?: number };
+  rows: Row[];
+  /** Timed repetitions per case (median reported). */
+  reps: number;
+  /**
+   * One short run of each ceiling kernel, for interleaving with a case (set by benchCeilings): on a
+   * shared machine the load drifts, so each row's fraction is the median of rate / probe over pairs
+   * of runs taken back to back, not a ratio to a ceiling measured minutes earlier.
+   */
+  probes?: { gflops(): Promise<number>; gbps(): Promise<number> };
+}
+
+export async function setup(reps = 7): Promise<BenchContext> {
+  const engine = await init();
+  const rt = engine.runtime;
+  if (!rt) throw new Error('bench: no WebGPU runtime (init fell back to the CPU backend)');
+  const a = rt.adapter;
+  const adapter = `${a.runtime} ${a.description || a.device || a.vendor}`.trim();
+  return { rt, adapter, ceilings: {}, rows: [], reps };
+}
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+};
+
+/**
+ * Time `run` on the GPU: it records work and may return things to dispose after the queue drains.
+ * Returns the first (compiling) run and the median of `reps` later runs, after one more warm-up.
+ */
+export async function timeGpu(
+  rt: GpuRuntime,
+  run: () => { dispose(): void }[] | void,
+  reps: number,
+  probe?: { rate: () => Promise<number>; work: number },
+): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }> {
+  const once = async (): Promise<number> => {
+    await rt.sync();
+    const t0 = performance.now();
+    const garbage = run() ?? [];
+    await rt.sync();
+    const ms = performance.now() - t0;
+    for (const g of garbage) g.dispose();
+    return ms;
+  };
+  const compileMs = await once();
+  await once();
+  const all: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const ceiling = probe ? await probe.rate() : 0;
+    const ms = await once();
+    all.push(ms);
+    if (probe) ratios.push(probe.work / ms / 1e6 / ceiling);
+  }
+  return { ms: median(all), compileMs, all, ofProbe: probe ? median(ratios) : undefined };
+}
+
+/** Median wall time of an async or sync CPU function. */
+export async function timeCpu(fn: () => unknown, reps: number): Promise<number> {
+  await fn();
+  const all: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    all.push(performance.now() - t0);
+  }
+  return median(all);
+}
+
+const fmt = (x: number | undefined, digits = 2): string => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(digits + 1));
+
+export function printRows(rows: readonly Row[]): void {
+  const header = ['adapter', 'op', 'shape', 'ms', 'compile ms', 'rate', 'of ceiling', 'vs CPU f64', 'vs TF.js WebGPU', 'note'];
+  const body = rows.map((r) => [
+    r.adapter, r.op, r.shape, fmt(r.ms), fmt(r.compileMs), `${fmt(r.rate)} ${r.unit}`,
+    r.ofCeiling === undefined ? '-' : `${(100 * r.ofCeiling).toFixed(0)}%`,
+    r.vsCpu === undefined ? '-' : `${fmt(r.vsCpu)}x${r.cpuNote ? ` (${r.cpuNote})` : ''}`,
+    r.vsTfjs === undefined ? '-' : `${fmt(r.vsTfjs)}x (${fmt(r.tfjsMs)} ms)`,
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const b of body) console.log(line(b));
+}
+
+export function writeJson(name: string, data: unknown): string {
+  const dir = join(process.cwd(), 'out');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-${name}.json`);
+  writeFileSync(file, JSON.stringify(data, null, 2));
+  return file;
+}

@@ -1,0 +1,64 @@
+/**
+ * The benchmarks (`robustlens bench`, `npm run bench`; now also `npx vite-node bench/index.ts
+ * [names...]`). Ceilings always run first, since every other row is reported as a fraction of them.
+ * Rows go to stdout as a table and to out/bench-<name>.json.
+ */
+import { shutdown } from '../src/node.js';
+import { benchCeilings, releaseCeilings } from './ceilings.js';
+import { benchElementwise } from './elementwise.js';
+import { benchMatmul } from './matmul.js';
+import { printRows, setup, writeJson, type BenchContext, type Row } from './harness.js';
+
+export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
+  matmul: benchMatmul,
+  elementwise: benchElementwise,
+};
+
+export interface BenchOptions {
+  /** Names from BENCHMARKS (default: all). */
+  only?: string[];
+  /** Timed repetitions per case (median reported); default 7. */
+  reps?: number;
+}
+
+export async function runBenchmarks(opts: BenchOptions = {}): Promise<Row[]> {
+  const names = opts.only ?? Object.keys(BENCHMARKS);
+  for (const n of names) {
+    if (!(n in BENCHMARKS) && n !== 'ceilings') throw new Error(`bench: unknown benchmark '${n}'; choose from ${['ceilings', ...Object.keys(BENCHMARKS)].join(', ')}`);
+  }
+  const ctx = await setup(opts.reps ?? 7);
+  try {
+    console.log(`robustlens bench on ${ctx.adapter} (medians of ${ctx.reps}; machine load changes results: compare rows of one run)`);
+    const all: Row[] = [];
+    const ceil = await benchCeilings(ctx);
+    all.push(...ceil);
+    printRows(ceil);
+    writeJson('ceilings', { adapter: ctx.adapter, date: new Date().toISOString(), rows: ceil });
+    for (const name of names) {
+      if (name === 'ceilings') continue;
+      const rows = await BENCHMARKS[name]!(ctx);
+      console.log('');
+      printRows(rows);
+      const file = writeJson(name, { adapter: ctx.adapter, date: new Date().toISOString(), ceilings: ctx.ceilings, rows });
+      console.log(`-> ${file}`);
+      all.push(...rows);
+    }
+    return all;
+  } finally {
+    releaseCeilings(ctx);
+    shutdown();
+  }
+}
+
+// `npx vite-node bench/index.ts [matmul] [elementwise]` (vite-node drops the script from argv).
+const entry = process.argv[1] ?? '';
+const isMain = /bench[\\/]index\.ts$/.test(entry) || /vite-node$/.test(entry);
+if (isMain) {
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  runBenchmarks({ only: only.length > 0 ? only : undefined })
+    .then(() => process.exit(0))
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
