@@ -6,3 +6,4 @@ export { captureFeatures, layerNames, layerSimilarity, type CaptureOptions, type
 export { similarityFromMatrices, type MatrixInput, type SimilarityOptions, type SimilarityReport } from './similarity.js';
 export { ckaMatrixJson, ckaMatrixSvg } from './output.js';
 export { fullMedian } from './hsic.js';
+export { longRangeSimilarity, blockScore } from './summary.js';
