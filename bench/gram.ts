@@ -1,6 +1,7 @@
 /**
  * Gram-kernel benchmark (issue 5 target: ≥ 40% of the adapter's FMA ceiling at n = 4096 examples ×
- * 4096 features). Times the symmetric Gram kernel (upper-triangle blocks only, mirrored writes), the
+ * 4096 features). Times the symmetric Gram kernels (upper-triangle blocks only, mirrored writes; with
+ * and without subgroup sharing), the
  * general matmul kernel computing X·Xᵀ through transposed strides for comparison, and the float64 CPU
  * reference on smaller shapes. Writes out/bench-gram.json.
  *
@@ -12,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { init, cpu, shutdown, Rng } from '../src/node.js';
 import { padTo4 } from '../src/backend/hsic.js';
+import { gram as gramKernel, probeSubgroupGram, type GramVariant } from '../src/kernels/hsic.js';
 import type { Backend } from '../src/backend/types.js';
 
 const BLOCK = 32; // gram_sym block side (8×8 lanes × 4×4 tiles)
@@ -74,12 +76,16 @@ export async function benchGram(opts: { sizes?: [number, number][]; cpuSizes?: [
     const ld = padTo4(p);
     const x = gpu.fromData(new Rng(n + p).fillUniform(n * ld, -1, 1), 'float32');
     // Warm-up (pipeline compilation) then timed runs; each run waits for the queue to drain.
-    const gram = async (): Promise<void> => {
-      gpu.free(gpu.gram(x, n, ld));
-      await rt.sync();
-    };
-    await gram();
-    row('webgpu', 'gram_sym', n, p, await median(n >= 4096 ? 1 : reps, gram), executedFmas(n, ld));
+    const variants: GramVariant[] = (await probeSubgroupGram(rt)) ? ['subgroup', 'plain'] : ['plain'];
+    for (const v of variants) {
+      const gram = async (): Promise<void> => {
+        gpu.free(gramKernel(rt, x, n, ld, v));
+        await rt.sync();
+      };
+      await gram(); // warm-up: pipeline compilation
+      const name = v === 'subgroup' ? 'gram_sym_sg' : 'gram_sym';
+      row('webgpu', name, n, p, await median(n >= 4096 && v === 'plain' ? 1 : reps, gram), executedFmas(n, ld));
+    }
     const viaMatmul = async (): Promise<void> => {
       gpu.free(gpu.matmul(x, { offset: 0, sb: 0, si: ld, sj: 1 }, x, { offset: 0, sb: 0, si: 1, sj: ld }, 1, n, ld, n));
       await rt.sync();
@@ -105,11 +111,11 @@ export async function benchGram(opts: { sizes?: [number, number][]; cpuSizes?: [
 // (a bench aggregator) sets ROBUSTLENS_BENCH_IMPORT=1 before importing it.
 if (!process.env.ROBUSTLENS_BENCH_IMPORT) {
   const r = await benchGram();
-  const big = r.rows.find((x) => x.kernel === 'gram_sym' && x.n === 4096 && x.p === 4096);
+  const big = r.rows.find((x) => x.kernel === 'gram_sym_sg' && x.n === 4096 && x.p === 4096) ?? r.rows.find((x) => x.kernel === 'gram_sym' && x.n === 4096 && x.p === 4096);
   const out = {
     when: new Date().toISOString(),
     ...r,
-    target: 'gram_sym at n = p = 4096: >= 40% of the FMA ceiling (154 GFLOP/s on Dawn + lavapipe 25, perf-facts.md)',
+    target: 'Gram kernel (the one gram() picks) at n = p = 4096: >= 40% of the FMA ceiling (154 GFLOP/s on Dawn + lavapipe 25, perf-facts.md)',
     fractionOfCeiling: big ? { effective: big.effectiveGflops / r.ceilingGflops, executed: big.executedGflops / r.ceilingGflops } : null,
     note: 'the machine is shared with other processes: compare only numbers from one run',
   };

@@ -466,3 +466,20 @@ describe('Gram kernel variants', () => {
     if (rt.adapter.description.includes('llvmpipe')) expect(variants).toContain('subgroup');
   });
 });
+
+import { blockScore, longRangeSimilarity } from '../src/analysis/summary.js';
+
+describe('matrix summaries (§5.1)', () => {
+  it('long-range similarity and block score, skipping dead (NaN) entries', () => {
+    const m = [
+      [1, 0.9, 0.2, 0.1],
+      [0.9, 1, 0.3, NaN],
+      [0.2, 0.3, 1, 0.8],
+      [0.1, NaN, 0.8, 1],
+    ];
+    // |i − j| ≥ 2: (0,2) (0,3) (1,3) and mirrors; NaN left out.
+    expect(longRangeSimilarity(m)).toBeCloseTo((0.2 + 0.1 + 0.2 + 0.1) / 4, 12);
+    expect(blockScore(m, [2])).toBeCloseTo((0.9 + 0.9 + 0.8 + 0.8) / 4 - (0.2 + 0.3 + 0.1 + 0.2 + 0.3 + 0.1) / 6, 12);
+    expect(() => longRangeSimilarity([[1, 2]])).toThrow(/square/);
+  });
+});

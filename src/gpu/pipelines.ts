@@ -35,7 +35,6 @@ export class PipelineCache {
   /** Compile every module once and raise the first WGSL error with its shader, line and text. */
   async checkModules(infos: Readonly<Record<string, ShaderModuleInfo>>): Promise<void> {
     for (const [name, info] of Object.entries(infos)) {
-      if (info.code.startsWith('enable subgroups;') && !this.device.features.has('subgroups')) continue; // optional kernels
       const { module } = this.module(name, info);
       const ci = await module.getCompilationInfo();
       const errors = ci.messages.filter((m) => m.type === 'error');

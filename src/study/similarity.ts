@@ -1,4 +1,4 @@
-import { captureFeatures, layerSimilarity, MinibatchCka, type CkaMatrix } from '../analysis/index.js';
+import { captureFeatures, layerSimilarity, longRangeSimilarity, MinibatchCka, type CkaMatrix } from '../analysis/index.js';
 import { Linear, ReLU, Sequential } from '../nn/layers.js';
 import { GlobalAvgPool2d, MaxPool2d } from '../nn/conv.js';
 import type { Module } from '../nn/module.js';
@@ -65,10 +65,5 @@ export async function benignVsAdversarial(model: Module, data: StudyData, cfg: S
 
 export const diagonal = (m: CkaMatrix): number[] => m.rows.map((_, i) => m.values[i]![i]!);
 
-/** Mean CKA over layer pairs at least L/2 apart (methods.md §5.1 [rec]): long-range similarity. */
-export function longRange(m: CkaMatrix): number {
-  const L = m.rows.length;
-  const v: number[] = [];
-  for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) if (Math.abs(i - j) >= L / 2 && Number.isFinite(m.values[i]![j]!)) v.push(m.values[i]![j]!);
-  return v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-}
+/** Long-range similarity (methods.md §5.1): mean CKA over layer pairs at least L/2 apart. */
+export const longRange = (m: CkaMatrix): number => longRangeSimilarity(m.values);
