@@ -358,3 +358,69 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     }
   }
 }
+
+// ---- stride-1 3x3 weight gradient: rows of 8 pixels ----------------------------------------
+// dw[o, c, i, j] = Σ_{n, oh, ow} gy[n, o, oh, ow] · x[n, c, oh − PH + i, ow − PW + j]. An invocation
+// owns 4 output channels x 1 input channel x all 9 taps (36 accumulators) and walks a chunk of row
+// segments (n, oh, 8 columns): per segment it gathers 32 gradients and 3 x 10 inputs and does 288
+// FMAs. The partial sums of each chunk go to Y[s, o, c, i, j]; the launcher adds the chunks.
+// Uniform fields reused from Rows: Cin = C, Hin = H, Win = W, Cout = O, blocks = row segments per
+// row; w_base = chunk (segments per invocation), w_so = pairs (channel-block x input-channel pairs).
+@compute @workgroup_size(WG)
+fn conv2d_rows3_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let pairs = u32(rw.w_so);
+  let chunk = u32(rw.w_base);
+  let segs = rw.N * rw.OH * rw.blocks;
+  let splits = (segs + chunk - 1u) / chunk;
+  let lane = lane_id(gid, nwg);
+  if (lane >= pairs * splits) { return; }
+  let pair = lane % pairs;
+  let s = lane / pairs;
+  let c = pair % rw.Cin;
+  let o0 = (pair / rw.Cin) * 4u;
+  let hw = rw.Hin * rw.Win;
+  let ohw = rw.OH * rw.OW;
+  let win = i32(rw.Win);
+  var gk: vec4u; // gy offsets of the 4 channels (clamped)
+  for (var k = 0u; k < 4u; k++) { gk[k] = min(o0 + k, rw.Cout - 1u) * ohw; }
+  var acc: array<vec4f, 9>;
+  let seg_end = min((s + 1u) * chunk, segs);
+  for (var seg = s * chunk; seg < seg_end; seg++) {
+    let blk = seg % rw.blocks;
+    let oh = (seg / rw.blocks) % rw.OH;
+    let n = seg / (rw.blocks * rw.OH);
+    let ow0 = blk * 8u;
+    // The gradients of the 8 pixels (zero past the row's end), 4 channels each.
+    var g: array<vec4f, 8>;
+    let gb = n * rw.Cout * ohw + oh * rw.OW;
+    for (var p = 0u; p < 8u; p++) {
+      let ow = ow0 + p;
+      let col = gb + min(ow, rw.OW - 1u);
+      let v = vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]);
+      g[p] = select(vec4f(0.0), v, ow < rw.OW);
+    }
+    let xb = i32((n * rw.Cin + c) * hw);
+    for (var i = 0u; i < 3u; i++) {
+      let ih = i32(oh + i) - i32(rw.PH);
+      let rowok = ih >= 0 && ih < i32(rw.Hin);
+      var xr: array<f32, 10>;
+      for (var t = 0u; t < 10u; t++) {
+        let iw = i32(ow0 + t) - i32(rw.PW);
+        let ok = rowok && iw >= 0 && iw < win;
+        xr[t] = select(0.0, X[u32(select(0, xb + ih * win + iw, ok))], ok);
+      }
+      for (var p = 0u; p < 8u; p++) {
+        acc[3u * i] = fma(g[p], vec4f(xr[p]), acc[3u * i]);
+        acc[3u * i + 1u] = fma(g[p], vec4f(xr[p + 1u]), acc[3u * i + 1u]);
+        acc[3u * i + 2u] = fma(g[p], vec4f(xr[p + 2u]), acc[3u * i + 2u]);
+      }
+    }
+  }
+  let ckk = rw.Cin * 9u;
+  let ob = s * rw.Cout * ckk;
+  for (var k = 0u; k < 4u; k++) {
+    let o = o0 + k;
+    if (o >= rw.Cout) { break; }
+    for (var t = 0u; t < 9u; t++) { Y[ob + o * ckk + c * 9u + t] = acc[t][k]; }
+  }
+}

@@ -94,6 +94,7 @@ export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer,
  * would pass 2^20 floats), then add the partials with the reduce kernel.
  */
 export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
+  if (rowsApply(g) && g.KH === 3) return rows3Weight(rt, x, gy, g);
   const P = g.N * g.OH * g.OW;
   const cols = g.C * g.KH * g.KW;
   const nw = g.O * cols;
@@ -105,6 +106,36 @@ export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer
     shader: 'conv', entry: 'conv2d_backward_weight', overrides: { WG }, uniform: uniform(g, false, splits, chunk),
     buffers: { 1: x, 2: gy, 3: part },
     workgroups: [Math.ceil(splits / WG), Math.ceil(cols / PX), Math.ceil(g.O / CH)],
+  });
+  if (splits === 1) return part;
+  const out = reduce(rt, 'sum', part, { shape: [nw], strides: [1], offset: 0 }, { shape: [splits], strides: [nw], offset: 0 });
+  rt.releaseStorage(part);
+  return out;
+}
+
+/**
+ * Stride-1 3x3 weight gradient with the row kernel: invocations over (4-channel block, input
+ * channel, chunk of row segments); chunks are sized so that there are about 2048 invocations and
+ * at most 2^20 partial sums, then added by the reduce kernel.
+ */
+function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
+  const blocks = Math.ceil(g.OW / 8);
+  const segs = g.N * g.OH * blocks;
+  const pairs = Math.ceil(g.O / 4) * g.C;
+  const nw = g.O * g.C * 9;
+  let splits = Math.max(1, Math.min(Math.ceil(2048 / pairs), segs, Math.floor(2 ** 20 / nw)));
+  const chunk = Math.ceil(segs / splits);
+  splits = Math.ceil(segs / chunk);
+  const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
+  const u = new UniformWriter(shaders.conv.uniformSizes.rw)
+    .u(g.N).u(g.C).u(g.H).u(g.W)
+    .u(g.O).u(g.OH).u(g.OW).u(3)
+    .u(g.PH).u(g.PW).u(blocks).u(0)
+    .u(chunk).u(pairs).u(0).u(0)
+    .u(0).u(0).u(0).u(0);
+  rt.dispatch({
+    shader: 'conv', entry: 'conv2d_rows3_weight', overrides: { WG }, uniform: u.buffer,
+    buffers: { 1: x, 2: gy, 3: part }, workgroups: grid1d(pairs * splits, WG),
   });
   if (splits === 1) return part;
   const out = reduce(rt, 'sum', part, { shape: [nw], strides: [1], offset: 0 }, { shape: [splits], strides: [nw], offset: 0 });
