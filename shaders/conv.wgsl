@@ -272,6 +272,10 @@ struct Rows {
 
 @group(0) @binding(0) var<uniform> rw: Rows;
 
+// Output channels per invocation of conv2d_rows3: 4, or 2 or 1 when there are fewer channels (the
+// unused accumulators compile away, so a 1-channel input gradient does not waste 3/4 of its FMAs).
+override CB: u32 = 4;
+
 // Three taps applied to 4 pixels: w.x·t0 + w.y·t1 + w.z·t2.
 fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
   return fma(vec4f(w.z), t2, fma(vec4f(w.y), t1, vec4f(w.x) * t0));
@@ -288,7 +292,7 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let oh = (l / rw.blocks) % rw.OH;
   let n = l / (rw.blocks * rw.OH);
   let ow0 = blk * 8u;
-  let k0 = wid.z * 4u;
+  let k0 = wid.z * CB;
   let hw = rw.Hin * rw.Win;
   // Columns ow0 − PW + t, t = 0..9, and which of them lie inside the input.
   let c0 = i32(ow0) - i32(rw.PW);
@@ -333,12 +337,16 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
       let z = vec4u(wo + vec4i(2 * sj));
       var w0 = vec3f(Wt[u.x], Wt[v.x], Wt[z.x]);
       a0 += taps(w0, p0, p1, p2); b0 += taps(w0, q0, q1, q2);
+      if (CB > 1u) {
       w0 = vec3f(Wt[u.y], Wt[v.y], Wt[z.y]);
       a1 += taps(w0, p0, p1, p2); b1 += taps(w0, q0, q1, q2);
-      w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);
-      a2 += taps(w0, p0, p1, p2); b2 += taps(w0, q0, q1, q2);
-      w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);
-      a3 += taps(w0, p0, p1, p2); b3 += taps(w0, q0, q1, q2);
+      if (CB > 2u) {
+        w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);
+        a2 += taps(w0, p0, p1, p2); b2 += taps(w0, q0, q1, q2);
+        w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);
+        a3 += taps(w0, p0, p1, p2); b3 += taps(w0, q0, q1, q2);
+      }
+      }
       wo += vec4i(rw.w_sc);
     }
   }
@@ -347,7 +355,7 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let Bq = array<vec4f, 4>(b0, b1, b2, b3);
   let ohw = rw.OH * rw.OW;
   let yrow = n * rw.Cout * ohw + oh * rw.OW;
-  for (var k = 0u; k < 4u; k++) {
+  for (var k = 0u; k < CB; k++) {
     let o = k0 + k;
     if (o >= rw.Cout) { break; }
     var bias = 0.0;

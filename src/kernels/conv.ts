@@ -42,10 +42,11 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
     .u(r.PH).u(r.PW).u(blocks).u(bias ? 1 : 0);
   const i32 = new Int32Array(u.buffer, 48, 5);
   i32.set(r.w);
+  const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
   rt.dispatch({
-    shader: 'conv', entry: 'conv2d_rows3', overrides: { WG }, uniform: u.buffer,
+    shader: 'conv', entry: 'conv2d_rows3', overrides: { WG, CB }, uniform: u.buffer,
     buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
-    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / 4)),
+    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / CB)),
   });
   return out;
 }
