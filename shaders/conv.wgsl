@@ -2,11 +2,13 @@
 // with register tiles and no shared memory.
 //
 // On software adapters (lavapipe, SwiftShader) a kernel runs as SIMD loops over invocations and
-// every per-lane load is a gather, so what counts is FMAs per loaded value (perf-facts.md). Each
-// invocation therefore owns a block of 8 channels x 4 pixels (32 accumulators in 8 vec4s): per
-// reduction step it gathers 4 activations and reads 8 weights whose addresses are the same for the
-// whole workgroup (the channel block comes from workgroup_id), then does 32 FMAs. Padding and
-// out-of-range taps read a valid address and are multiplied by 0, so the inner loop has no branches.
+// every per-lane load is a gather, so what counts is FMAs per loaded value (perf-facts.md). The
+// generic kernels give each invocation a block of 8 channels x 4 pixels (32 accumulators in 8
+// vec4s): per reduction step it gathers 4 activations and 8 weights (the same 8 for the whole
+// workgroup, but lavapipe still gathers them: measured, removing them made the kernel 1.6x faster),
+// then does 32 FMAs. Padding and out-of-range taps read a valid address and are multiplied by 0,
+// so the inner loop has no branches. Stride-1 3-wide convolutions take the row kernels at the end
+// of this file (and of conv_subgroups.wgsl), which reuse each gathered input across the taps.
 
 override WG: u32 = 64;
 
@@ -34,8 +36,7 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
                   @builtin(workgroup_id) wid: vec3u) {
   let ohw = cv.OH * cv.OW;
   let P = cv.N * ohw;
-  // No early return for lanes past the end: they compute clamped pixels and store nothing, which
-  // keeps the loops in uniform control flow, where lavapipe loads workgroup-uniform weights once.
+  // Lanes past the end compute clamped pixels and store nothing.
   let q0 = lane_id(gid, nwg) * 4u;
   let o0 = wid.z * 8u;
   let hw = i32(cv.H * cv.W);
@@ -284,7 +285,8 @@ fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
 @compute @workgroup_size(WG)
 fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                 @builtin(workgroup_id) wid: vec3u) {
-  // Lanes past the end compute a clamped row and store nothing (no early return: see above).
+  // Lanes past the end compute a clamped row and store nothing (no early return, so the loops stay
+  // in uniform control flow, as the subgroup twin of this kernel requires).
   let lanes = rw.N * rw.OH * rw.blocks;
   let lane = lane_id(gid, nwg);
   let l = min(lane, lanes - 1u);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
+import { convVariants } from '../src/kernels/conv.js';
 import { checkOp } from './helpers/oracle.js';
 
 type Case = { name: string; x: number[]; w: number[]; bias?: boolean; opts?: rl.Conv2dOptions };
@@ -49,6 +50,25 @@ describe('conv2d against the float64 oracle', () => {
     expect(Array.from(await y.data())).toEqual([12.5, 16.5, 24.5, 28.5]);
     for (const t of [x, w, b, y]) t.dispose();
   });
+});
+
+describe('conv2d row kernel without subgroups (the path of adapters that lack them)', () => {
+  // On adapters with subgroups the cases above take the subgroup row kernel; run the plain one too.
+  for (const c of cases.slice(0, 3)) {
+    it(c.name, async () => {
+      convVariants.subgroups = false;
+      try {
+        const inputs = [{ shape: c.x }, { shape: c.w }, ...(c.bias ? [{ shape: [c.w[0]!] }] : [])];
+        await checkOp(`conv2d plain ${c.name}`, (x, w, b) => rl.conv2d(x!, w!, b ?? null, c.opts), inputs, {
+          tol: { rtol: 1e-4, atol: 1e-4 },
+          gradTol: { rtol: 1e-3, atol: 2e-4 },
+          finiteDiff: false,
+        });
+      } finally {
+        convVariants.subgroups = true;
+      }
+    });
+  }
 });
 
 describe('conv2d rejects bad shapes before any GPU work', () => {

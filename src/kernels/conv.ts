@@ -25,6 +25,18 @@ function grid(lanes: number, z: number): [number, number, number] {
   return [x, y, z];
 }
 
+/** Kernel choices that tests flip to cover every variant on one adapter. */
+export const convVariants = { subgroups: true };
+
+/**
+ * The subgroup row kernel shares weights with subgroupBroadcast from lanes 0..7, so it needs the
+ * 'subgroups' feature and subgroups of at least 8 lanes (lavapipe: 8; SwiftShader: 4).
+ */
+function useSubgroups(rt: GpuRuntime): boolean {
+  const info = (rt.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  return convVariants.subgroups && rt.device.features.has('subgroups') && (info?.subgroupMinSize ?? 0) >= 8;
+}
+
 /** The row kernel's geometry: an input [N, Cin, Hin, Win] convolved (stride 1, 3 wide) into [N, Cout, OH, OW]. */
 interface Rows {
   N: number; Cin: number; Hin: number; Win: number; Cout: number; OH: number; OW: number;
@@ -44,7 +56,9 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
   i32.set(r.w);
   const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
   rt.dispatch({
-    shader: 'conv', entry: 'conv2d_rows3', overrides: { WG, CB }, uniform: u.buffer,
+    ...(CB === 4 && useSubgroups(rt)
+      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg', overrides: { WG } }
+      : { shader: 'conv' as const, entry: 'conv2d_rows3', overrides: { WG, CB } }), uniform: u.buffer,
     buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
     workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / CB)),
   });
