@@ -36,7 +36,8 @@ fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
 @compute @workgroup_size(WG)
 fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                 @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
-  // Lanes past the end compute a clamped row and store nothing (no early return: see above).
+  // Lanes past the end compute a clamped row and store nothing: no early return, because
+  // subgroupBroadcast must be reached in uniform control flow.
   let lanes = rw.N * rw.OH * rw.blocks;
   let lane = lane_id(gid, nwg);
   let l = min(lane, lanes - 1u);
