@@ -7,6 +7,8 @@
 // lanes (the launcher checks); lanes need not be consecutive invocations, since every lane of a
 // subgroup is in the same workgroup and so wants the same weights.
 enable subgroups;
+// The weight-gradient kernel below checks at run time that the lanes it broadcasts between agree.
+diagnostic(off, subgroup_uniformity);
 
 override WG: u32 = 64;
 
@@ -117,3 +119,84 @@ fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   }
 }
 
+
+// ---- stride-1 3x3 weight gradient, gradients shared through the subgroup --------------------
+// The row weight-gradient kernel of conv.wgsl, where lanes of one subgroup that work on the same
+// output channels and pixel chunk (consecutive input channels, when C is a multiple of 8) share the
+// 4-channel gradients of the 8 pixels of each row segment: each lane gathers one pixel's and
+// subgroupBroadcast hands out the rest (4 gathers instead of 32 per segment). Whether the lanes do
+// share them is checked at run time with subgroupAll; if not, every lane gathers its own. The
+// segment loop has a trip count that is uniform across the dispatch (`chunk`), with segments past
+// the end masked, so the broadcasts are reached by all lanes of a subgroup together.
+@compute @workgroup_size(WG)
+fn conv2d_rows3_weight_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                          @builtin(subgroup_invocation_id) sl: u32) {
+  let pairs = u32(rw.w_so);
+  let chunk = u32(rw.w_base);
+  let segs = rw.N * rw.OH * rw.blocks;
+  let splits = (segs + chunk - 1u) / chunk;
+  let lane = lane_id(gid, nwg);
+  let l = min(lane, pairs * splits - 1u);
+  let pair = l % pairs;
+  let s = l / pairs;
+  let c = pair % rw.Cin;
+  let o0 = (pair / rw.Cin) * 4u;
+  let same = subgroupAll(o0 == subgroupBroadcast(o0, 0u) && s == subgroupBroadcast(s, 0u));
+  let hw = rw.Hin * rw.Win;
+  let ohw = rw.OH * rw.OW;
+  let win = i32(rw.Win);
+  var gk: vec4u;
+  for (var k = 0u; k < 4u; k++) { gk[k] = min(o0 + k, rw.Cout - 1u) * ohw; }
+  var acc: array<vec4f, 9>;
+  for (var it = 0u; it < chunk; it++) {
+    let seg_raw = s * chunk + it;
+    let live = seg_raw < segs;
+    let seg = min(seg_raw, segs - 1u);
+    let blk = seg % rw.blocks;
+    let oh = (seg / rw.blocks) % rw.OH;
+    let n = seg / (rw.blocks * rw.OH);
+    let ow0 = blk * 8u;
+    let gb = n * rw.Cout * ohw + oh * rw.OW;
+    var g: array<vec4f, 8>;
+    if (same) {
+      let ow = ow0 + sl % 8u;
+      let col = gb + min(ow, rw.OW - 1u);
+      let mine = select(vec4f(0.0), vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]), ow < rw.OW && live);
+      g[0] = subgroupBroadcast(mine, 0u); g[1] = subgroupBroadcast(mine, 1u);
+      g[2] = subgroupBroadcast(mine, 2u); g[3] = subgroupBroadcast(mine, 3u);
+      g[4] = subgroupBroadcast(mine, 4u); g[5] = subgroupBroadcast(mine, 5u);
+      g[6] = subgroupBroadcast(mine, 6u); g[7] = subgroupBroadcast(mine, 7u);
+    } else {
+      for (var p = 0u; p < 8u; p++) {
+        let ow = ow0 + p;
+        let col = gb + min(ow, rw.OW - 1u);
+        let v = vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]);
+        g[p] = select(vec4f(0.0), v, ow < rw.OW && live);
+      }
+    }
+    let xb = i32((n * rw.Cin + c) * hw);
+    for (var i = 0u; i < 3u; i++) {
+      let ih = i32(oh + i) - i32(rw.PH);
+      let rowok = ih >= 0 && ih < i32(rw.Hin);
+      var xr: array<f32, 10>;
+      for (var t = 0u; t < 10u; t++) {
+        let iw = i32(ow0 + t) - i32(rw.PW);
+        let ok = rowok && iw >= 0 && iw < win;
+        xr[t] = select(0.0, X[u32(select(0, xb + ih * win + iw, ok))], ok);
+      }
+      for (var p = 0u; p < 8u; p++) {
+        acc[3u * i] = fma(g[p], vec4f(xr[p]), acc[3u * i]);
+        acc[3u * i + 1u] = fma(g[p], vec4f(xr[p + 1u]), acc[3u * i + 1u]);
+        acc[3u * i + 2u] = fma(g[p], vec4f(xr[p + 2u]), acc[3u * i + 2u]);
+      }
+    }
+  }
+  if (lane >= pairs * splits) { return; }
+  let ckk = rw.Cin * 9u;
+  let ob = s * rw.Cout * ckk;
+  for (var k = 0u; k < 4u; k++) {
+    let o = o0 + k;
+    if (o >= rw.Cout) { break; }
+    for (var t = 0u; t < 9u; t++) { Y[ob + o * ckk + c * 9u + t] = acc[t][k]; }
+  }
+}

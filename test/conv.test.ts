@@ -12,6 +12,7 @@ const cases: Case[] = [
   { name: 'batch 1, C = 1, O = 3, no pad', x: [1, 1, 9, 6], w: [3, 1, 3, 3], bias: true },
   { name: 'C = 2, O = 2 (2-channel row tiles)', x: [2, 2, 6, 5], w: [2, 2, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'O = 1, 4 rows, pad [2, 0]', x: [3, 5, 4, 9], w: [1, 5, 4, 3], opts: { padding: [2, 0] } },
+  { name: 'C = 16, O = 5: lanes of a subgroup share gradients in the weight kernel', x: [2, 16, 6, 11], w: [5, 16, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'stride 2, pad 1, odd size', x: [2, 2, 9, 7], w: [9, 2, 3, 3], bias: true, opts: { stride: 2, padding: 1 } },
   { name: 'dilation 2, pad 2', x: [1, 3, 8, 9], w: [4, 3, 3, 3], opts: { padding: 2, dilation: 2 } },
   { name: '1x1', x: [3, 5, 4, 3], w: [7, 5, 1, 1], bias: true },

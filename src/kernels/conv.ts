@@ -149,7 +149,10 @@ function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): 
     .u(chunk).u(pairs).u(0).u(0)
     .u(0).u(0).u(0).u(0);
   rt.dispatch({
-    shader: 'conv', entry: 'conv2d_rows3_weight', overrides: { WG }, uniform: u.buffer,
+    ...(useSubgroups(rt)
+      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_weight_sg' }
+      : { shader: 'conv' as const, entry: 'conv2d_rows3_weight' }),
+    overrides: { WG }, uniform: u.buffer,
     buffers: { 1: x, 2: gy, 3: part }, workgroups: grid1d(pairs * splits, WG),
   });
   if (splits === 1) return part;
