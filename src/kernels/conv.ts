@@ -55,12 +55,16 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
   const i32 = new Int32Array(u.buffer, 48, 5);
   i32.set(r.w);
   const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
+  // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
+  const sg8 = r.Cout >= 5 && useSubgroups(rt);
   rt.dispatch({
-    ...(CB === 4 && useSubgroups(rt)
+    ...(sg8
+      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg8', overrides: { WG } }
+      : CB === 4 && useSubgroups(rt)
       ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg', overrides: { WG } }
       : { shader: 'conv' as const, entry: 'conv2d_rows3', overrides: { WG, CB } }), uniform: u.buffer,
     buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
-    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / CB)),
+    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / (sg8 ? 8 : CB))),
   });
   return out;
 }
