@@ -42,6 +42,14 @@ describe('conv2d against the float64 oracle', () => {
     });
   });
 
+  it('gradients with respect to only some inputs (the others’ kernels are skipped)', async () => {
+    const tol = { tol: { rtol: 1e-4, atol: 1e-4 }, gradTol: { rtol: 1e-3, atol: 2e-4 } };
+    const f = (x: rl.Tensor, w: rl.Tensor, b: rl.Tensor) => rl.conv2d(x, w, b, { padding: 1 });
+    // Training: the data needs no gradient. An attack: the weights need none.
+    await checkOp('conv2d wrt w, b', (x, w, b) => f(x!, w!, b!), [{ shape: [2, 3, 6, 5], grad: false }, { shape: [4, 3, 3, 3] }, { shape: [4] }], tol);
+    await checkOp('conv2d wrt x', (x, w, b) => f(x!, w!, b!), [{ shape: [2, 3, 6, 5] }, { shape: [4, 3, 3, 3], grad: false }, { shape: [4], grad: false }], tol);
+  });
+
   it('matches hand-computed values', async () => {
     // A 1x1x3x3 input of 1..9 and an all-ones 2x2 kernel: each output sums a 2x2 block, plus bias 0.5.
     const x = rl.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);

@@ -1,5 +1,5 @@
 import type { ConvGeom } from '../backend/conv.js';
-import { record, type VjpTable } from '../autograd/tape.js';
+import { isTaping, isTracked, record, type VjpTable } from '../autograd/tape.js';
 import { ShapeError, fmtShape } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
@@ -35,14 +35,22 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, o: Conv2dOptions): 
   return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW };
 }
 
+interface ConvParams {
+  readonly geom: ConvGeom;
+  /** Which of x, w, b the tape tracks, noted at forward time: training never needs the input
+   *  gradient of the first layer, and an attack on fixed weights never needs dw, so those kernels
+   *  are skipped. */
+  readonly need: readonly [boolean, boolean, boolean];
+}
+
 // dx and dw by their own kernels (the transposed convolutions), db = Σ_{n, oh, ow} gy.
 const convVjp = {
-  conv2d: (g, [x, w, b], _y, geom: ConvGeom) => {
+  conv2d: (g, [x, w, b], _y, { geom, need }: ConvParams) => {
     const be = g.backend;
     const gs = g.storage('conv2d backward');
-    const dx = wrap(x!.shape, 'float32', be, be.conv2dBackwardInput(gs, w!.storage('conv2d backward'), geom));
-    const dw = wrap(w!.shape, 'float32', be, be.conv2dBackwardWeight(x!.storage('conv2d backward'), gs, geom));
-    return b ? [dx, dw, sum(g, [0, 2, 3])] : [dx, dw];
+    const dx = need[0] ? wrap(x!.shape, 'float32', be, be.conv2dBackwardInput(gs, w!.storage('conv2d backward'), geom)) : null;
+    const dw = need[1] ? wrap(w!.shape, 'float32', be, be.conv2dBackwardWeight(x!.storage('conv2d backward'), gs, geom)) : null;
+    return b ? [dx, dw, need[2] ? sum(g, [0, 2, 3]) : null] : [dx, dw];
   },
 } satisfies VjpTable<'conv2d'>;
 
@@ -57,6 +65,9 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: C
   const g = geometry(x, w, bias, opts);
   const s = be.conv2d(x.storage('conv2d'), w.storage('conv2d'), bias ? bias.storage('conv2d') : null, g);
   const out = wrap([g.N, g.O, g.OH, g.OW], 'float32', be, s);
-  record('conv2d', convVjp.conv2d, ins, out, g);
+  if (isTaping()) {
+    const need = [isTracked(x), isTracked(w), bias ? isTracked(bias) : false] as const;
+    record('conv2d', convVjp.conv2d, ins, out, { geom: g, need } satisfies ConvParams);
+  }
   return out;
 }
