@@ -9,6 +9,9 @@
 // (Speedups measured side by side in one process on Dawn + lavapipe, (64,32,14,14)->64.)
 // They need subgroups of at least 8 lanes (the launcher checks); lanes need not be consecutive
 // invocations, since every lane of a subgroup is in the same workgroup and wants the same weights.
+// Tried and dropped (each ran about 5-8x slower on lavapipe): an 8-channel weight-gradient kernel
+// (two 9 x vec4 accumulator arrays) and sharing inputs with subgroupShuffle through arrays indexed
+// by a loop counter. Private arrays stay in registers only while every index folds to a constant.
 enable subgroups;
 // The weight-gradient kernel below checks at run time that the lanes it broadcasts between agree.
 diagnostic(off, subgroup_uniformity);
