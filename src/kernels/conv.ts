@@ -4,8 +4,14 @@ import { reduce } from './reduce.js';
 import { shaders } from './shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
-// Launchers of shaders/conv.wgsl. Each invocation owns 8 channels x 4 pixels (forward, input
-// gradient) or 8 output channels x 4 weight columns over a chunk of pixels (weight gradient).
+// Launchers of shaders/conv.wgsl and conv_subgroups.wgsl, chosen per shape:
+//  - stride 1, dilation 1, kernel width 3 (and, for dx, padding <= k − 1; for dw, height 3): the
+//    row kernels (8 pixels of a row per invocation), in their subgroup form where the device has
+//    subgroups of >= 8 lanes; dx of a stride-1 conv is the row kernel on gy with flipped weights;
+//  - anything else: the generic implicit-GEMM kernels (8 channels x 4 pixels per invocation; the
+//    weight gradient split over pixel chunks and finished by the reduce kernel).
+// A 1x1 conv takes the generic kernel: it loads 12 values per 32 FMAs, more reuse than the 4x4
+// matmul kernel (8 per 16), so routing it through matmul would not pay on these adapters.
 const WG = 64;
 const CH = 8; // channels per invocation
 const PX = 4; // pixels (or weight columns) per invocation
@@ -52,17 +58,18 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
     .u(r.N).u(r.Cin).u(r.Hin).u(r.Win)
     .u(r.Cout).u(r.OH).u(r.OW).u(r.KH)
     .u(r.PH).u(r.PW).u(blocks).u(bias ? 1 : 0);
-  const i32 = new Int32Array(u.buffer, 48, 5);
-  i32.set(r.w);
+  new Int32Array(u.buffer, 48, 5).set(r.w); // the signed weight strides (w_base .. w_sj)
   const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
   // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
   const sg8 = r.Cout >= 5 && useSubgroups(rt);
-  rt.dispatch({
-    ...(sg8
-      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg8', overrides: { WG } }
-      : CB === 4 && useSubgroups(rt)
+  const kernel = sg8
+    ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg8', overrides: { WG } }
+    : CB === 4 && useSubgroups(rt)
       ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg', overrides: { WG } }
-      : { shader: 'conv' as const, entry: 'conv2d_rows3', overrides: { WG, CB } }), uniform: u.buffer,
+      : { shader: 'conv' as const, entry: 'conv2d_rows3', overrides: { WG, CB } };
+  rt.dispatch({
+    ...kernel,
+    uniform: u.buffer,
     buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
     workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / (sg8 ? 8 : CB))),
   });
