@@ -1,5 +1,5 @@
 import type { ConvGeom } from '../backend/conv.js';
-import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
+import { grid1d, type DispatchSpec, type GpuRuntime } from '../gpu/runtime.js';
 import { reduce } from './reduce.js';
 import { shaders } from './shaders.generated.js';
 import { UniformWriter } from './uniform.js';
@@ -62,7 +62,7 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
   const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
   // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
   const sg8 = r.Cout >= 5 && useSubgroups(rt);
-  const kernel = sg8
+  const kernel: Pick<DispatchSpec, 'shader' | 'entry' | 'overrides'> = sg8
     ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg8', overrides: { WG } }
     : CB === 4 && useSubgroups(rt)
       ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg', overrides: { WG } }
