@@ -2,11 +2,13 @@
 // with register tiles and no shared memory.
 //
 // On software adapters (lavapipe, SwiftShader) a kernel runs as SIMD loops over invocations and
-// every per-lane load is a gather, so what counts is FMAs per loaded value (perf-facts.md). Each
-// invocation therefore owns a block of 8 channels x 4 pixels (32 accumulators in 8 vec4s): per
-// reduction step it gathers 4 activations and reads 8 weights whose addresses are the same for the
-// whole workgroup (the channel block comes from workgroup_id), then does 32 FMAs. Padding and
-// out-of-range taps read a valid address and are multiplied by 0, so the inner loop has no branches.
+// every per-lane load is a gather, so what counts is FMAs per loaded value (perf-facts.md). The
+// generic kernels give each invocation a block of 8 channels x 4 pixels (32 accumulators in 8
+// vec4s): per reduction step it gathers 4 activations and 8 weights (the same 8 for the whole
+// workgroup, but lavapipe still gathers them: measured, removing them made the kernel 1.6x faster),
+// then does 32 FMAs. Padding and out-of-range taps read a valid address and are multiplied by 0,
+// so the inner loop has no branches. Stride-1 3-wide convolutions take the row kernels at the end
+// of this file (and of conv_subgroups.wgsl), which reuse each gathered input across the taps.
 
 override WG: u32 = 64;
 
@@ -34,8 +36,7 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
                   @builtin(workgroup_id) wid: vec3u) {
   let ohw = cv.OH * cv.OW;
   let P = cv.N * ohw;
-  // No early return for lanes past the end: they compute clamped pixels and store nothing, which
-  // keeps the loops in uniform control flow, where lavapipe loads workgroup-uniform weights once.
+  // Lanes past the end compute clamped pixels and store nothing.
   let q0 = lane_id(gid, nwg) * 4u;
   let o0 = wid.z * 8u;
   let hw = i32(cv.H * cv.W);
@@ -272,6 +273,10 @@ struct Rows {
 
 @group(0) @binding(0) var<uniform> rw: Rows;
 
+// Output channels per invocation of conv2d_rows3: 4, or 2 or 1 when there are fewer channels (the
+// unused accumulators compile away, so a 1-channel input gradient does not waste 3/4 of its FMAs).
+override CB: u32 = 4;
+
 // Three taps applied to 4 pixels: w.x·t0 + w.y·t1 + w.z·t2.
 fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
   return fma(vec4f(w.z), t2, fma(vec4f(w.y), t1, vec4f(w.x) * t0));
@@ -280,7 +285,8 @@ fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
 @compute @workgroup_size(WG)
 fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                 @builtin(workgroup_id) wid: vec3u) {
-  // Lanes past the end compute a clamped row and store nothing (no early return: see above).
+  // Lanes past the end compute a clamped row and store nothing (no early return, so the loops stay
+  // in uniform control flow, as the subgroup twin of this kernel requires).
   let lanes = rw.N * rw.OH * rw.blocks;
   let lane = lane_id(gid, nwg);
   let l = min(lane, lanes - 1u);
@@ -288,7 +294,7 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let oh = (l / rw.blocks) % rw.OH;
   let n = l / (rw.blocks * rw.OH);
   let ow0 = blk * 8u;
-  let k0 = wid.z * 4u;
+  let k0 = wid.z * CB;
   let hw = rw.Hin * rw.Win;
   // Columns ow0 − PW + t, t = 0..9, and which of them lie inside the input.
   let c0 = i32(ow0) - i32(rw.PW);
@@ -333,12 +339,16 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
       let z = vec4u(wo + vec4i(2 * sj));
       var w0 = vec3f(Wt[u.x], Wt[v.x], Wt[z.x]);
       a0 += taps(w0, p0, p1, p2); b0 += taps(w0, q0, q1, q2);
+      if (CB > 1u) {
       w0 = vec3f(Wt[u.y], Wt[v.y], Wt[z.y]);
       a1 += taps(w0, p0, p1, p2); b1 += taps(w0, q0, q1, q2);
-      w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);
-      a2 += taps(w0, p0, p1, p2); b2 += taps(w0, q0, q1, q2);
-      w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);
-      a3 += taps(w0, p0, p1, p2); b3 += taps(w0, q0, q1, q2);
+      if (CB > 2u) {
+        w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);
+        a2 += taps(w0, p0, p1, p2); b2 += taps(w0, q0, q1, q2);
+        w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);
+        a3 += taps(w0, p0, p1, p2); b3 += taps(w0, q0, q1, q2);
+      }
+      }
       wo += vec4i(rw.w_sc);
     }
   }
@@ -347,7 +357,7 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let Bq = array<vec4f, 4>(b0, b1, b2, b3);
   let ohw = rw.OH * rw.OW;
   let yrow = n * rw.Cout * ohw + oh * rw.OW;
-  for (var k = 0u; k < 4u; k++) {
+  for (var k = 0u; k < CB; k++) {
     let o = k0 + k;
     if (o >= rw.Cout) { break; }
     var bias = 0.0;
@@ -356,5 +366,71 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
       if (ow0 + t < rw.OW) { Y[yrow + o * ohw + ow0 + t] = A[k][t] + bias; }
       if (ow0 + 4u + t < rw.OW) { Y[yrow + o * ohw + ow0 + 4u + t] = Bq[k][t] + bias; }
     }
+  }
+}
+
+// ---- stride-1 3x3 weight gradient: rows of 8 pixels ----------------------------------------
+// dw[o, c, i, j] = Σ_{n, oh, ow} gy[n, o, oh, ow] · x[n, c, oh − PH + i, ow − PW + j]. An invocation
+// owns 4 output channels x 1 input channel x all 9 taps (36 accumulators) and walks a chunk of row
+// segments (n, oh, 8 columns): per segment it gathers 32 gradients and 3 x 10 inputs and does 288
+// FMAs. The partial sums of each chunk go to Y[s, o, c, i, j]; the launcher adds the chunks.
+// Uniform fields reused from Rows: Cin = C, Hin = H, Win = W, Cout = O, blocks = row segments per
+// row; w_base = chunk (segments per invocation), w_so = pairs (channel-block x input-channel pairs).
+@compute @workgroup_size(WG)
+fn conv2d_rows3_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let pairs = u32(rw.w_so);
+  let chunk = u32(rw.w_base);
+  let segs = rw.N * rw.OH * rw.blocks;
+  let splits = (segs + chunk - 1u) / chunk;
+  let lane = lane_id(gid, nwg);
+  if (lane >= pairs * splits) { return; }
+  let pair = lane % pairs;
+  let s = lane / pairs;
+  let c = pair % rw.Cin;
+  let o0 = (pair / rw.Cin) * 4u;
+  let hw = rw.Hin * rw.Win;
+  let ohw = rw.OH * rw.OW;
+  let win = i32(rw.Win);
+  var gk: vec4u; // gy offsets of the 4 channels (clamped)
+  for (var k = 0u; k < 4u; k++) { gk[k] = min(o0 + k, rw.Cout - 1u) * ohw; }
+  var acc: array<vec4f, 9>;
+  let seg_end = min((s + 1u) * chunk, segs);
+  for (var seg = s * chunk; seg < seg_end; seg++) {
+    let blk = seg % rw.blocks;
+    let oh = (seg / rw.blocks) % rw.OH;
+    let n = seg / (rw.blocks * rw.OH);
+    let ow0 = blk * 8u;
+    // The gradients of the 8 pixels (zero past the row's end), 4 channels each.
+    var g: array<vec4f, 8>;
+    let gb = n * rw.Cout * ohw + oh * rw.OW;
+    for (var p = 0u; p < 8u; p++) {
+      let ow = ow0 + p;
+      let col = gb + min(ow, rw.OW - 1u);
+      let v = vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]);
+      g[p] = select(vec4f(0.0), v, ow < rw.OW);
+    }
+    let xb = i32((n * rw.Cin + c) * hw);
+    for (var i = 0u; i < 3u; i++) {
+      let ih = i32(oh + i) - i32(rw.PH);
+      let rowok = ih >= 0 && ih < i32(rw.Hin);
+      var xr: array<f32, 10>;
+      for (var t = 0u; t < 10u; t++) {
+        let iw = i32(ow0 + t) - i32(rw.PW);
+        let ok = rowok && iw >= 0 && iw < win;
+        xr[t] = select(0.0, X[u32(select(0, xb + ih * win + iw, ok))], ok);
+      }
+      for (var p = 0u; p < 8u; p++) {
+        acc[3u * i] = fma(g[p], vec4f(xr[p]), acc[3u * i]);
+        acc[3u * i + 1u] = fma(g[p], vec4f(xr[p + 1u]), acc[3u * i + 1u]);
+        acc[3u * i + 2u] = fma(g[p], vec4f(xr[p + 2u]), acc[3u * i + 2u]);
+      }
+    }
+  }
+  let ckk = rw.Cin * 9u;
+  let ob = s * rw.Cout * ckk;
+  for (var k = 0u; k < 4u; k++) {
+    let o = o0 + k;
+    if (o >= rw.Cout) { break; }
+    for (var t = 0u; t < 9u; t++) { Y[ob + o * ckk + c * 9u + t] = acc[t][k]; }
   }
 }

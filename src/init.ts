@@ -44,11 +44,7 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
   // Subgroup kernels are used only where the feature was granted and the adapter reports its sizes.
   const sgMin = (info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0;
   runtime.subgroupMinSize = device.features.has('subgroups') ? sgMin : 0;
-  // A module that enables a feature the device lacks cannot compile; it is never dispatched there.
-  const usable = Object.fromEntries(
-    Object.entries(shaders).filter(([, s]) => !/^\s*enable\s+subgroups\s*;/m.test(s.code) || device.features.has('subgroups')),
-  );
-  await runtime.pipelines.checkModules(usable);
+  await runtime.pipelines.checkModules(shaders);
   engine.runtime = runtime;
   const backend = createWebGpuBackend(runtime);
   setBackend(backend);

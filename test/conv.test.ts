@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
+import { convVariants } from '../src/kernels/conv.js';
 import { checkOp } from './helpers/oracle.js';
 
 type Case = { name: string; x: number[]; w: number[]; bias?: boolean; opts?: rl.Conv2dOptions };
@@ -9,6 +10,9 @@ type Case = { name: string; x: number[]; w: number[]; bias?: boolean; opts?: rl.
 const cases: Case[] = [
   { name: '3x3 pad 1', x: [2, 3, 7, 7], w: [5, 3, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'batch 1, C = 1, O = 3, no pad', x: [1, 1, 9, 6], w: [3, 1, 3, 3], bias: true },
+  { name: 'C = 2, O = 2 (2-channel row tiles)', x: [2, 2, 6, 5], w: [2, 2, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: 'O = 1, 4 rows, pad [2, 0]', x: [3, 5, 4, 9], w: [1, 5, 4, 3], opts: { padding: [2, 0] } },
+  { name: 'C = 16, O = 5: lanes of a subgroup share gradients in the weight kernel', x: [2, 16, 6, 11], w: [5, 16, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'stride 2, pad 1, odd size', x: [2, 2, 9, 7], w: [9, 2, 3, 3], bias: true, opts: { stride: 2, padding: 1 } },
   { name: 'dilation 2, pad 2', x: [1, 3, 8, 9], w: [4, 3, 3, 3], opts: { padding: 2, dilation: 2 } },
   { name: '1x1', x: [3, 5, 4, 3], w: [7, 5, 1, 1], bias: true },
@@ -38,6 +42,14 @@ describe('conv2d against the float64 oracle', () => {
     });
   });
 
+  it('gradients with respect to only some inputs (the others’ kernels are skipped)', async () => {
+    const tol = { tol: { rtol: 1e-4, atol: 1e-4 }, gradTol: { rtol: 1e-3, atol: 2e-4 } };
+    const f = (x: rl.Tensor, w: rl.Tensor, b: rl.Tensor) => rl.conv2d(x, w, b, { padding: 1 });
+    // Training: the data needs no gradient. An attack: the weights need none.
+    await checkOp('conv2d wrt w, b', (x, w, b) => f(x!, w!, b!), [{ shape: [2, 3, 6, 5], grad: false }, { shape: [4, 3, 3, 3] }, { shape: [4] }], tol);
+    await checkOp('conv2d wrt x', (x, w, b) => f(x!, w!, b!), [{ shape: [2, 3, 6, 5] }, { shape: [4, 3, 3, 3], grad: false }, { shape: [4], grad: false }], tol);
+  });
+
   it('matches hand-computed values', async () => {
     // A 1x1x3x3 input of 1..9 and an all-ones 2x2 kernel: each output sums a 2x2 block, plus bias 0.5.
     const x = rl.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
@@ -47,6 +59,25 @@ describe('conv2d against the float64 oracle', () => {
     expect(Array.from(await y.data())).toEqual([12.5, 16.5, 24.5, 28.5]);
     for (const t of [x, w, b, y]) t.dispose();
   });
+});
+
+describe('conv2d row kernel without subgroups (the path of adapters that lack them)', () => {
+  // On adapters with subgroups the cases above take the subgroup row kernel; run the plain one too.
+  for (const c of cases.slice(0, 3)) {
+    it(c.name, async () => {
+      convVariants.subgroups = false;
+      try {
+        const inputs = [{ shape: c.x }, { shape: c.w }, ...(c.bias ? [{ shape: [c.w[0]!] }] : [])];
+        await checkOp(`conv2d plain ${c.name}`, (x, w, b) => rl.conv2d(x!, w!, b ?? null, c.opts), inputs, {
+          tol: { rtol: 1e-4, atol: 1e-4 },
+          gradTol: { rtol: 1e-3, atol: 2e-4 },
+          finiteDiff: false,
+        });
+      } finally {
+        convVariants.subgroups = true;
+      }
+    });
+  }
 });
 
 describe('conv2d rejects bad shapes before any GPU work', () => {

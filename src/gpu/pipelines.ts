@@ -35,6 +35,9 @@ export class PipelineCache {
   /** Compile every module once and raise the first WGSL error with its shader, line and text. */
   async checkModules(infos: Readonly<Record<string, ShaderModuleInfo>>): Promise<void> {
     for (const [name, info] of Object.entries(infos)) {
+      // A module that enables an optional feature (subgroups) compiles only where the device has it;
+      // its launcher checks the feature before using it.
+      if (/^\s*enable\s+subgroups\s*;/m.test(info.code) && !this.device.features.has('subgroups')) continue;
       const { module } = this.module(name, info);
       const ci = await module.getCompilationInfo();
       const errors = ci.messages.filter((m) => m.type === 'error');

@@ -1,11 +1,17 @@
 import type { ConvGeom } from '../backend/conv.js';
-import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
+import { grid1d, type DispatchSpec, type GpuRuntime } from '../gpu/runtime.js';
 import { reduce } from './reduce.js';
 import { shaders } from './shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
-// Launchers of shaders/conv.wgsl. Each invocation owns 8 channels x 4 pixels (forward, input
-// gradient) or 8 output channels x 4 weight columns over a chunk of pixels (weight gradient).
+// Launchers of shaders/conv.wgsl and conv_subgroups.wgsl, chosen per shape:
+//  - stride 1, dilation 1, kernel width 3 (and, for dx, padding <= k − 1; for dw, height 3): the
+//    row kernels (8 pixels of a row per invocation), in their subgroup form where the device has
+//    subgroups of >= 8 lanes; dx of a stride-1 conv is the row kernel on gy with flipped weights;
+//  - anything else: the generic implicit-GEMM kernels (8 channels x 4 pixels per invocation; the
+//    weight gradient split over pixel chunks and finished by the reduce kernel).
+// A 1x1 conv takes the generic kernel: it loads 12 values per 32 FMAs, more reuse than the 4x4
+// matmul kernel (8 per 16), so routing it through matmul would not pay on these adapters.
 const WG = 64;
 const CH = 8; // channels per invocation
 const PX = 4; // pixels (or weight columns) per invocation
@@ -25,6 +31,18 @@ function grid(lanes: number, z: number): [number, number, number] {
   return [x, y, z];
 }
 
+/** Kernel choices that tests flip to cover every variant on one adapter. */
+export const convVariants = { subgroups: true };
+
+/**
+ * The subgroup row kernel shares weights with subgroupBroadcast from lanes 0..7, so it needs the
+ * 'subgroups' feature and subgroups of at least 8 lanes (lavapipe: 8; SwiftShader: 4).
+ */
+function useSubgroups(rt: GpuRuntime): boolean {
+  const info = (rt.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  return convVariants.subgroups && rt.device.features.has('subgroups') && (info?.subgroupMinSize ?? 0) >= 8;
+}
+
 /** The row kernel's geometry: an input [N, Cin, Hin, Win] convolved (stride 1, 3 wide) into [N, Cout, OH, OW]. */
 interface Rows {
   N: number; Cin: number; Hin: number; Win: number; Cout: number; OH: number; OW: number;
@@ -40,12 +58,20 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
     .u(r.N).u(r.Cin).u(r.Hin).u(r.Win)
     .u(r.Cout).u(r.OH).u(r.OW).u(r.KH)
     .u(r.PH).u(r.PW).u(blocks).u(bias ? 1 : 0);
-  const i32 = new Int32Array(u.buffer, 48, 5);
-  i32.set(r.w);
+  new Int32Array(u.buffer, 48, 5).set(r.w); // the signed weight strides (w_base .. w_sj)
+  const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
+  // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
+  const sg8 = r.Cout >= 5 && useSubgroups(rt);
+  const kernel: Pick<DispatchSpec, 'shader' | 'entry' | 'overrides'> = sg8
+    ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg8', overrides: { WG } }
+    : CB === 4 && useSubgroups(rt)
+      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg', overrides: { WG } }
+      : { shader: 'conv' as const, entry: 'conv2d_rows3', overrides: { WG, CB } };
   rt.dispatch({
-    shader: 'conv', entry: 'conv2d_rows3', overrides: { WG }, uniform: u.buffer,
+    ...kernel,
+    uniform: u.buffer,
     buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
-    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / 4)),
+    workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / (sg8 ? 8 : CB))),
   });
   return out;
 }
@@ -94,6 +120,7 @@ export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer,
  * would pass 2^20 floats), then add the partials with the reduce kernel.
  */
 export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
+  if (rowsApply(g) && g.KH === 3) return rows3Weight(rt, x, gy, g);
   const P = g.N * g.OH * g.OW;
   const cols = g.C * g.KH * g.KW;
   const nw = g.O * cols;
@@ -105,6 +132,39 @@ export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer
     shader: 'conv', entry: 'conv2d_backward_weight', overrides: { WG }, uniform: uniform(g, false, splits, chunk),
     buffers: { 1: x, 2: gy, 3: part },
     workgroups: [Math.ceil(splits / WG), Math.ceil(cols / PX), Math.ceil(g.O / CH)],
+  });
+  if (splits === 1) return part;
+  const out = reduce(rt, 'sum', part, { shape: [nw], strides: [1], offset: 0 }, { shape: [splits], strides: [nw], offset: 0 });
+  rt.releaseStorage(part);
+  return out;
+}
+
+/**
+ * Stride-1 3x3 weight gradient with the row kernel: invocations over (4-channel block, input
+ * channel, chunk of row segments); chunks are sized so that there are about 2048 invocations and
+ * at most 2^20 partial sums, then added by the reduce kernel.
+ */
+function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
+  const blocks = Math.ceil(g.OW / 8);
+  const segs = g.N * g.OH * blocks;
+  const pairs = Math.ceil(g.O / 4) * g.C;
+  const nw = g.O * g.C * 9;
+  let splits = Math.max(1, Math.min(Math.ceil(2048 / pairs), segs, Math.floor(2 ** 20 / nw)));
+  const chunk = Math.ceil(segs / splits);
+  splits = Math.ceil(segs / chunk);
+  const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
+  const u = new UniformWriter(shaders.conv.uniformSizes.rw)
+    .u(g.N).u(g.C).u(g.H).u(g.W)
+    .u(g.O).u(g.OH).u(g.OW).u(3)
+    .u(g.PH).u(g.PW).u(blocks).u(0)
+    .u(chunk).u(pairs).u(0).u(0)
+    .u(0).u(0).u(0).u(0);
+  rt.dispatch({
+    ...(useSubgroups(rt)
+      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_weight_sg' }
+      : { shader: 'conv' as const, entry: 'conv2d_rows3_weight' }),
+    overrides: { WG }, uniform: u.buffer,
+    buffers: { 1: x, 2: gy, 3: part }, workgroups: grid1d(pairs * splits, WG),
   });
   if (splits === 1) return part;
   const out = reduce(rt, 'sum', part, { shape: [nw], strides: [1], offset: 0 }, { shape: [splits], strides: [nw], offset: 0 });

@@ -1,5 +1,5 @@
 import type { ConvGeom } from '../backend/conv.js';
-import { record, type Vjp } from '../autograd/tape.js';
+import { record, type VjpTable } from '../autograd/tape.js';
 import { ShapeError, fmtShape } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
@@ -35,14 +35,17 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, o: Conv2dOptions): 
   return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW };
 }
 
-const convVjp: Vjp<ConvGeom> = (g, [x, w, b], _y, geom, needs) => {
-  const be = g.backend;
-  const gs = g.storage('conv2d backward');
-  // Skip what nobody differentiates: dx of the first layer in training, dw during attacks.
-  const dx = needs[0] ? wrap(x!.shape, 'float32', be, be.conv2dBackwardInput(gs, w!.storage('conv2d backward'), geom)) : null;
-  const dw = needs[1] ? wrap(w!.shape, 'float32', be, be.conv2dBackwardWeight(x!.storage('conv2d backward'), gs, geom)) : null;
-  return b ? [dx, dw, needs[2] ? sum(g, [0, 2, 3]) : null] : [dx, dw];
-};
+// dx and dw by their own kernels (the transposed convolutions), db = Σ_{n, oh, ow} gy. Only what the
+// tape needs is computed: never dx of the first layer in training, never dw during an attack.
+const convVjp = {
+  conv2d: (g, [x, w, b], _y, geom: ConvGeom, needs) => {
+    const be = g.backend;
+    const gs = g.storage('conv2d backward');
+    const dx = needs[0] ? wrap(x!.shape, 'float32', be, be.conv2dBackwardInput(gs, w!.storage('conv2d backward'), geom)) : null;
+    const dw = needs[1] ? wrap(w!.shape, 'float32', be, be.conv2dBackwardWeight(x!.storage('conv2d backward'), gs, geom)) : null;
+    return b ? [dx, dw, needs[2] ? sum(g, [0, 2, 3]) : null] : [dx, dw];
+  },
+} satisfies VjpTable<'conv2d'>;
 
 /**
  * 2-D cross-correlation as torch.nn.functional.conv2d: x [N, C, H, W], w [O, C, kh, kw],
@@ -55,6 +58,6 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: C
   const g = geometry(x, w, bias, opts);
   const s = be.conv2d(x.storage('conv2d'), w.storage('conv2d'), bias ? bias.storage('conv2d') : null, g);
   const out = wrap([g.N, g.O, g.OH, g.OW], 'float32', be, s);
-  record('conv2d', convVjp, ins, out, g);
+  record('conv2d', convVjp.conv2d, ins, out, g);
   return out;
 }

@@ -1,5 +1,5 @@
 import type { PoolGeom } from '../backend/conv.js';
-import { record, type Vjp } from '../autograd/tape.js';
+import { record, type VjpTable } from '../autograd/tape.js';
 import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { outSize, pair, type Pair } from './window.js';
@@ -28,10 +28,18 @@ function geometry(op: string, x: Tensor, o: Pool2dOptions): PoolGeom {
 
 const outShape = (x: Tensor, g: PoolGeom): number[] => [x.shape[0]!, x.shape[1]!, g.OH, g.OW];
 
-const maxPoolVjp: Vjp<PoolGeom> = (gy, [x], _y, g) => {
-  const be = gy.backend;
-  return [wrap(x!.shape, 'float32', be, be.maxPool2dBackward(x!.storage('maxPool2d backward'), gy.storage('maxPool2d backward'), g))];
-};
+// d maxPool: gy goes to the first maximal element of each window; d avgPool: gy / (KH·KW) to every
+// element of each window (both computed by gathering from the windows that contain each input).
+const poolVjp = {
+  maxPool2d: (gy, [x], _y, g: PoolGeom) => {
+    const be = gy.backend;
+    return [wrap(x!.shape, 'float32', be, be.maxPool2dBackward(x!.storage('maxPool2d backward'), gy.storage('maxPool2d backward'), g))];
+  },
+  avgPool2d: (gy, [x], _y, g: PoolGeom) => {
+    const be = gy.backend;
+    return [wrap(x!.shape, 'float32', be, be.avgPool2dBackward(gy.storage('avgPool2d backward'), g))];
+  },
+} satisfies VjpTable<'maxPool2d' | 'avgPool2d'>;
 
 /** Max pooling (torch.nn.functional.max_pool2d, floor mode); the gradient goes to the first maximum of each window. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
@@ -39,14 +47,9 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = geometry('maxPool2d', x, opts);
   const be = x.backend;
   const out = wrap(outShape(x, g), 'float32', be, be.maxPool2d(x.storage('maxPool2d'), g));
-  record('maxPool2d', maxPoolVjp, [x], out, g);
+  record('maxPool2d', poolVjp.maxPool2d, [x], out, g);
   return out;
 }
-
-const avgPoolVjp: Vjp<PoolGeom> = (gy, [x], _y, g) => {
-  const be = gy.backend;
-  return [wrap(x!.shape, 'float32', be, be.avgPool2dBackward(gy.storage('avgPool2d backward'), g))];
-};
 
 /** Average pooling (torch.nn.functional.avg_pool2d with count_include_pad = true, floor mode). */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
@@ -54,7 +57,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = geometry('avgPool2d', x, opts);
   const be = x.backend;
   const out = wrap(outShape(x, g), 'float32', be, be.avgPool2d(x.storage('avgPool2d'), g));
-  record('avgPool2d', avgPoolVjp, [x], out, g);
+  record('avgPool2d', poolVjp.avgPool2d, [x], out, g);
   return out;
 }
 
