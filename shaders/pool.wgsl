@@ -116,3 +116,42 @@ fn avg_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   }
   y[k] = acc / f32(pp.KH * pp.KW);
 }
+
+// Non-overlapping windows (stride = kernel, no padding, H and W multiples of the kernel): the
+// common 2×2/2 case. A 3-D grid (ow, oh, plane) replaces the index divisions, which software
+// adapters execute lane by lane; each window is read once. The backward pass writes all K·K inputs
+// of its window (the gradient at the first maximum, zeros elsewhere), so it needs no zero fill and
+// no gathering from neighbouring windows.
+fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
+  let base = (plane * pp.H + oh * pp.KH) * pp.W + ow * pp.KW;
+  var at = base;
+  var best = x[base];
+  for (var i = 0u; i < pp.KH; i++) {
+    for (var j = 0u; j < pp.KW; j++) {
+      let a = base + i * pp.W + j;
+      let v = x[a];
+      if (v > best) { best = v; at = a; }
+    }
+  }
+  return at;
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn max_pool_tiled_forward(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
+  y[(gid.z * pp.OH + gid.y) * pp.OW + gid.x] = x[tiled_argmax(gid.z, gid.y, gid.x)];
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn max_pool_tiled_backward(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
+  let at = tiled_argmax(gid.z, gid.y, gid.x);
+  let g = gy[(gid.z * pp.OH + gid.y) * pp.OW + gid.x];
+  let base = (gid.z * pp.H + gid.y * pp.KH) * pp.W + gid.x * pp.KW;
+  for (var i = 0u; i < pp.KH; i++) {
+    for (var j = 0u; j < pp.KW; j++) {
+      let a = base + i * pp.W + j;
+      y[a] = select(0.0, g, a == at);
+    }
+  }
+}

@@ -20,10 +20,24 @@ function uniform(nOut: number, nRed: number, chunks: number, chunkLen: number, k
  * Reduce `red` for each element of `kept`. Few outputs over long axes would leave most lanes idle
  * and sum serially, so such reductions run in two passes: chunks of about √n, then the chunk partials.
  */
-export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, red: View): GPUBuffer {
+export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept0: View, red0: View): GPUBuffer {
+  const kept = coalesce(kept0);
+  const red = coalesce(red0);
   const nOut = sizeOf(kept.shape);
   const nRed = sizeOf(red.shape);
   if (vec4Rows(kept, red)) return reduceRowsVec4(rt, op, x, kept, red, nOut, nRed);
+  const last = red.shape.length - 1;
+  if (last >= 1 && red.strides[last] === 1 && red.shape[last]! >= 16) {
+    // Several reduced axes ending in a contiguous one (a bias gradient: Σ over N, H, W): reduce the
+    // contiguous rows first (the fast row kernels), then the remaining axes of the much smaller result.
+    const rows = reduce(rt, op, x,
+      { shape: [...kept.shape, ...red.shape.slice(0, last)], strides: [...kept.strides, ...red.strides.slice(0, last)], offset: kept.offset },
+      { shape: [red.shape[last]!], strides: [1], offset: 0 });
+    const rest = nRed / red.shape[last]!;
+    const out = reduce(rt, op, rows, { shape: [nOut], strides: [rest], offset: 0 }, { shape: [rest], strides: [1], offset: 0 });
+    rt.releaseStorage(rows);
+    return out;
+  }
   const chunks = nOut >= 4096 || nRed <= 1024 ? 1 : Math.min(4096, Math.ceil(Math.sqrt(nRed)));
   const chunkLen = Math.ceil(nRed / chunks);
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
@@ -36,6 +50,24 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, r
   const second = reduce(rt, op, out, { shape: [nOut], strides: [chunks], offset: 0 }, { shape: [chunks], strides: [1], offset: 0 });
   rt.releaseStorage(out);
   return second;
+}
+
+/** Merge neighbouring axes that are contiguous with each other ([N, C, H, W] over H, W -> one axis). */
+function coalesce(v: View): View {
+  const shape: number[] = [];
+  const strides: number[] = [];
+  v.shape.forEach((n, d) => {
+    const k = shape.length - 1;
+    if (n === 1) return;
+    if (k >= 0 && strides[k] === v.strides[d]! * n) {
+      shape[k] = shape[k]! * n;
+      strides[k] = v.strides[d]!;
+    } else {
+      shape.push(n);
+      strides.push(v.strides[d]!);
+    }
+  });
+  return { shape, strides, offset: v.offset };
 }
 
 /** Benchmarks compare the vec4 row kernel with the strided one by turning it off here. */
