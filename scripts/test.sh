@@ -79,6 +79,11 @@ if npx --no-install deno --version >/dev/null 2>&1; then
 else
   echo "SKIPPED examples/deno/hello.ts: Deno is missing"
 fi
+if [ -x "$chromium" ]; then
+  node examples/browser/run.mjs || ex_failed=1
+else
+  echo "SKIPPED examples/browser: Chromium is missing ($chromium)"
+fi
 if [ "$ex_failed" = 0 ]; then record examples passed; else record examples FAILED; fi
 
 finish

@@ -74,3 +74,11 @@ fn index_add(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   }
   dst[t] = acc;
 }
+
+// read_view over a view coalesced to rank 3 on the host: the grid gives the multi-index directly.
+@compute @workgroup_size(WG)
+fn read_view_grid3(@builtin(global_invocation_id) gid: vec3u) {
+  let d2 = v.shape[0][2];
+  if (gid.x >= d2) { return; }
+  dst[(gid.z * v.shape[0][1] + gid.y) * d2 + gid.x] = src[v.offset + gid.z * v.strides[0][0] + gid.y * v.strides[0][1] + gid.x * v.strides[0][2]];
+}

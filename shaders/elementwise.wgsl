@@ -169,3 +169,25 @@ fn select_where(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   }
   out3[i] = select(c[ic], b[ib], a[ia] != 0.0);
 }
+
+// Broadcasting over a problem coalesced to rank 3 on the host (src/kernels/coalesce.ts): the grid
+// (x: innermost axis, y, z) gives the multi-index directly, so no division runs per element.
+// shape[0..2] = (d0, d1, d2), strides likewise; the output is contiguous.
+@compute @workgroup_size(WG)
+fn binary_grid3(@builtin(global_invocation_id) gid: vec3u) {
+  let d2 = s.shape[0][2];
+  if (gid.x >= d2) { return; }
+  let ia = s.off_a + gid.z * s.sa[0][0] + gid.y * s.sa[0][1] + gid.x * s.sa[0][2];
+  let ib = s.off_b + gid.z * s.sb[0][0] + gid.y * s.sb[0][1] + gid.x * s.sb[0][2];
+  out[(gid.z * s.shape[0][1] + gid.y) * d2 + gid.x] = apply_binary(a[ia], b[ib]);
+}
+
+@compute @workgroup_size(WG)
+fn select_where_grid3(@builtin(global_invocation_id) gid: vec3u) {
+  let d2 = s.shape[0][2];
+  if (gid.x >= d2) { return; }
+  let ia = s.off_a + gid.z * s.sa[0][0] + gid.y * s.sa[0][1] + gid.x * s.sa[0][2];
+  let ib = s.off_b + gid.z * s.sb[0][0] + gid.y * s.sb[0][1] + gid.x * s.sb[0][2];
+  let ic = s.off_c + gid.z * s.sc[0][0] + gid.y * s.sc[0][1] + gid.x * s.sc[0][2];
+  out3[(gid.z * s.shape[0][1] + gid.y) * d2 + gid.x] = select(c[ic], b[ib], a[ia] != 0.0);
+}

@@ -187,8 +187,8 @@ export class GpuRuntime {
   private beginPass(label: string): GPUComputePassEncoder {
     this.encoder ??= this.device.createCommandEncoder();
     if (this.profiling) {
-      const i = this.queryLabels.length;
-      if (i + 2 > 2 * 256) this.flush();
+      // 512 timestamps = 256 passes per query set; resolve and start over when it is full.
+      if (this.queryLabels.length >= 256) this.flush();
       this.encoder ??= this.device.createCommandEncoder();
       this.querySet ??= this.device.createQuerySet({ type: 'timestamp', count: 512 });
       this.queryLabels.push(label);

@@ -2,6 +2,7 @@ import type { View } from '../backend/types.js';
 import { sizeOf } from '../backend/types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
 import { shaders } from './shaders.generated.js';
+import { asGrid3, coalesce } from './coalesce.js';
 import { UniformWriter } from './uniform.js';
 
 const WG = 64;
@@ -13,6 +14,12 @@ const viewUniform = (v: View): ArrayBuffer =>
 export function readView(rt: GpuRuntime, x: GPUBuffer, v: View): GPUBuffer {
   const n = sizeOf(v.shape);
   const out = rt.createStorage(n * 4, 'readView');
+  const g3 = asGrid3(coalesce(v.shape, [v.strides]), WG);
+  if (g3) {
+    const view = { shape: g3.shape, strides: g3.strides[0]!, offset: v.offset };
+    rt.dispatch({ shader: 'copy', entry: 'read_view_grid3', overrides: { WG }, uniform: viewUniform(view), buffers: { 1: x, 2: out }, workgroups: [Math.ceil(g3.shape[2]! / WG), g3.shape[1]!, g3.shape[0]!] });
+    return out;
+  }
   rt.dispatch({ shader: 'copy', entry: 'read_view', overrides: { WG }, uniform: viewUniform(v), buffers: { 1: x, 2: out }, workgroups: grid1d(n, WG) });
   return out;
 }

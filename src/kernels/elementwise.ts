@@ -2,6 +2,7 @@ import type { BinaryOp, UnaryOp, UnaryParams, View } from '../backend/types.js';
 import { sizeOf } from '../backend/types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
 import { shaders } from './shaders.generated.js';
+import { asGrid3, coalesce } from './coalesce.js';
 import { UniformWriter } from './uniform.js';
 
 // Op codes: the `switch OP` cases of shaders/elementwise.wgsl.
@@ -55,6 +56,15 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, av: View, b: 
   const out = rt.createStorage(n * 4, `binary.${op}`);
   const contiguous = isContiguous(av, shape) && isContiguous(bv, shape);
   const v4 = contiguous && vec4able(n);
+  const g3 = contiguous ? null : asGrid3(coalesce(shape, [av.strides, bv.strides]), WG);
+  if (g3) {
+    rt.dispatch({
+      shader: 'elementwise', entry: 'binary_grid3', overrides: { OP: BINARY_CODE[op], WG },
+      uniform: strided3(n, g3.shape, { ...av, strides: g3.strides[0]! }, { ...bv, strides: g3.strides[1]! }),
+      buffers: { 1: a, 2: b, 3: out }, workgroups: [Math.ceil(g3.shape[2]! / WG), g3.shape[1]!, g3.shape[0]!],
+    });
+    return out;
+  }
   rt.dispatch({
     shader: 'elementwise', entry: v4 ? 'binary_contiguous_vec4' : contiguous ? 'binary_contiguous' : 'binary',
     overrides: v4 ? { OP: BINARY_CODE[op], WG, VPT } : { OP: BINARY_CODE[op], WG },
@@ -67,6 +77,15 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, av: View, b: 
 export function where(rt: GpuRuntime, cond: GPUBuffer, cv: View, a: GPUBuffer, av: View, b: GPUBuffer, bv: View, shape: readonly number[]): GPUBuffer {
   const n = sizeOf(shape);
   const out = rt.createStorage(n * 4, 'where');
+  const g3 = asGrid3(coalesce(shape, [cv.strides, av.strides, bv.strides]), WG);
+  if (g3) {
+    rt.dispatch({
+      shader: 'elementwise', entry: 'select_where_grid3', overrides: { WG },
+      uniform: strided3(n, g3.shape, { ...cv, strides: g3.strides[0]! }, { ...av, strides: g3.strides[1]! }, { ...bv, strides: g3.strides[2]! }),
+      buffers: { 1: cond, 2: a, 4: b, 5: out }, workgroups: [Math.ceil(g3.shape[2]! / WG), g3.shape[1]!, g3.shape[0]!],
+    });
+    return out;
+  }
   rt.dispatch({
     shader: 'elementwise', entry: 'select_where', overrides: { WG },
     uniform: strided3(n, shape, cv, av, bv), buffers: { 1: cond, 2: a, 4: b, 5: out }, workgroups: grid1d(n, WG),
