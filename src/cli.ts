@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command } from './cli/command.js';
 import { attack } from './cli/attack.js';
+import { bench } from './cli/bench.js';
 import { info } from './cli/info.js';
 import { logits } from './cli/logits.js';
 import { similarity } from './cli/similarity.js';
@@ -17,7 +18,7 @@ import { study } from './cli/study.js';
 import { train } from './cli/train.js';
 import { RobustlensError } from './gpu/errors.js';
 
-export const commands: readonly Command[] = [study, train, attack, similarity, logits, simplicity, info];
+export const commands: readonly Command[] = [study, train, attack, similarity, logits, simplicity, bench, info];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -53,6 +53,8 @@ export interface PlainCnnOptions extends ModelOptions {
   depth?: number;
   /** Batch norm after each convolution (default true). */
   batchNorm?: boolean;
+  /** Multiply every width by this (default 1; the study uses 0.5 to fit its time budget). */
+  widthScale?: number;
 }
 
 /**
@@ -69,7 +71,9 @@ export function plainCnn(opts: PlainCnnOptions = {}): Sequential {
   if (s < 4) throw new ValueError(`plainCnn: inputSize ${s} is too small for two 2×2 poolings (needs >= 4)`);
   const t = initTarget(opts);
   const bn = opts.batchNorm ?? true;
-  const widths = [32, 32, 64, 64, 128, 128, 128, 128].slice(0, depth);
+  const scale = opts.widthScale ?? 1;
+  if (!(scale > 0)) throw new ValueError(`plainCnn: widthScale ${scale} must be > 0`);
+  const widths = [32, 32, 64, 64, 128, 128, 128, 128].slice(0, depth).map((w) => Math.max(1, Math.round(w * scale)));
   const layers: Module[] = [];
   let inC = c;
   widths.forEach((w, i) => {

@@ -12,6 +12,12 @@ export interface StudySizes {
   /** Epochs of the deeper plain CNN runs (standard, PGD-AT). */
   deepEpochs: number;
   deepDepth: number;
+  /** Width multiplier of the deep CNN (1 = 32…128 channels). */
+  deepWidth: number;
+  /** Training images of the deep CNN runs (they cost ~4× a cnn-small step). */
+  deepTrainSize: number;
+  /** Test images attacked after every training epoch (the best/last bookkeeping). */
+  epochEvalSize: number;
   /** Inner attack steps during adversarial training (α = 2.5ε/K). */
   trainSteps: number;
   /** Evaluation: PGD steps and the number of test images attacked. */
@@ -31,13 +37,13 @@ export interface StudySizes {
 
 export const SIZES: Record<'quick' | 'default', StudySizes> = {
   quick: {
-    trainSize: 1024, testSize: 512, batchSize: 64, epochs: 2, deepEpochs: 1, deepDepth: 6,
+    trainSize: 1024, testSize: 512, batchSize: 64, epochs: 2, deepEpochs: 2, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 512, epochEvalSize: 128,
     trainSteps: 3, evalSteps: 10, evalSize: 256,
     ckaSize: 512, ckaBatch: 128,
     randomLabelSize: 128, randomLabelEpochs: 4, distillEpochs: 1, probeSize: 256,
   },
   default: {
-    trainSize: 8000, testSize: 2000, batchSize: 64, epochs: 4, deepEpochs: 3, deepDepth: 8,
+    trainSize: 4096, testSize: 2000, batchSize: 64, epochs: 5, deepEpochs: 4, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 2048, epochEvalSize: 256,
     trainSteps: 5, evalSteps: 20, evalSize: 1000,
     ckaSize: 2000, ckaBatch: 256,
     randomLabelSize: 512, randomLabelEpochs: 12, distillEpochs: 3, probeSize: 1000,

@@ -39,7 +39,7 @@ export interface ModelSpec {
 export const recipeName = (r: Recipe): string => (r.kind === 'trades' ? `TRADES (β=${r.beta})` : r.kind === 'pgd-at' ? 'PGD-AT' : r.kind);
 
 export function build(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig, seed: number): Module {
-  return createModel(spec.arch, { seed, ...(spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth } : {}) });
+  return createModel(spec.arch, { seed, ...(spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth, widthScale: cfg.sizes.deepWidth } : {}) });
 }
 
 export const checkpointPath = (cfg: StudyConfig, name: string, seed: number, kind: 'best' | 'last'): string =>
@@ -58,8 +58,8 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
       const lr = spec.lr ?? 0.05;
       const opt = new SGD(params, { lr, momentum: 0.9, weightDecay: spec.weightDecay ?? 5e-4 });
       const t0 = performance.now();
-      const train = spec.train ?? data.train;
-      const evalSet = data.test.take(cfg.sizes.evalSize);
+      const train = spec.train ?? (spec.arch === 'plain-cnn' ? data.train.take(cfg.sizes.deepTrainSize) : data.train);
+      const evalSet = data.test.take(cfg.sizes.epochEvalSize);
       try {
         const res = await trainRobust(model, opt, {
           train: (epoch) => owned(train, cfg.sizes.batchSize, seed * 1000 + epoch),
