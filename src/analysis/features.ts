@@ -5,7 +5,7 @@
  * a time to a minibatch CKA accumulator, so a 10,000-image evaluation never holds all its features.
  */
 import { noGrad } from '../autograd/tape.js';
-import { tidy } from '../engine.js';
+import { keep, tidy } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import type { Module } from '../nn/module.js';
 import { mean } from '../ops/reduce.js';
@@ -47,7 +47,9 @@ export function captureFeatures(model: Module, x: Tensor, opts: CaptureOptions =
           tap: (name, output) => {
             let key = name || 'output';
             for (let k = 2; out.has(key); k++) key = `${name}#${k}`;
-            if (!want || want.has(key)) out.set(key, flattenFeature(output, pool));
+            // Containers run their children inside their own tidy scopes: keep the feature out of them
+            // (the caller disposes everything in the returned map).
+            if (!want || want.has(key)) out.set(key, keep(flattenFeature(output, pool)));
           },
         });
         return out;
