@@ -18,8 +18,9 @@ export interface StudySizes {
   deepTrainSize: number;
   /** Test images attacked after every training epoch (the best/last bookkeeping). */
   epochEvalSize: number;
-  /** Inner attack steps during adversarial training (α = 2.5ε/K). */
+  /** Inner attack steps during adversarial training (α = 2.5ε/K); the deep CNN uses deepTrainSteps. */
   trainSteps: number;
+  deepTrainSteps: number;
   /** Evaluation: PGD steps and the number of test images attacked. */
   evalSteps: number;
   evalSize: number;
@@ -38,15 +39,15 @@ export interface StudySizes {
 export const SIZES: Record<'quick' | 'default', StudySizes> = {
   quick: {
     trainSize: 1024, testSize: 512, batchSize: 64, epochs: 2, deepEpochs: 2, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 512, epochEvalSize: 128,
-    trainSteps: 3, evalSteps: 10, evalSize: 256,
+    trainSteps: 3, deepTrainSteps: 2, evalSteps: 10, evalSize: 256,
     ckaSize: 512, ckaBatch: 128,
     randomLabelSize: 128, randomLabelEpochs: 4, distillEpochs: 1, probeSize: 256,
   },
   default: {
-    trainSize: 4096, testSize: 2000, batchSize: 64, epochs: 5, deepEpochs: 4, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 2048, epochEvalSize: 256,
-    trainSteps: 5, evalSteps: 20, evalSize: 1000,
-    ckaSize: 2000, ckaBatch: 256,
-    randomLabelSize: 512, randomLabelEpochs: 12, distillEpochs: 3, probeSize: 1000,
+    trainSize: 3072, testSize: 2000, batchSize: 64, epochs: 4, deepEpochs: 3, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 1536, epochEvalSize: 256,
+    trainSteps: 5, deepTrainSteps: 3, evalSteps: 20, evalSize: 500,
+    ckaSize: 1024, ckaBatch: 256,
+    randomLabelSize: 256, randomLabelEpochs: 15, distillEpochs: 2, probeSize: 1000,
   },
 };
 

@@ -21,12 +21,13 @@ export interface StudyOutput {
 function specs(cfg: StudyConfig, seed: number, rlTrain: ModelSpec['train']): ModelSpec[] {
   const s = cfg.sizes;
   const attack = { eps: cfg.eps, steps: s.trainSteps, alpha: (2.5 * cfg.eps) / s.trainSteps };
+  const deepAttack = { eps: cfg.eps, steps: s.deepTrainSteps, alpha: (2.5 * cfg.eps) / s.deepTrainSteps };
   return [
     { name: 'cnn-standard', arch: 'cnn-small', recipe: { kind: 'standard' }, epochs: s.epochs },
     { name: 'cnn-pgd-at', arch: 'cnn-small', recipe: { kind: 'pgd-at', attack }, epochs: s.epochs },
     { name: 'cnn-trades', arch: 'cnn-small', recipe: { kind: 'trades', beta: cfg.beta, attack }, epochs: s.epochs },
     { name: 'deep-standard', arch: 'plain-cnn', recipe: { kind: 'standard' }, epochs: s.deepEpochs },
-    { name: 'deep-pgd-at', arch: 'plain-cnn', recipe: { kind: 'pgd-at', attack }, epochs: s.deepEpochs },
+    { name: 'deep-pgd-at', arch: 'plain-cnn', recipe: { kind: 'pgd-at', attack: deepAttack }, epochs: s.deepEpochs },
     // Memorisation (methods.md §3.3, §7): every label resampled uniformly once, no weight decay.
     ...(['pgd-at', 'trades'] as const).map((k): ModelSpec => ({
       name: `rl-${k}`, arch: 'cnn-small',
