@@ -38,10 +38,10 @@ export interface StudySizes {
 
 export const SIZES: Record<'quick' | 'default', StudySizes> = {
   quick: {
-    trainSize: 1024, testSize: 512, batchSize: 64, epochs: 2, deepEpochs: 2, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 512, epochEvalSize: 128,
-    trainSteps: 3, deepTrainSteps: 2, evalSteps: 10, evalSize: 256,
-    ckaSize: 512, ckaBatch: 128,
-    randomLabelSize: 128, randomLabelEpochs: 4, distillEpochs: 1, probeSize: 256,
+    trainSize: 512, testSize: 256, batchSize: 64, epochs: 2, deepEpochs: 1, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 256, epochEvalSize: 64,
+    trainSteps: 2, deepTrainSteps: 1, evalSteps: 5, evalSize: 128,
+    ckaSize: 256, ckaBatch: 128,
+    randomLabelSize: 64, randomLabelEpochs: 3, distillEpochs: 1, probeSize: 128,
   },
   default: {
     trainSize: 3072, testSize: 2000, batchSize: 64, epochs: 4, deepEpochs: 3, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 1536, epochEvalSize: 256,

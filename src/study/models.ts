@@ -70,7 +70,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
           epochs: spec.epochs,
           // Step decay ×0.1 for the last quarter of the epochs (the papers' schedule, compressed).
           lr: (e) => multiStep(lr, [Math.max(1, Math.ceil(0.75 * spec.epochs))], 0.1)(e - 1),
-          evalAttack: { eps: cfg.eps, steps: 10, alpha: cfg.eps / 4, seed: seed + 17 },
+          evalAttack: { eps: cfg.eps, steps: Math.min(10, cfg.sizes.evalSteps), alpha: (2.5 * cfg.eps) / Math.min(10, cfg.sizes.evalSteps), seed: seed + 17 },
           labelNoise: spec.labelNoise,
           seed,
           onEpoch: (l) => log(`  ${spec.name} epoch ${l.epoch}: loss ${l.trainLoss.toFixed(3)}, train acc ${(100 * l.trainCleanAcc).toFixed(1)}%` +
