@@ -44,10 +44,10 @@ export const SIZES: Record<'quick' | 'default', StudySizes> = {
     randomLabelSize: 64, randomLabelEpochs: 3, distillEpochs: 1, probeSize: 128,
   },
   default: {
-    trainSize: 3072, testSize: 2000, batchSize: 64, epochs: 4, deepEpochs: 3, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 1536, epochEvalSize: 256,
-    trainSteps: 5, deepTrainSteps: 3, evalSteps: 20, evalSize: 500,
-    ckaSize: 1024, ckaBatch: 256,
-    randomLabelSize: 256, randomLabelEpochs: 15, distillEpochs: 2, probeSize: 1000,
+    trainSize: 3072, testSize: 2000, batchSize: 64, epochs: 4, deepEpochs: 3, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 1536, epochEvalSize: 128,
+    trainSteps: 5, deepTrainSteps: 2, evalSteps: 20, evalSize: 500,
+    ckaSize: 768, ckaBatch: 256,
+    randomLabelSize: 128, randomLabelEpochs: 40, distillEpochs: 2, probeSize: 1000,
   },
 };
 

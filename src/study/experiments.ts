@@ -128,7 +128,8 @@ export async function distillStudy(teachers: Record<string, Module>, data: Study
   const variants: [string, Manipulation][] = [['cnn-standard', 'none'], ...MANIPULATIONS.map((m) => ['cnn-pgd-at', m] as [string, Manipulation])];
   for (const [tname, kind] of variants) {
     const student = build({ arch: 'cnn-small' }, cfg, seed + 7);
-    const opt = new SGD(student.parameters(), { lr: 0.05, momentum: 0.9 });
+    // T²-scaled distillation gradients are large: lr 0.05 sent some students to a constant output.
+    const opt = new SGD(student.parameters(), { lr: 0.01, momentum: 0.9 });
     try {
       for (let e = 0; e < cfg.sizes.distillEpochs; e++) {
         await distill(student, teacherLogits(teachers[tname]!, kind, { seed: seed + e }), opt, owned(data.train, cfg.sizes.batchSize, seed * 31 + e), { temperature: 4 });

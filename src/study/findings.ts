@@ -143,7 +143,7 @@ function memorizationSection(r: SeedResults): ReportSection {
   const c1: Finding = {
     id: 'c1',
     claim: 'Networks can memorise adversarial examples of training data with completely random labels (PGD-AT converges).',
-    ours: `PGD-AT on ${pa.log.length} epochs of randomly labelled images reached ${pct(lastAcc(pa))} robust and ${pct(lastClean(pa))} clean training accuracy (chance 10%).`,
+    ours: `PGD-AT (Adam, ε halved as methods.md §7 suggests) on ${pa.log.length} epochs of randomly labelled images reached ${pct(lastAcc(pa))} robust and ${pct(lastClean(pa))} clean training accuracy (chance 10%).`,
     verdict: verdict(lastAcc(pa) > 0.3),
     numbers: { 'PGD-AT robust train acc (random labels)': lastAcc(pa), 'PGD-AT clean train acc': lastClean(pa), epochs: pa.log.length },
     figures: [{ caption: 'Robust training accuracy against the random labels, per epoch.', svg: lineChart([curve(pa, 'trainEvalRobustAcc', 'PGD-AT'), curve(tr, 'trainEvalRobustAcc', 'TRADES')], { title: 'random labels: robust train accuracy', xlabel: 'epoch', ylabel: 'accuracy', yMin: 0, yMax: 1 }) }],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../data/fs-node.js';
 import { createModel } from '../nn/models.js';
 import type { Module } from '../nn/module.js';
+import { Adam } from '../optim/adam.js';
 import { SGD } from '../optim/sgd.js';
 import { multiStep } from '../optim/schedules.js';
 import { trainRobust, type EpochLog, type Recipe } from '../robust/recipes.js';
@@ -34,6 +35,9 @@ export interface ModelSpec {
   weightDecay?: number;
   /** Also measure clean/robust accuracy on the training set each epoch (the random-label runs). */
   trainEval?: boolean;
+  /** Adam instead of SGD with momentum (the random-label runs: memorisation within the budget). */
+  adam?: boolean;
+  batchSize?: number;
 }
 
 export const recipeName = (r: Recipe): string => (r.kind === 'trades' ? `TRADES (β=${r.beta})` : r.kind === 'pgd-at' ? 'PGD-AT' : r.kind);
@@ -56,13 +60,15 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
     run: async () => {
       const params = model.namedParameters();
       const lr = spec.lr ?? 0.05;
-      const opt = new SGD(params, { lr, momentum: 0.9, weightDecay: spec.weightDecay ?? 5e-4 });
+      const opt = spec.adam ? new Adam(params, { lr, weightDecay: spec.weightDecay ?? 0 }) : new SGD(params, { lr, momentum: 0.9, weightDecay: spec.weightDecay ?? 5e-4 });
       const t0 = performance.now();
+      // Robust accuracy during training is measured at the run's own ε (the random-label runs use a smaller one).
+      const evalEps = 'attack' in spec.recipe ? spec.recipe.attack.eps : cfg.eps;
       const train = spec.train ?? (spec.arch === 'plain-cnn' ? data.train.take(cfg.sizes.deepTrainSize) : data.train);
       const evalSet = data.test.take(cfg.sizes.epochEvalSize);
       try {
         const res = await trainRobust(model, opt, {
-          train: (epoch) => owned(train, cfg.sizes.batchSize, seed * 1000 + epoch),
+          train: (epoch) => owned(train, spec.batchSize ?? cfg.sizes.batchSize, seed * 1000 + epoch),
           // Random-label runs are judged on their training set; test accuracy is chance by design.
           ...(spec.labelNoise ? {} : { test: () => owned(evalSet, 256) }),
           ...(spec.trainEval ? { trainEval: () => owned(train, 256) } : {}),
@@ -70,7 +76,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
           epochs: spec.epochs,
           // Step decay ×0.1 for the last quarter of the epochs (the papers' schedule, compressed).
           lr: (e) => multiStep(lr, [Math.max(1, Math.ceil(0.75 * spec.epochs))], 0.1)(e - 1),
-          evalAttack: { eps: cfg.eps, steps: Math.min(10, cfg.sizes.evalSteps), alpha: (2.5 * cfg.eps) / Math.min(10, cfg.sizes.evalSteps), seed: seed + 17 },
+          evalAttack: { eps: evalEps, steps: Math.min(10, cfg.sizes.evalSteps), alpha: (2.5 * evalEps) / Math.min(10, cfg.sizes.evalSteps), seed: seed + 17 },
           labelNoise: spec.labelNoise,
           seed,
           onEpoch: (l) => log(`  ${spec.name} epoch ${l.epoch}: loss ${l.trainLoss.toFixed(3)}, train acc ${(100 * l.trainCleanAcc).toFixed(1)}%` +

@@ -49,7 +49,7 @@ export async function benignVsAdversarial(model: Module, data: StudyData, cfg: S
   const set = data.test.take(cfg.sizes.ckaSize);
   for (const b of set.batches(cfg.sizes.ckaBatch, { dropLast: true, shuffle: 4242 })) {
     const y = b.y;
-    const adv = pgdTensors(model, b.x, y, resolvePgd('cka', b.x, y, { eps: cfg.eps, steps: Math.min(10, cfg.sizes.evalSteps), seed: rng, trackSteps: false }));
+    const adv = pgdTensors(model, b.x, y, resolvePgd('cka', b.x, y, { eps: cfg.eps, steps: Math.min(5, cfg.sizes.evalSteps), seed: rng, trackSteps: false }));
     const fa = captureFeatures(model, b.x, { layers });
     const fb = captureFeatures(model, adv.x, { layers });
     try {
