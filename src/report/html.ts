@@ -32,7 +32,7 @@ const BADGE: Record<Finding['verdict'], string> = {
 };
 
 const fmtValue = (v: number | string): string =>
-  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(4)) : esc(v);
+  typeof v === 'number' && !Number.isFinite(v) ? 'n/a' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(4)) : esc(v);
 
 function finding(f: Finding): string {
   const nums = Object.entries(f.numbers)

@@ -69,7 +69,7 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
           for (const n of main) {
             // CW-20 for the cnn-small models (the attack-strength check); the deep CNN gets PGD-20 only (budget).
             out[n] = await evaluateModel(models[n]!, data, cfg, seed, n.startsWith('cnn-'));
-            log(`  ${n}: clean ${(100 * out[n].clean).toFixed(1)}%, PGD-${out[n].steps} ${(100 * out[n].pgd).toFixed(1)}%, CW ${(100 * out[n].cw).toFixed(1)}%`);
+            log(`  ${n}: clean ${(100 * out[n].clean).toFixed(1)}%, PGD-${out[n].steps} ${(100 * out[n].pgd).toFixed(1)}%` + (Number.isFinite(out[n].cw) ? `, CW ${(100 * out[n].cw).toFixed(1)}%` : ''));
           }
           return out;
         },
