@@ -334,7 +334,9 @@ describe('checkpoints (safetensors)', () => {
 
   it('a failed write leaves no file and no temp file behind', async () => {
     const net = new Net(1);
-    await expect(saveCheckpoint(join(tmp, 'no-such-dir', 'b.safetensors'), { model: net })).rejects.toThrow(/ENOENT/);
+    // The parent "directory" is a plain file: the directory cannot be created, the write fails.
+    writeFileSync(join(tmp, 'plain-file'), 'x');
+    await expect(saveCheckpoint(join(tmp, 'plain-file', 'b.safetensors'), { model: net })).rejects.toThrow(/EEXIST|ENOTDIR/);
     expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     net.dispose();
   });
