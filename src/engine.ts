@@ -106,6 +106,11 @@ export function setNumericsCheck(on: boolean): void {
   engine.checkNumerics = on;
 }
 
+/** Let the GPU catch up when too much work is queued (call once per step in long loops). */
+export async function throttle(): Promise<void> {
+  await engine.runtime?.throttle();
+}
+
 /** Live tensors and GPU buffers: every test checks these are unchanged at its end. */
 export function memory(): { tensors: number; gpuBuffers: number; gpuBytes: number; pooledBytes: number } {
   const pool = engine.runtime?.pool;

@@ -6,7 +6,7 @@
  * few numbers per example (float64), seeded by `Rng`.
  */
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
-import { tidy } from '../engine.js';
+import { throttle, tidy } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import { crossEntropy, klDivergence, type Labels } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
@@ -186,6 +186,7 @@ export async function distill(
   let step = 0;
   student.train();
   for await (const { x, y } of batches) {
+    await throttle();
     const zt = await teacher(x, step);
     const params = student.parameters();
     let value: Tensor;

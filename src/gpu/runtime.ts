@@ -55,6 +55,8 @@ export class GpuRuntime {
   private lastLabel = '';
   submits = 0;
   dispatches = 0;
+  /** Submitted command buffers the GPU has not finished yet. */
+  private inFlight = 0;
   /**
    * The adapter's smallest subgroup size when the device has the 'subgroups' feature, else 0.
    * Set by init(); kernels that shuffle across lanes check it before choosing a subgroup variant.
@@ -225,6 +227,11 @@ export class GpuRuntime {
     this.encoder = null;
     this.batched = 0;
     this.submits++;
+    this.inFlight++;
+    this.device.queue.onSubmittedWorkDone().then(
+      () => this.inFlight--,
+      () => this.inFlight--,
+    );
     this.pool.onSubmitted();
   }
 
@@ -247,6 +254,15 @@ export class GpuRuntime {
     this.pool.release(staging, READBACK_USAGE, false);
     this.checkUncaptured(label);
     return out;
+  }
+
+  /**
+   * Backpressure for loops that queue work without reading anything back (a training epoch): wait
+   * while more than `maxInFlight` submitted command buffers are unfinished. Without it JavaScript
+   * runs ahead of the GPU by thousands of steps; lavapipe crashed once ~900 steps were queued.
+   */
+  async throttle(maxInFlight = 3): Promise<void> {
+    while (this.inFlight > maxInFlight && !this.lost) await this.device.queue.onSubmittedWorkDone();
   }
 
   /** Wait until the queue is idle. */

@@ -1,3 +1,4 @@
+import { throttle } from '../engine.js';
 import type { Module } from '../nn/module.js';
 import { ValueError } from '../gpu/errors.js';
 import { Rng } from '../random.js';
@@ -62,6 +63,7 @@ export async function robustEvaluate(model: Module, batches: BatchSource, attack
   const cols = { index: [] as number[], label: [] as number[], clean: [] as number[], robust: [] as number[], first: [] as number[], loss: [] as number[] };
   let pos = 0;
   for await (const batch of batches) {
+    await throttle();
     const B = batch.x.shape[0] ?? 0;
     if (batch.idx && batch.idx.length !== B) throw new ValueError(`robustEvaluate: batch has ${B} inputs but ${batch.idx.length} indices`);
     if (typeof attack !== 'function') resolvePgd('robustEvaluate', batch.x, batch.y, attack.type === 'fgsm' ? fgsmOptions(attack) : attack);

@@ -1,5 +1,5 @@
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
-import { keep, tidy } from '../engine.js';
+import { keep, throttle, tidy } from '../engine.js';
 import { ValueError } from '../gpu/errors.js';
 import { crossEntropy, klDivergence, mse, oneHotLike } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
@@ -253,6 +253,7 @@ export async function trainRobust(model: Module, optimizer: Optimizer, data: Tra
       let batches = 0;
       try {
         for await (const batch of source(data.train, epoch)) {
+          await throttle();
           const B = batch.x.shape[0]!;
           let y = batch.y;
           if (opts.labelNoise) {

@@ -1,4 +1,4 @@
-import { keep, tidy } from '../engine.js';
+import { keep, throttle, tidy } from '../engine.js';
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
 import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import { tensor } from '../ops/creation.js';
@@ -138,6 +138,7 @@ export async function trainEpoch(model: Module, optimizer: Optimizer, batches: B
   let steps = 0;
   try {
     for await (const batch of iterate(batches)) {
+      await throttle();
       const { labels, owned } = labelTensor(batch.x, batch.y);
       try {
         if (opts.lrAt) optimizer.lr = opts.lrAt((opts.firstStep ?? 0) + steps);
@@ -198,6 +199,7 @@ export async function evaluate(model: Module, batches: BatchSource, opts: LoopOp
   let steps = 0;
   try {
     for await (const batch of iterate(batches)) {
+      await throttle();
       const { labels, owned } = labelTensor(batch.x, batch.y);
       try {
         const [loss, correct] = noGrad(() =>
