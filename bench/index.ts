@@ -5,13 +5,19 @@
  */
 import { shutdown } from '../src/node.js';
 import { benchCeilings, releaseCeilings } from './ceilings.js';
+import { benchConv } from './conv.js';
 import { benchElementwise } from './elementwise.js';
 import { benchMatmul } from './matmul.js';
+import { benchPgd } from './pgd.js';
+import { benchTrainStep } from './train-step.js';
 import { printRows, setup, writeJson, type BenchContext, type Row } from './harness.js';
 
 export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   matmul: benchMatmul,
   elementwise: benchElementwise,
+  conv: (ctx) => benchConv(ctx),
+  'train-step': (ctx) => benchTrainStep(ctx),
+  pgd: (ctx) => benchPgd(ctx),
 };
 
 export interface BenchOptions {
@@ -50,12 +56,16 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<Row[]> {
   }
 }
 
-// `npx vite-node bench/index.ts [matmul] [elementwise]` (vite-node drops the script from argv).
+// `npx vite-node bench/index.ts [NAME...] [--reps N]` (vite-node drops the script from argv).
 const entry = process.argv[1] ?? '';
 const isMain = /bench[\\/]index\.ts$/.test(entry) || /vite-node$/.test(entry);
 if (isMain) {
-  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  runBenchmarks({ only: only.length > 0 ? only : undefined })
+  const args = process.argv.slice(2);
+  const r = args.indexOf('--reps');
+  const reps = r >= 0 ? Number(args[r + 1]) : undefined;
+  if (reps !== undefined && !(Number.isInteger(reps) && reps >= 1)) throw new Error(`bench: --reps needs a positive integer, got ${args[r + 1]}`);
+  const only = args.filter((a, i) => !a.startsWith('-') && !(r >= 0 && i === r + 1));
+  runBenchmarks({ only: only.length > 0 ? only : undefined, reps })
     .then(() => process.exit(0))
     .catch((e: unknown) => {
       console.error(e);
