@@ -1,8 +1,10 @@
 /**
- * The benchmarks (`robustlens bench`, `npm run bench`; now also `npx vite-node bench/index.ts
- * [names...]`). Ceilings always run first, since every other row is reported as a fraction of them.
- * Rows go to stdout as a table and to out/bench-<name>.json.
+ * The benchmarks (`robustlens bench`, `npm run bench`, `npx vite-node bench/index.ts [NAME...]
+ * [--reps N]`). Ceilings always run first, since every other row is reported as a fraction of them.
+ * conv, train-step and pgd also run TF.js WebGPU on our GPUDevice (bench/peers/tfjs.ts) side by side.
+ * Rows go to stdout as a table and to out/bench-<name>.json, with the load average.
  */
+import { loadavg } from 'node:os';
 import { shutdown } from '../src/node.js';
 import { benchCeilings, releaseCeilings } from './ceilings.js';
 import { benchConv } from './conv.js';
@@ -34,18 +36,19 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<Row[]> {
   }
   const ctx = await setup(opts.reps ?? 7);
   try {
-    console.log(`robustlens bench on ${ctx.adapter} (medians of ${ctx.reps}; machine load changes results: compare rows of one run)`);
+    const load = (): number[] => loadavg().map((l) => Math.round(100 * l) / 100);
+    console.log(`robustlens bench on ${ctx.adapter} (medians of ${ctx.reps}; load average ${load().join(' ')}; machine load changes results: compare rows of one run)`);
     const all: Row[] = [];
     const ceil = await benchCeilings(ctx);
     all.push(...ceil);
     printRows(ceil);
-    writeJson('ceilings', { adapter: ctx.adapter, date: new Date().toISOString(), rows: ceil });
+    writeJson('ceilings', { adapter: ctx.adapter, date: new Date().toISOString(), loadavg: load(), rows: ceil });
     for (const name of names) {
       if (name === 'ceilings') continue;
       const rows = await BENCHMARKS[name]!(ctx);
       console.log('');
       printRows(rows);
-      const file = writeJson(name, { adapter: ctx.adapter, date: new Date().toISOString(), ceilings: ctx.ceilings, rows });
+      const file = writeJson(name, { adapter: ctx.adapter, date: new Date().toISOString(), loadavg: load(), ceilings: ctx.ceilings, rows });
       console.log(`-> ${file}`);
       all.push(...rows);
     }
