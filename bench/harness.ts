@@ -148,33 +148,40 @@ export async function timeGpuCalls(
 }
 
 /**
- * Time an asynchronous GPU workload that ends with its own readback (a training step, an attack):
- * the queue is drained, then the clock runs until `run` resolves. First run (compilation) apart,
- * one warm-up, then the median of `reps` runs (each after a probe run when `probe` is given).
+ * Time asynchronous GPU workloads that end with their own readback or queue wait (a training step,
+ * an attack): the queue is drained, then the clock runs until `run` resolves. The cases' timed runs
+ * are interleaved round-robin (ours, the peer, ours, ...), so that a change of machine load hits
+ * every case alike instead of the one that happened to run last. Per case: the first run
+ * (compilation) apart, a warm-up unless `warmup` is false (for work of many seconds whose pipelines
+ * are compiled already), then the median of `reps` runs, each after a probe run when `probe` is given.
  */
-export async function timeAsync(
+export async function timeInterleaved(
   rt: GpuRuntime,
-  run: () => Promise<unknown>,
-  reps: number,
-  probe?: { rate: () => Promise<number>; work: number },
-): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }> {
-  const once = async (): Promise<number> => {
+  cases: { run: () => Promise<unknown>; reps: number; warmup?: boolean; probe?: { rate: () => Promise<number>; work: number } }[],
+): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }[]> {
+  const once = async (run: () => Promise<unknown>): Promise<number> => {
     await rt.sync();
     const t0 = performance.now();
     await run();
     return performance.now() - t0;
   };
-  const compileMs = await once();
-  await once();
-  const all: number[] = [];
-  const ratios: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const ceiling = probe ? await probe.rate() : 0;
-    const ms = await once();
-    all.push(ms);
-    if (probe) ratios.push(probe.work / ms / 1e6 / ceiling);
+  const out = [];
+  for (const c of cases) {
+    const compileMs = await once(c.run);
+    if (c.warmup ?? true) await once(c.run);
+    out.push({ compileMs, all: [] as number[], ratios: [] as number[] });
   }
-  return { ms: median(all), compileMs, all, ofProbe: probe ? median(ratios) : undefined };
+  const rounds = Math.max(...cases.map((c) => c.reps));
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, c] of cases.entries()) {
+      if (r >= c.reps) continue;
+      const ceiling = c.probe ? await c.probe.rate() : 0;
+      const ms = await once(c.run);
+      out[i]!.all.push(ms);
+      if (c.probe) out[i]!.ratios.push(c.probe.work / ms / 1e6 / ceiling);
+    }
+  }
+  return out.map((o, i) => ({ ms: median(o.all), compileMs: o.compileMs, all: o.all, ofProbe: cases[i]!.probe ? median(o.ratios) : undefined }));
 }
 
 /** Median wall time of an async or sync CPU function. */

@@ -17,7 +17,7 @@ import { cnnSmall } from '../src/nn/models.js';
 import { pgdTensors, resolvePgd, type PgdOptions } from '../src/robust/attacks.js';
 import { tfCnnSmall, type TfCnnSmall } from './peers/tfjs-cnn-small.js';
 import { tfjsWebGpu, type TfPeer } from './peers/tfjs.js';
-import { CNN_SMALL_FLOPS, timeAsync, type BenchContext, type Row } from './harness.js';
+import { CNN_SMALL_FLOPS, timeInterleaved, type BenchContext, type Row } from './harness.js';
 
 const EPS = 0.1;
 const ALPHA = 0.025;
@@ -56,33 +56,39 @@ export async function benchPgd(ctx: BenchContext, batch = 256, steps = 10): Prom
       agreement = `one step from x agrees with TF.js on ${(100 * frac).toFixed(2)}% of pixels`;
     }
 
-    let tfMs: number | undefined;
-    let tfSuccess = NaN;
-    if (peer) {
-      // TF.js's attack takes seconds: fewer repetitions.
-      let last: Float32Array | null = null;
-      const t = await timeAsync(rt, async () => { last = (await peer.attack(steps, true)).success; }, Math.min(ctx.reps, 3));
-      tfMs = t.ms;
-      tfSuccess = mean(last!);
-      rows.push({ adapter: ctx.adapter, op: `PGD-${steps} L-inf, TF.js WebGPU (tf.grad, sign, step, clip)`, shape, ms: t.ms, compileMs: t.compileMs, rate: flops / t.ms / 1e6, unit: 'GFLOP/s', note: `success ${(100 * tfSuccess).toFixed(1)}%; medians of ${t.all.length}` });
-    }
-    for (const trackSteps of [false, true]) {
-      let last: Float32Array | null = null;
-      const probe = ctx.probes ? { rate: ctx.probes.gflops, work: flops } : undefined;
-      const t = await timeAsync(rt, async () => {
+    // Ours without and with per-step tracking, and TF.js's attack, their runs interleaved. TF.js's
+    // attack takes many seconds: fewer repetitions, and no warm-up run (the agreement check has
+    // compiled every kernel but the random start's).
+    const success: Float32Array[] = [];
+    const oursCase = (i: number, trackSteps: boolean) => ({
+      run: async () => {
         const r = await ours({ trackSteps });
         r.x.dispose();
-        last = r.success;
-      }, ctx.reps, probe);
-      const note = [`success ${(100 * mean(last!)).toFixed(1)}%`, trackSteps ? 'tracks the first successful step' : agreement].filter(Boolean).join('; ');
+        success[i] = r.success;
+      },
+      reps: ctx.reps,
+      probe: ctx.probes ? { rate: ctx.probes.gflops, work: flops } : undefined,
+    });
+    const t = await timeInterleaved(rt, [
+      oursCase(0, false),
+      oursCase(1, true),
+      ...(peer ? [{ run: async () => { success[2] = (await peer.attack(steps, true)).success; }, reps: Math.min(ctx.reps, 3), warmup: false }] : []),
+    ]);
+    const tfMs = t[2]?.ms;
+    for (const [i, trackSteps] of [[0, false], [1, true]] as const) {
+      const note = [`success ${(100 * mean(success[i]!)).toFixed(1)}%`, trackSteps ? 'tracks the first successful step' : agreement].filter(Boolean).join('; ');
       rows.push({
         adapter: ctx.adapter, op: `PGD-${steps} L-inf eps ${EPS} alpha ${ALPHA}${trackSteps ? ', per-step tracking (default)' : ''}`, shape,
-        ms: t.ms, compileMs: t.compileMs, rate: flops / t.ms / 1e6, unit: 'GFLOP/s', ofCeiling: t.ofProbe,
-        vsTfjs: tfMs === undefined ? undefined : tfMs / t.ms, tfjsMs: tfMs, note,
+        ms: t[i]!.ms, compileMs: t[i]!.compileMs, rate: flops / t[i]!.ms / 1e6, unit: 'GFLOP/s', ofCeiling: t[i]!.ofProbe,
+        vsTfjs: tfMs === undefined ? undefined : tfMs / t[i]!.ms, tfjsMs: tfMs, note,
       });
     }
-    // Ours first, then the peer (the table reads ours vs TF.js).
-    if (peer) rows.push(rows.shift()!);
+    if (t[2]) {
+      rows.push({
+        adapter: ctx.adapter, op: `PGD-${steps} L-inf, TF.js WebGPU (tf.grad, sign, step, clip)`, shape, ms: t[2].ms, compileMs: t[2].compileMs, rate: flops / t[2].ms / 1e6, unit: 'GFLOP/s',
+        note: `success ${(100 * mean(success[2]!)).toFixed(1)}%; median of ${t[2].all.length}, interleaved with ours`,
+      });
+    }
     return rows;
   } finally {
     peer?.dispose();
