@@ -95,6 +95,95 @@ export async function timeGpu(
   return { ms: median(all), compileMs, all, ofProbe: probe ? median(ratios) : undefined };
 }
 
+/**
+ * FLOPs of cnn-small (src/nn/models.ts) per example on 28×28×1 input, 2 per multiply-add in the
+ * convolutions and dense layers (pooling, ReLU, the loss and the update are left out). A backward
+ * pass costs one forward for the weight gradients and one for the input gradients, less the first
+ * convolution's input gradient when nothing asks for it (training): a training step is
+ * 3·forward − firstConv, an attack step (input gradient, no weight gradients) 2·forward.
+ */
+export const CNN_SMALL_FLOPS = (() => {
+  const firstConv = 2 * 32 * 28 * 28 * 9 * 1;
+  const forward = firstConv + 2 * 64 * 14 * 14 * 9 * 32 + 2 * 3136 * 128 + 2 * 128 * 10;
+  return { forward, firstConv, trainStep: 3 * forward - firstConv, attackStep: 2 * forward };
+})();
+
+/** Calls per timed run so that a run of work taking `warmMs` per call lasts about `targetMs`. */
+export const callsFor = (warmMs: number, targetMs = 20, max = 64): number => Math.max(1, Math.min(max, Math.ceil(targetMs / Math.max(warmMs, 1e-3))));
+
+/**
+ * Like timeGpu, for short work: each timed run records `calls` calls back to back before one wait
+ * for the queue (whose latency, up to a millisecond on Dawn, would otherwise dominate), and the
+ * times are per call. `calls: 'auto'` picks enough calls for about 20 ms per run from the warm-up.
+ * With a probe, `work` is per call.
+ */
+export async function timeGpuCalls(
+  rt: GpuRuntime,
+  run: () => { dispose(): void }[] | void,
+  reps: number,
+  opts: { calls?: number | 'auto'; probe?: { rate: () => Promise<number>; work: number } } = {},
+): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number; calls: number }> {
+  const once = async (k: number): Promise<number> => {
+    await rt.sync();
+    const t0 = performance.now();
+    const garbage: { dispose(): void }[] = [];
+    for (let i = 0; i < k; i++) garbage.push(...(run() ?? []));
+    await rt.sync();
+    const ms = (performance.now() - t0) / k;
+    for (const g of garbage) g.dispose();
+    return ms;
+  };
+  const compileMs = await once(1);
+  const warm = await once(1);
+  const calls = opts.calls === undefined ? 1 : opts.calls === 'auto' ? callsFor(warm) : opts.calls;
+  const all: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const ceiling = opts.probe ? await opts.probe.rate() : 0;
+    const ms = await once(calls);
+    all.push(ms);
+    if (opts.probe) ratios.push(opts.probe.work / ms / 1e6 / ceiling);
+  }
+  return { ms: median(all), compileMs, all, ofProbe: opts.probe ? median(ratios) : undefined, calls };
+}
+
+/**
+ * Time asynchronous GPU workloads that end with their own readback or queue wait (a training step,
+ * an attack): the queue is drained, then the clock runs until `run` resolves. The cases' timed runs
+ * are interleaved round-robin (ours, the peer, ours, ...), so that a change of machine load hits
+ * every case alike instead of the one that happened to run last. Per case: the first run
+ * (compilation) apart, a warm-up unless `warmup` is false (for work of many seconds whose pipelines
+ * are compiled already), then the median of `reps` runs, each after a probe run when `probe` is given.
+ */
+export async function timeInterleaved(
+  rt: GpuRuntime,
+  cases: { run: () => Promise<unknown>; reps: number; warmup?: boolean; probe?: { rate: () => Promise<number>; work: number } }[],
+): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }[]> {
+  const once = async (run: () => Promise<unknown>): Promise<number> => {
+    await rt.sync();
+    const t0 = performance.now();
+    await run();
+    return performance.now() - t0;
+  };
+  const out = [];
+  for (const c of cases) {
+    const compileMs = await once(c.run);
+    if (c.warmup ?? true) await once(c.run);
+    out.push({ compileMs, all: [] as number[], ratios: [] as number[] });
+  }
+  const rounds = Math.max(...cases.map((c) => c.reps));
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, c] of cases.entries()) {
+      if (r >= c.reps) continue;
+      const ceiling = c.probe ? await c.probe.rate() : 0;
+      const ms = await once(c.run);
+      out[i]!.all.push(ms);
+      if (c.probe) out[i]!.ratios.push(c.probe.work / ms / 1e6 / ceiling);
+    }
+  }
+  return out.map((o, i) => ({ ms: median(o.all), compileMs: o.compileMs, all: o.all, ofProbe: cases[i]!.probe ? median(o.ratios) : undefined }));
+}
+
 /** Median wall time of an async or sync CPU function. */
 export async function timeCpu(fn: () => unknown, reps: number): Promise<number> {
   await fn();

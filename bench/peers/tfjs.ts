@@ -7,6 +7,7 @@
  */
 import { create, globals } from 'webgpu';
 import type { GpuRuntime } from '../../src/gpu/runtime.js';
+import { callsFor, median } from '../harness.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
 export interface TfPeer {
@@ -51,4 +52,39 @@ async function load(rt: GpuRuntime): Promise<TfPeer> {
       await rt.device.queue.onSubmittedWorkDone();
     },
   };
+}
+
+/**
+ * Time TF.js work the way harness.timeGpuCalls times ours: drain the queue, start the clock, record
+ * `calls` calls back to back, submit and wait. The first run (shader compilation) is reported apart,
+ * then one warm-up; the median of `reps` runs is returned per call. `calls: 'auto'` repeats short
+ * work until a run takes about 20 ms (the wait for the queue costs up to a millisecond on Dawn).
+ * `run` returns what to dispose once the queue has drained.
+ */
+export async function timeTfjs(
+  peer: TfPeer,
+  run: () => { dispose(): void }[] | { dispose(): void } | void,
+  reps: number,
+  calls: number | 'auto' = 1,
+): Promise<{ ms: number; compileMs: number; all: number[]; calls: number }> {
+  const once = async (k: number): Promise<number> => {
+    await peer.sync();
+    const t0 = performance.now();
+    const garbage: { dispose(): void }[] = [];
+    for (let i = 0; i < k; i++) {
+      const g = run();
+      if (Array.isArray(g)) garbage.push(...g);
+      else if (g) garbage.push(g);
+    }
+    await peer.sync();
+    const ms = (performance.now() - t0) / k;
+    for (const g of garbage) g.dispose();
+    return ms;
+  };
+  const compileMs = await once(1);
+  const warm = await once(1);
+  const k = calls === 'auto' ? callsFor(warm) : calls;
+  const all: number[] = [];
+  for (let i = 0; i < reps; i++) all.push(await once(k));
+  return { ms: median(all), compileMs, all, calls: k };
 }
