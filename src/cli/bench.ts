@@ -9,16 +9,16 @@ interface BenchModule {
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'benchmark kernels (ceilings, matmul, elementwise) vs the CPU reference and TF.js WebGPU',
+  summary: 'benchmark kernels and steps (matmul, elementwise, conv, training step, PGD) vs CPU and TF.js',
   help: `Usage: robustlens bench [NAME...] [--reps N]
 
 Measures the adapter's ceilings (an FMA-bound kernel, copy kernels), then each named benchmark
-(default: all of matmul, elementwise), printing per row: adapter, shape, median ms, GFLOP/s or GB/s,
+(default: all of matmul, elementwise, train-step, conv, pgd), printing per row: adapter, shape, median ms, GFLOP/s or GB/s,
 the fraction of the measured ceiling, and the ratios to the float64 CPU reference and to TF.js WebGPU
 run on the same device in the same process. Rows are also written to out/bench-NAME.json.
 Compare rows of one run only: the software adapters share the CPU with everything else.
 
-More benchmarks (conv, training step, PGD, Gram, layer CKA) run from a checkout: npm run bench.
+The Gram and layer-CKA benchmarks run from a checkout: npm run bench.
 
 Options:
   --reps N   timed repetitions per case, median reported (default 7)`,
