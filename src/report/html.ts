@@ -6,7 +6,7 @@ export interface Finding {
   claim: string; // the paper's statement
   ours: string; // our statement, quoting the numbers
   verdict: 'reproduced' | 'not reproduced' | 'inconclusive';
-  numbers: Record<string, number | string>;
+  numbers: Record<string, number | string | null>;
   figures: { caption: string; svg: string }[];
 }
 
@@ -31,8 +31,9 @@ const BADGE: Record<Finding['verdict'], string> = {
   inconclusive: '#9e9e9e',
 };
 
-const fmtValue = (v: number | string): string =>
-  typeof v === 'number' && !Number.isFinite(v) ? 'n/a' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(4)) : esc(v);
+// A value may be missing (null after a JSON round trip of NaN): shown as n/a, never as a crash.
+const fmtValue = (v: number | string | null | undefined): string =>
+  v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? 'n/a' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(4)) : esc(v);
 
 function finding(f: Finding): string {
   const nums = Object.entries(f.numbers)

@@ -49,7 +49,13 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
   const all: SeedResults[] = [];
   let dataName = '';
   for (let seed = 0; seed < cfg.seeds; seed++) {
-    const runner = new StageRunner({ outDir: cfg.outDir, log }, cfg.resume);
+    // Relative stage costs, from the seconds each stage took in a measured default run (README).
+    const plan: Record<string, number> = {
+      'train-cnn-standard': 46, 'train-cnn-pgd-at': 142, 'train-cnn-trades': 157, 'train-deep-standard': 59,
+      'train-deep-pgd-at': 89, 'train-rl-pgd-at': 120, 'train-rl-trades': 130, eval: 190, cka: 120, logits: 2, simplicity: 21, distill: 142,
+    };
+    const runner = new StageRunner({ outDir: cfg.outDir, log }, cfg.resume,
+      Object.fromEntries(Object.entries(plan).map(([k, v]) => [`${k}-s${seed}`, v])));
     const data = await loadStudyData(cfg, seed);
     dataName = data.name;
     log(`seed ${seed}: ${data.name}, ${data.train.length} training and ${data.test.length} test images`);

@@ -24,11 +24,31 @@ export interface Stage<T> {
 export class StageRunner {
   readonly done: string[] = [];
   readonly skipped: string[] = [];
+  private readonly started = performance.now();
+  private finishedWeight = 0;
+  private ranWeight = 0;
 
+  /**
+   * `plan` gives every stage's relative cost (its share of a measured run), so that progress and the
+   * time left can be estimated from the stages run so far; stages loaded by --resume cost nothing.
+   */
   constructor(
     private readonly ctx: StageContext,
     private readonly resume: boolean,
+    private readonly plan: Readonly<Record<string, number>> = {},
   ) {}
+
+  private progress(name: string, ran: boolean): void {
+    const total = Object.values(this.plan).reduce((a, b) => a + b, 0);
+    const w = this.plan[name] ?? 0;
+    if (total <= 0 || w <= 0) return;
+    this.finishedWeight += w;
+    if (ran) this.ranWeight += w;
+    const elapsed = (performance.now() - this.started) / 1000;
+    const left = this.ranWeight > 0 ? ((total - this.finishedWeight) * elapsed) / this.ranWeight : NaN;
+    const mins = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
+    this.ctx.log(`progress ${Math.round((100 * this.finishedWeight) / total)}%, ${mins(elapsed)} elapsed${Number.isFinite(left) ? `, about ${mins(left)} left` : ''}`);
+  }
 
   path(name: string): string {
     return join(this.ctx.outDir, 'stages', `${name}.json`);
@@ -39,6 +59,7 @@ export class StageRunner {
     if (this.resume && existsSync(file)) {
       this.skipped.push(stage.name);
       this.ctx.log(`stage ${stage.name}: finished in an earlier run, loaded ${file}`);
+      this.progress(stage.name, false);
       return JSON.parse(readFileSync(file, 'utf8')) as T;
     }
     const t0 = performance.now();
@@ -47,6 +68,7 @@ export class StageRunner {
     await atomicWrite(file, JSON.stringify(result, null, 1));
     this.done.push(stage.name);
     this.ctx.log(`stage ${stage.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    this.progress(stage.name, true);
     return result;
   }
 }

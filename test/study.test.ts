@@ -1,0 +1,38 @@
+// The study end to end at a tiny size: every stage runs, results.json and a self-contained
+// report.html are written, every finding gets a verdict, and --resume redoes nothing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { studyConfig } from '../src/study/config.js';
+import { runStudy } from '../src/study/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'robustlens-study-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const tiny = {
+  trainSize: 128, testSize: 128, batchSize: 64, epochs: 1, deepEpochs: 1, deepDepth: 6, deepWidth: 0.25, deepTrainSize: 64,
+  epochEvalSize: 32, trainSteps: 1, deepTrainSteps: 1, evalSteps: 2, evalSize: 32, ckaSize: 64, ckaBatch: 32,
+  randomLabelSize: 32, randomLabelEpochs: 2, distillEpochs: 1, probeSize: 32,
+};
+
+describe('robustlens study', () => {
+  it('runs every stage, writes the report and results, and resumes without redoing work', async () => {
+    const logs: string[] = [];
+    const cfg = studyConfig({ quick: true, outDir: dir, sizes: tiny });
+    const out = await runStudy(cfg, (m) => logs.push(m));
+    expect(existsSync(out.reportPath)).toBe(true);
+    const results = JSON.parse(readFileSync(out.resultsPath, 'utf8'));
+    expect(Object.keys(results.verdicts).sort()).toEqual(['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'c1', 'c2', 'c3', 'd1', 'd2', 'd3', 'models']);
+    for (const v of Object.values(results.verdicts) as string[][]) expect(['reproduced', 'not reproduced', 'inconclusive']).toContain(v[0]);
+    const html = readFileSync(out.reportPath, 'utf8');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained: no script, no network
+    expect(html).toContain('<svg');
+    expect(logs.some((l) => /progress \d+%/.test(l))).toBe(true);
+
+    const again: string[] = [];
+    await runStudy({ ...cfg, resume: true }, (m) => again.push(m));
+    expect(again.filter((l) => /: running$/.test(l))).toEqual([]);
+    expect(again.filter((l) => /finished in an earlier run/.test(l)).length).toBe(12);
+  }, 600_000);
+});
