@@ -2,6 +2,7 @@ import type { ReduceOp, View } from '../backend/types.js';
 import { sizeOf } from '../backend/types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
 import { shaders } from './shaders.generated.js';
+import { coalesce } from './coalesce.js';
 import { UniformWriter } from './uniform.js';
 
 const WG = 64;
@@ -21,8 +22,8 @@ function uniform(nOut: number, nRed: number, chunks: number, chunkLen: number, k
  * and sum serially, so such reductions run in two passes: chunks of about √n, then the chunk partials.
  */
 export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept0: View, red0: View): GPUBuffer {
-  const kept = coalesce(kept0);
-  const red = coalesce(red0);
+  const kept = coalesceView(kept0);
+  const red = coalesceView(red0);
   const nOut = sizeOf(kept.shape);
   const nRed = sizeOf(red.shape);
   if (vec4Rows(kept, red)) return reduceRowsVec4(rt, op, x, kept, red, nOut, nRed);
@@ -52,22 +53,10 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept0: View, 
   return second;
 }
 
-/** Merge neighbouring axes that are contiguous with each other ([N, C, H, W] over H, W -> one axis). */
-function coalesce(v: View): View {
-  const shape: number[] = [];
-  const strides: number[] = [];
-  v.shape.forEach((n, d) => {
-    const k = shape.length - 1;
-    if (n === 1) return;
-    if (k >= 0 && strides[k] === v.strides[d]! * n) {
-      shape[k] = shape[k]! * n;
-      strides[k] = v.strides[d]!;
-    } else {
-      shape.push(n);
-      strides.push(v.strides[d]!);
-    }
-  });
-  return { shape, strides, offset: v.offset };
+/** A view with size-1 axes dropped and contiguous neighbours merged (see coalesce.ts). */
+function coalesceView(v: View): View {
+  const c = coalesce(v.shape, [v.strides]);
+  return { shape: c.shape, strides: c.strides[0]!, offset: v.offset };
 }
 
 /** Benchmarks compare the vec4 row kernel with the strided one by turning it off here. */
