@@ -31,6 +31,10 @@ run_stage() { # name, command...
 finish() {
   printf '\n=== summary (adapter: %s) ===\n' "${VK_ICD_FILENAMES:-Vulkan loader default}"
   printf '%s\n' "${summary[@]}"
+  # One plain closing line with the vitest counts (every other stage is listed above).
+  if [ -f out/vitest.json ]; then
+    node -e 'const r = JSON.parse(require("fs").readFileSync("out/vitest.json", "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)'
+  fi
   exit "$failed"
 }
 
@@ -51,7 +55,8 @@ if [[ "${summary[-1]}" == *FAILED ]]; then
   finish
 fi
 run_stage types npx tsc --noEmit -p .
-run_stage node npx vitest run
+mkdir -p out
+run_stage node npx vitest run --reporter=default --reporter=json --outputFile.json=out/vitest.json
 
 # Deno: the npm package `deno` (a devDependency) ships the binary.
 if npx --no-install deno --version >/dev/null 2>&1; then
