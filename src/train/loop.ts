@@ -161,18 +161,10 @@ export async function trainEpoch(model: Module, optimizer: Optimizer, batches: B
         value.dispose();
         (correct as Tensor | null)?.dispose();
       } finally {
-        if (owned) labels.dispose();
-        if (!opts.keepBatches) {
-          batch.x.dispose();
-          if (!(batch.y instanceof Int32Array)) batch.y.dispose();
-        }
+        releaseBatch(batch, labels, owned, opts.keepBatches);
       }
       steps++;
-      if (steps % logEvery === 0 && (bar.active || opts.onLog)) {
-        const m = await acc.read();
-        opts.onLog?.({ step: steps, ...m, samples: acc.samples });
-        bar.update(steps, fmtRunning(m.loss, m.accuracy, acc.samples, t0));
-      }
+      await report(steps, logEvery, bar, acc, opts, t0);
     }
     const m = await acc.read();
     const seconds = (performance.now() - t0) / 1000;
@@ -182,6 +174,23 @@ export async function trainEpoch(model: Module, optimizer: Optimizer, batches: B
     bar.end();
     acc.dispose();
   }
+}
+
+/** Free a batch's label tensor (if made here) and, unless kept, the batch's own tensors. */
+function releaseBatch(batch: Batch, labels: Tensor, owned: boolean, keep: boolean | undefined): void {
+  if (owned) labels.dispose();
+  if (!keep) {
+    batch.x.dispose();
+    if (!(batch.y instanceof Int32Array)) batch.y.dispose();
+  }
+}
+
+/** Every `logEvery` steps, and only if someone looks, read the running metrics back once. */
+async function report(steps: number, logEvery: number, bar: ProgressBar, acc: Accumulator, opts: LoopOptions, t0: number): Promise<void> {
+  if (steps % logEvery !== 0 || !(bar.active || opts.onLog)) return;
+  const m = await acc.read();
+  opts.onLog?.({ step: steps, ...m, samples: acc.samples });
+  bar.update(steps, fmtRunning(m.loss, m.accuracy, acc.samples, t0));
 }
 
 /**
@@ -212,18 +221,10 @@ export async function evaluate(model: Module, batches: BatchSource, opts: LoopOp
         loss!.dispose();
         correct!.dispose();
       } finally {
-        if (owned) labels.dispose();
-        if (!opts.keepBatches) {
-          batch.x.dispose();
-          if (!(batch.y instanceof Int32Array)) batch.y.dispose();
-        }
+        releaseBatch(batch, labels, owned, opts.keepBatches);
       }
       steps++;
-      if (steps % logEvery === 0 && (bar.active || opts.onLog)) {
-        const m = await acc.read();
-        opts.onLog?.({ step: steps, ...m, samples: acc.samples });
-        bar.update(steps, fmtRunning(m.loss, m.accuracy, acc.samples, t0));
-      }
+      await report(steps, logEvery, bar, acc, opts, t0);
     }
     const m = await acc.read();
     const seconds = (performance.now() - t0) / 1000;
