@@ -29,13 +29,42 @@ export interface AdapterDescription {
 /** Largest workgroup count per dimension that every WebGPU device accepts. */
 const MAX_GROUPS = 65535;
 
+/**
+ * Kernels index elements with 32-bit integers (i32 where offsets can be negative, as around conv
+ * padding), so no tensor may reach 2^31 elements. With 4-byte elements that is an 8 GiB buffer:
+ * only a device that binds more than that ever meets this limit.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
 /** Split n invocations of a 1-D kernel of workgroup size wg into an (x, y) grid. */
 export function grid1d(n: number, wg = 64): [number, number] {
   const groups = Math.max(1, Math.ceil(n / wg));
   if (groups <= MAX_GROUPS) return [groups, 1];
   const y = Math.ceil(groups / MAX_GROUPS);
-  if (y > MAX_GROUPS) throw new LimitError(`dispatch of ${n} invocations exceeds ${MAX_GROUPS}² workgroups; split the tensor`);
+  // The kernels rebuild the index as gid.x + gid.y * nwg.x * WG in u32: the last invocation's
+  // index, MAX_GROUPS * y * wg - 1, must not wrap past 2^32 - 1 onto a low element.
+  if (y > MAX_GROUPS || MAX_GROUPS * y * wg > 2 ** 32) {
+    throw new LimitError(`dispatch of ${n} invocations (workgroup size ${wg}) overflows 32-bit invocation indices; split the tensor`);
+  }
   return [MAX_GROUPS, y];
+}
+
+/** The LimitError for a storage buffer of `bytes` on a device binding at most `maxBytes`, or null if it fits. */
+export function storageLimitError(bytes: number, maxBytes: number, label: string): LimitError | null {
+  const elements = Math.ceil(bytes / 4);
+  if (elements > MAX_ELEMENTS) {
+    return new LimitError(
+      `${label}: ${elements} elements exceed ${MAX_ELEMENTS} (2^31 - 1), the most the kernels' 32-bit index ` +
+        `arithmetic addresses; use a smaller batch or split the tensor.`,
+    );
+  }
+  if (bytes > maxBytes) {
+    return new LimitError(
+      `${label}: ${elements} elements need a ${bytes}-byte buffer but this device binds at most ` +
+        `${maxBytes} bytes (maxStorageBufferBindingSize); use a smaller batch or split the tensor.`,
+    );
+  }
+  return null;
 }
 
 /**
@@ -103,18 +132,42 @@ export class GpuRuntime {
 
   /** Raise LimitError if a storage buffer of `bytes` cannot exist here (call before allocating host memory). */
   checkStorageSize(bytes: number, label: string): void {
-    if (bytes > this.maxBufferBytes) {
-      throw new LimitError(
-        `${label}: ${Math.ceil(bytes / 4)} elements need a ${bytes}-byte buffer but this device binds at most ` +
-          `${this.maxBufferBytes} bytes (maxStorageBufferBindingSize); use a smaller batch or split the tensor.`,
-      );
-    }
+    const error = storageLimitError(bytes, this.maxBufferBytes, label);
+    if (error) throw error;
   }
 
   createStorage(bytes: number, label: string): GPUBuffer {
     this.checkAlive(label);
     this.checkStorageSize(bytes, label);
-    return this.pool.acquire(bytes, STORAGE_USAGE, label);
+    const buffer = this.pool.acquire(bytes, STORAGE_USAGE, label);
+    this.scopes.at(-1)?.add(buffer);
+    return buffer;
+  }
+
+  /** Storage buffers created inside each open `guarded` call and not released yet (innermost last). */
+  private readonly scopes: Set<GPUBuffer>[] = [];
+
+  /**
+   * Run `fn` (a backend op); if it throws, give back every storage buffer it created and did not
+   * release. A launcher allocates its output before it dispatches, so without this a dispatch that
+   * fails (a limit, a bad uniform) would leak the output. On success the buffers belong to the
+   * caller (or to the enclosing guard).
+   */
+  guarded<T>(fn: () => T): T {
+    const mine = new Set<GPUBuffer>();
+    this.scopes.push(mine);
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.scopes.pop();
+      for (const b of mine) this.releaseStorage(b);
+      throw e;
+    }
+    this.scopes.pop();
+    const parent = this.scopes.at(-1);
+    if (parent) for (const b of mine) parent.add(b);
+    return result;
   }
 
   /**
@@ -136,6 +189,7 @@ export class GpuRuntime {
   }
 
   releaseStorage(buffer: GPUBuffer): void {
+    for (const scope of this.scopes) scope.delete(buffer);
     if (this.adopted.has(buffer)) return; // the caller's buffer: theirs to destroy
     this.pool.release(buffer, STORAGE_USAGE, this.batched > 0);
   }
@@ -148,35 +202,42 @@ export class GpuRuntime {
   dispatch(spec: DispatchSpec): void {
     const label = `${spec.shader}.${spec.entry}`;
     this.checkAlive(label);
+    const [x, y = 1, z = 1] = spec.workgroups;
+    if (x > MAX_GROUPS || y > MAX_GROUPS || z > MAX_GROUPS) {
+      throw new LimitError(`${label}: dispatch (${x}, ${y}, ${z}) exceeds ${MAX_GROUPS} workgroups per dimension`);
+    }
     const info: ShaderModuleInfo = shaders[spec.shader];
     const pipeline = this.pipelines.get(spec.shader, info, spec.entry, spec.overrides ?? {});
     const layout = this.pipelines.layout(spec.shader, info, spec.entry);
-    const entries: GPUBindGroupEntry[] = [];
-    const uniforms: GPUBuffer[] = [];
-    for (const b of info.entryPoints[spec.entry]!.bindings) {
+    const bindings = info.entryPoints[spec.entry]!.bindings;
+    // Check every binding before acquiring anything, so a launcher bug cannot leak a uniform buffer.
+    for (const b of bindings) {
       if (b.kind === 'uniform') {
         const want = info.uniformSizes[b.name];
         if (!spec.uniform || spec.uniform.byteLength !== want) {
           throw new RobustlensError(`${label}: uniform '${b.name}' needs ${want} bytes, launcher gave ${spec.uniform?.byteLength}`);
         }
-        const u = this.pool.acquire(want!, UNIFORM_USAGE, `${label}.uniform`);
-        this.device.queue.writeBuffer(u, 0, spec.uniform);
+      } else if (!spec.buffers[b.binding]) {
+        throw new RobustlensError(`${label}: no buffer for binding ${b.binding} (${b.name})`);
+      }
+    }
+    const entries: GPUBindGroupEntry[] = [];
+    const uniforms: GPUBuffer[] = [];
+    for (const b of bindings) {
+      if (b.kind === 'uniform') {
+        const want = info.uniformSizes[b.name]!;
+        const u = this.pool.acquire(want, UNIFORM_USAGE, `${label}.uniform`);
+        this.device.queue.writeBuffer(u, 0, spec.uniform!);
         uniforms.push(u);
         entries.push({ binding: b.binding, resource: { buffer: u, size: want } });
       } else {
-        const buf = spec.buffers[b.binding];
-        if (!buf) throw new RobustlensError(`${label}: no buffer for binding ${b.binding} (${b.name})`);
-        entries.push({ binding: b.binding, resource: { buffer: buf } });
+        entries.push({ binding: b.binding, resource: { buffer: spec.buffers[b.binding]! } });
       }
     }
     const bindGroup = this.device.createBindGroup({ layout, entries });
     const pass = this.beginPass(label);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    const [x, y = 1, z = 1] = spec.workgroups;
-    if (x > MAX_GROUPS || y > MAX_GROUPS || z > MAX_GROUPS) {
-      throw new LimitError(`${label}: dispatch (${x}, ${y}, ${z}) exceeds ${MAX_GROUPS} workgroups per dimension`);
-    }
     pass.dispatchWorkgroups(x, y, z);
     if (this.profiling) this.endPass();
     this.batched++;
