@@ -31,8 +31,15 @@ describe('robustlens study', () => {
     expect(logs.some((l) => /progress \d+%/.test(l))).toBe(true);
 
     const again: string[] = [];
-    await runStudy({ ...cfg, resume: true }, (m) => again.push(m));
+    const resumed = await runStudy({ ...cfg, resume: true }, (m) => again.push(m));
     expect(again.filter((l) => /: running$/.test(l))).toEqual([]);
     expect(again.filter((l) => /finished in an earlier run/.test(l)).length).toBe(12);
+    // The resumed report still accounts for the compute the first run did.
+    const first = results.stageSeconds as number;
+    expect(first).toBeGreaterThan(0);
+    const second = JSON.parse(readFileSync(resumed.resultsPath, 'utf8'));
+    expect(second.stageSeconds).toBeCloseTo(first, 6);
+    expect(second.resumedSeconds).toBeCloseTo(first, 6);
+    expect(readFileSync(resumed.reportPath, 'utf8')).toMatch(/of them in earlier runs \(--resume\)/);
   }, 600_000);
 });

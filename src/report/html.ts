@@ -22,7 +22,12 @@ export interface ReportMeta {
   runtime: string;
   data: string;
   settings: Record<string, string | number | boolean>;
+  /** Wall time of this run. */
   durationSeconds: number;
+  /** Seconds all stages took to compute, including those finished by earlier runs (--resume). */
+  stageSeconds?: number;
+  /** The part of stageSeconds spent in earlier runs. */
+  resumedSeconds?: number;
 }
 
 const BADGE: Record<Finding['verdict'], string> = {
@@ -76,7 +81,7 @@ td.num{font-variant-numeric:tabular-nums;text-align:right}
 <tr><td>adapter</td><td>${esc(meta.adapter)}</td></tr>
 <tr><td>runtime</td><td>${esc(meta.runtime)}</td></tr>
 <tr><td>data</td><td>${esc(meta.data)}</td></tr>
-<tr><td>wall time</td><td>${(meta.durationSeconds / 60).toFixed(1)} min</td></tr>
+<tr><td>wall time</td><td>${(meta.durationSeconds / 60).toFixed(1)} min${meta.resumedSeconds ? ` this run; the stages took ${((meta.stageSeconds ?? 0) / 60).toFixed(1)} min in all, ${(meta.resumedSeconds / 60).toFixed(1)} of them in earlier runs (--resume)` : ''}</td></tr>
 ${settings}
 </tbody></table>
 <p>Summary: ${Object.entries(tally).map(([k, v]) => `${v} ${esc(k)}`).join(', ')}. Each finding states the paper's claim, what

@@ -48,6 +48,7 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
   const t0 = performance.now();
   const all: SeedResults[] = [];
   let dataName = '';
+  const stageTime = { compute: 0, resumed: 0 };
   for (let seed = 0; seed < cfg.seeds; seed++) {
     // Relative stage costs, from the seconds each stage took in a measured default run (README).
     const plan: Record<string, number> = {
@@ -106,6 +107,8 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
       const distill = await runner.run({ name: `distill-s${seed}`, run: () => distillStudy(models, data, cfg, seed, log) });
       all.push({ seed, trained, eval: evals, cka, logits, simplicity, distill });
     } finally {
+      stageTime.compute += runner.computeSeconds;
+      stageTime.resumed += runner.resumedSeconds;
       for (const m of Object.values(models)) m.dispose();
     }
   }
@@ -124,10 +127,12 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
     data: dataName,
     settings: { quick: cfg.quick, seeds: cfg.seeds, 'ε (L∞)': cfg.eps, 'TRADES β': cfg.beta, ...cfg.sizes },
     durationSeconds: seconds,
+    stageSeconds: stageTime.compute,
+    resumedSeconds: stageTime.resumed,
   }, reportSections);
   const resultsPath = join(cfg.outDir, 'results.json');
   const reportPath = join(cfg.outDir, 'report.html');
-  await atomicWrite(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, verdicts, seeds: all }, null, 1));
+  await atomicWrite(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, stageSeconds: stageTime.compute, resumedSeconds: stageTime.resumed, verdicts, seeds: all }, null, 1));
   await atomicWrite(reportPath, html);
   return { resultsPath, reportPath, seeds: all, verdicts, seconds };
 }

@@ -24,6 +24,10 @@ export interface Stage<T> {
 export class StageRunner {
   readonly done: string[] = [];
   readonly skipped: string[] = [];
+  /** Seconds the stages of this runner took to compute, in this run and (loaded) in earlier ones. */
+  computeSeconds = 0;
+  /** The part of computeSeconds spent in earlier runs (stages loaded by --resume). */
+  resumedSeconds = 0;
   private readonly started = performance.now();
   private finishedWeight = 0;
   private ranWeight = 0;
@@ -54,20 +58,34 @@ export class StageRunner {
     return join(this.ctx.outDir, 'stages', `${name}.json`);
   }
 
+  /** Beside each result: how long the stage took to compute, so a resumed study can report its full cost. */
+  private timingPath(name: string): string {
+    return join(this.ctx.outDir, 'stages', `${name}.timing.json`);
+  }
+
   async run<T>(stage: Stage<T>): Promise<T> {
     const file = this.path(stage.name);
     if (this.resume && existsSync(file)) {
       this.skipped.push(stage.name);
       this.ctx.log(`stage ${stage.name}: finished in an earlier run, loaded ${file}`);
+      const timing = this.timingPath(stage.name);
+      // Results from before timings were kept have none: they count as 0 s.
+      const seconds = existsSync(timing) ? Number((JSON.parse(readFileSync(timing, 'utf8')) as { seconds?: number }).seconds) || 0 : 0;
+      this.computeSeconds += seconds;
+      this.resumedSeconds += seconds;
       this.progress(stage.name, false);
       return JSON.parse(readFileSync(file, 'utf8')) as T;
     }
     const t0 = performance.now();
     this.ctx.log(`stage ${stage.name}: running`);
     const result = await stage.run(this.ctx);
+    const seconds = (performance.now() - t0) / 1000;
+    // Timing first: a crash between the two writes leaves a timing without a result, which is rerun.
+    await atomicWrite(this.timingPath(stage.name), JSON.stringify({ seconds }));
     await atomicWrite(file, JSON.stringify(result, null, 1));
+    this.computeSeconds += seconds;
     this.done.push(stage.name);
-    this.ctx.log(`stage ${stage.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    this.ctx.log(`stage ${stage.name}: done in ${seconds.toFixed(1)} s`);
     this.progress(stage.name, true);
     return result;
   }
