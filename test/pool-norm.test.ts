@@ -68,6 +68,42 @@ describe('batchNorm2d', () => {
     await checkOp('batchNorm2d train, batch 1', bnTrain, [{ shape: [1, C, 2, 3] }, { shape: [C] }, { shape: [C] }], { gradTol: { rtol: 2e-3, atol: 2e-4 } });
   });
 
+  it('fused kernels on awkward shapes: planes longer than a workgroup, 1×1 planes, many channels', async () => {
+    const train = (c: number) => (x: rl.Tensor, g: rl.Tensor, b: rl.Tensor) =>
+      rl.batchNorm2d(x, g, b, rl.zeros([c], { backend: x.backend }), rl.ones([c], { backend: x.backend }), { training: true });
+    const tol = { gradTol: { rtol: 2e-3, atol: 2e-4 } };
+    await checkOp('batchNorm2d train, plane 17×19', train(2), [{ shape: [3, 2, 17, 19] }, { shape: [2] }, { shape: [2] }], tol);
+    await checkOp('batchNorm2d train, 1×1 planes', train(5), [{ shape: [70, 5, 1, 1] }, { shape: [5] }, { shape: [5] }], tol);
+    await checkOp('batchNorm2d train, 67 channels', train(67), [{ shape: [2, 67, 2, 3] }, { shape: [67] }, { shape: [67] }], tol);
+    const rv = Array.from(randomValues([7], 3, 0.5, 2));
+    await checkOp(
+      'batchNorm2d eval, input gradient only',
+      (x, g, b, rm, v) => rl.batchNorm2d(x!, g!, b!, rm!, v!, { training: false }),
+      [{ shape: [3, 7, 5, 13] }, { shape: [7], grad: false }, { shape: [7], grad: false }, { shape: [7], grad: false }, { shape: [7], values: rv, grad: false }],
+    );
+  });
+
+  it('the fused op equals the definition written with mean and variance ops, even when |mean| >> std', async () => {
+    const shape = [4, 3, 6, 5];
+    // Channel means of 1000 with unit spread: a one-pass Σx² − M·mean² would lose the variance in float32.
+    const xs = randomValues(shape, 21).map((v, i) => v + 1000 * (Math.floor(i / 30) % 3 === 1 ? 1 : 0));
+    const x = rl.tensor(xs, shape);
+    const g = rl.tensor([0.5, 2, -1]);
+    const b = rl.tensor([0.1, 0, -0.3]);
+    const [rm, rv] = [rl.zeros([3]), rl.ones([3])];
+    const y = rl.batchNorm2d(x, g, b, rm, rv, { training: true, eps: 1e-5 });
+    const want = rl.tidy(() => {
+      const xc = rl.tensor(xs, shape, { backend: rl.cpu });
+      const mu = rl.mean(xc, [0, 2, 3], true);
+      const v = rl.variance(xc, [0, 2, 3], true);
+      const norm = rl.mul(rl.sub(xc, mu), rl.rsqrt(rl.affine(v, 1, 1e-5)));
+      const cs = [1, 3, 1, 1];
+      return rl.add(rl.mul(norm, rl.tensor([0.5, 2, -1], cs, { backend: rl.cpu })), rl.tensor([0.1, 0, -0.3], cs, { backend: rl.cpu }));
+    });
+    expectClose(await y.data(), await want.data(), { rtol: 1e-3, atol: 1e-3 }, 'fused vs definition');
+    for (const t of [x, g, b, rm, rv, y, want]) t.dispose();
+  });
+
   it('eval mode uses the running statistics', async () => {
     const rv = Array.from(randomValues([C], 5, 0.5, 2));
     await checkOp(

@@ -78,7 +78,8 @@ export type Backend<S = unknown> = CoreOps<S> &
   import('./conv.js').PoolOps<S> &
   import('./logits.js').LogitOps<S> &
   import('./attack.js').AttackOps<S> &
-  import('./hsic.js').HsicOps<S>;
+  import('./hsic.js').HsicOps<S> &
+  import('./norm.js').NormOps<S>;
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {

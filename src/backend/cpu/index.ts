@@ -5,6 +5,7 @@ import { cpuCore } from './core.js';
 import { cpuLogits } from './logits.js';
 import { cpuOptim } from './optim.js';
 import { cpuHsic } from './hsic.js';
+import { cpuNorm } from './norm.js';
 
 /** The float64 reference backend: the oracle of every test and the CPU row of every benchmark. */
 export function createCpuBackend(): Backend<Float64Array> {
@@ -18,5 +19,6 @@ export function createCpuBackend(): Backend<Float64Array> {
     ...cpuLogits,
     ...cpuAttack,
     ...cpuHsic,
+    ...cpuNorm,
   };
 }

@@ -5,10 +5,11 @@ import { webgpuConv } from './conv.js';
 import { webgpuCore } from './core.js';
 import { webgpuHsic } from './hsic.js';
 import { webgpuLogits } from './logits.js';
+import { webgpuNorm } from './norm.js';
 import { webgpuOptim } from './optim.js';
 
 export function createWebGpuBackend(rt: GpuRuntime): Backend<GPUBuffer> {
-  const ops = { ...webgpuCore(rt), ...webgpuConv(rt), ...webgpuOptim(rt), ...webgpuLogits(rt), ...webgpuAttack(rt), ...webgpuHsic(rt) };
+  const ops = { ...webgpuCore(rt), ...webgpuConv(rt), ...webgpuOptim(rt), ...webgpuLogits(rt), ...webgpuAttack(rt), ...webgpuHsic(rt), ...webgpuNorm(rt) };
   return guardAll(rt, ops);
 }
 
