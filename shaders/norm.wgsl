@@ -129,3 +129,33 @@ fn bn_input_grad_eval(@builtin(global_invocation_id) gid: vec3u) {
   let a = (gid.z * nm.C + c) * nm.HW + i;
   out[a] = gamma[c] * inverseSqrt(variance[c] + nm.eps) * gy[a];
 }
+
+// vec4 forms of the elementwise passes, for planes of a multiple of 4 values: a vec4 never
+// straddles two channels, and one invocation moves 16 bytes per load (x4[q] is x[4q .. 4q+3]).
+@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
+@group(0) @binding(6) var<storage, read> gy4: array<vec4f>;
+@group(0) @binding(8) var<storage, read_write> out4: array<vec4f>;
+
+@compute @workgroup_size(EW)
+fn bn_forward_vec4(@builtin(global_invocation_id) gid: vec3u) {
+  let q = gid.x;
+  let hw4 = nm.HW / 4u;
+  if (q >= hw4) { return; }
+  let c = gid.y;
+  let a = (gid.z * nm.C + c) * hw4 + q;
+  let scale = gamma[c] * inverseSqrt(variance[c] + nm.eps);
+  out4[a] = (x4[a] - vec4f(mean[c])) * scale + vec4f(beta[c]);
+}
+
+@compute @workgroup_size(EW)
+fn bn_input_grad_vec4(@builtin(global_invocation_id) gid: vec3u) {
+  let q = gid.x;
+  let hw4 = nm.HW / 4u;
+  if (q >= hw4) { return; }
+  let c = gid.y;
+  let a = (gid.z * nm.C + c) * hw4 + q;
+  let inv = inverseSqrt(variance[c] + nm.eps);
+  let m = f32(nm.N * nm.HW);
+  let xhat = (x4[a] - vec4f(mean[c])) * inv;
+  out4[a] = gamma[c] * inv * (gy4[a] - vec4f(sum_gy[c] / m) - xhat * (sum_gy_xhat[c] / m));
+}
