@@ -68,11 +68,12 @@ describe('batchNorm2d', () => {
     await checkOp('batchNorm2d train, batch 1', bnTrain, [{ shape: [1, C, 2, 3] }, { shape: [C] }, { shape: [C] }], { gradTol: { rtol: 2e-3, atol: 2e-4 } });
   });
 
-  it('fused kernels on awkward shapes: planes longer than a workgroup, 1×1 planes, many channels', async () => {
+  it('fused kernels on awkward shapes: planes longer than a workgroup, vec4 planes, 1×1 planes, many channels', async () => {
     const train = (c: number) => (x: rl.Tensor, g: rl.Tensor, b: rl.Tensor) =>
       rl.batchNorm2d(x, g, b, rl.zeros([c], { backend: x.backend }), rl.ones([c], { backend: x.backend }), { training: true });
     const tol = { gradTol: { rtol: 2e-3, atol: 2e-4 } };
     await checkOp('batchNorm2d train, plane 17×19', train(2), [{ shape: [3, 2, 17, 19] }, { shape: [2] }, { shape: [2] }], tol);
+    await checkOp('batchNorm2d train, vec4 planes (4×9)', train(4), [{ shape: [3, 4, 4, 9] }, { shape: [4] }, { shape: [4] }], tol);
     await checkOp('batchNorm2d train, 1×1 planes', train(5), [{ shape: [70, 5, 1, 1] }, { shape: [5] }, { shape: [5] }], tol);
     await checkOp('batchNorm2d train, 67 channels', train(67), [{ shape: [2, 67, 2, 3] }, { shape: [67] }, { shape: [67] }], tol);
     const rv = Array.from(randomValues([7], 3, 0.5, 2));
