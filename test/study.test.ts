@@ -29,6 +29,11 @@ describe('robustlens study', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained: no script, no network
     expect(html).toContain('<svg');
     expect(logs.some((l) => /progress \d+%/.test(l))).toBe(true);
+    // methods.md §5.1: each layer's first-PC variance share, reported beside the CKA heatmaps.
+    const pc = results.seeds[0].cka.within['deep-standard'].firstPcRows as number[];
+    expect(pc.length).toBe(results.seeds[0].cka.within['deep-standard'].rows.length);
+    for (const v of pc) expect(v > 0 && v <= 1 + 1e-6).toBe(true);
+    expect(html).toContain('first-PC variance share');
 
     const again: string[] = [];
     const resumed = await runStudy({ ...cfg, resume: true }, (m) => again.push(m));

@@ -80,6 +80,8 @@ export function layerNames(model: Module, x: Tensor, opts: Omit<CaptureOptions, 
 export interface LayerSimilarityOptions extends CaptureOptions {
   /** Column layers of the second model (default: `layers`, or all of them). */
   layersB?: readonly string[];
+  /** Also report each row layer's first-principal-component variance share (CkaMatrix.firstPcRows). */
+  firstPc?: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function layerSimilarity(
     let fb: Map<string, Tensor> | null = null;
     try {
       if (b) fb = captureFeatures(b, x, { ...opts, layers: opts.layersB ?? opts.layers });
-      acc ??= new MinibatchCka([...fa.keys()], fb ? [...fb.keys()] : undefined);
+      acc ??= new MinibatchCka([...fa.keys()], fb ? [...fb.keys()] : undefined, { firstPc: opts.firstPc });
       const ra = [...fa.values()];
       const rb = fb ? [...fb.values()] : undefined;
       if (ra.length !== acc.rows.length || (rb && rb.length !== acc.cols.length)) {

@@ -6,6 +6,7 @@ export { captureFeatures, layerNames, layerSimilarity, type CaptureOptions, type
 export { similarityFromMatrices, type MatrixInput, type SimilarityOptions, type SimilarityReport } from './similarity.js';
 export { ckaMatrixJson, ckaMatrixSvg } from './output.js';
 export { fullMedian } from './hsic.js';
+export { firstPcFraction, firstPcFractionOfGram, topEigenvalue, type TopEigen } from './pca.js';
 export { longRangeSimilarity, blockScore } from './summary.js';
 export * as logits from './logits.js';
 export * as distillation from './distill.js';

@@ -10,6 +10,7 @@
  */
 import { ShapeError, ValueError } from '../gpu/errors.js';
 import { featuresOf, innerProducts, linearGram, type AnyBackend, type Features } from './hsic.js';
+import { firstPcFractionOfGram } from './pca.js';
 import type { Tensor } from '../tensor.js';
 
 export interface CkaMatrix {
@@ -24,14 +25,21 @@ export interface CkaMatrix {
   estimator: string;
   batches: number;
   examples: number;
+  /** With `firstPc`: per row layer, the variance share of the first principal component, averaged over batches. */
+  firstPcRows?: number[];
 }
 
-/** Stack the U-centred linear Gram matrices of each layer (same m rows) into one [L, m²] buffer. */
-function stackUGrams(b: AnyBackend, feats: readonly Features[], m: number): unknown {
+/**
+ * Stack the U-centred linear Gram matrices of each layer (same m rows) into one [L, m²] buffer.
+ * `reads`, when given, receives a readback of each layer's (double-centred) Gram matrix.
+ */
+function stackUGrams(b: AnyBackend, feats: readonly Features[], m: number, reads?: Promise<ArrayLike<number>>[]): unknown {
   const mm = m * m;
   const stack = b.fill(feats.length * mm, 0, 'float32');
   feats.forEach((f, l) => {
     const k = linearGram(f);
+    // The copy to the staging buffer is recorded now, so k may be freed before the read resolves.
+    reads?.push(b.read(k, mm, 'float32'));
     const u = b.uCenter(k, m);
     b.free(k);
     b.writeView(stack, { shape: [mm], strides: [1], offset: l * mm }, u);
@@ -55,10 +63,13 @@ export class MinibatchCka {
   private readonly selfA: Float64Array;
   private readonly selfB: Float64Array;
   private readonly within: boolean;
+  private readonly pcSums: Float64Array | null;
   batches = 0;
   examples = 0;
 
-  constructor(readonly rows: string[], cols?: string[]) {
+  /** `opts.firstPc`: also average, per row layer, the first principal component's share of the variance (pca.ts). */
+  constructor(readonly rows: string[], cols?: string[], opts: { firstPc?: boolean } = {}) {
+    this.pcSums = opts.firstPc ? new Float64Array(rows.length) : null;
     if (rows.length === 0) throw new ValueError('MinibatchCka: needs at least one layer');
     this.within = cols === undefined;
     this.cols = cols ?? rows;
@@ -85,7 +96,8 @@ export class MinibatchCka {
     if (m < 4) throw new ValueError(`${op}: a batch needs at least 4 examples (HSIC_1 divides by m − 3), got ${m}; use larger batches`);
     const z = m * (m - 3);
     const mm = m * m;
-    const ga = stackUGrams(backend, fa, m);
+    const grams: Promise<ArrayLike<number>>[] | undefined = this.pcSums ? [] : undefined;
+    const ga = stackUGrams(backend, fa, m, grams);
     let gb: unknown = ga;
     try {
       if (!this.within) gb = stackUGrams(backend, fb, m);
@@ -102,6 +114,7 @@ export class MinibatchCka {
         for (let i = 0; i < La; i++) this.selfA[i]! += aa[i * La + i]! / z;
         for (let j = 0; j < Lb; j++) this.selfB[j]! += bb[j * Lb + j]! / z;
       }
+      if (grams && this.pcSums) (await Promise.all(grams)).forEach((k, l) => (this.pcSums![l]! += firstPcFractionOfGram(k, m)));
     } finally {
       backend.free(ga);
       if (gb !== ga) backend.free(gb);
@@ -131,6 +144,7 @@ export class MinibatchCka {
     return {
       rows: [...this.rows], cols: [...this.cols], values, deadRows, deadCols,
       estimator: 'minibatch linear CKA (HSIC_1 sums, Nguyen et al. 2021)', batches: this.batches, examples: this.examples,
+      ...(this.pcSums ? { firstPcRows: Array.from(this.pcSums, (s) => s / this.batches) } : {}),
     };
   }
 }

@@ -28,6 +28,23 @@ const mean = (v: readonly number[]): number => v.filter(Number.isFinite).reduce(
 const halves = (v: readonly number[]): [number, number] => [mean(v.slice(0, Math.ceil(v.length / 2))), mean(v.slice(Math.ceil(v.length / 2)))];
 const verdict = (ok: boolean | null): Finding['verdict'] => (ok === null ? 'inconclusive' : ok ? 'reproduced' : 'not reproduced');
 
+const pcModels = ['deep-standard', 'deep-pgd-at', 'cnn-standard', 'cnn-pgd-at'];
+
+/**
+ * Variance share of each layer's first principal component (methods.md §5.1; Nguyen et al. tie block
+ * structure to a dominant component): none for results saved before it was measured.
+ */
+function firstPcFigure(w: SeedResults['cka']['within']): { caption: string; svg: string }[] {
+  const series = pcModels
+    .filter((n) => w[n]?.firstPcRows)
+    .map((n, i) => ({ name: n, x: w[n]!.firstPcRows!.map((_, k) => k), y: w[n]!.firstPcRows!, dashed: i >= 2 }));
+  if (series.length === 0) return [];
+  return [{
+    caption: 'Share of each layer\'s variance along its first principal component (mean over the CKA batches): block structure goes with one dominant component.',
+    svg: lineChart(series, { title: 'first-PC variance share', xlabel: 'layer index', ylabel: 'λ₁ / Σλ', yMin: 0, yMax: 1 }),
+  }];
+}
+
 function similaritySection(r: SeedResults): ReportSection {
   const w = r.cka.within;
   const lrStd = longRange(w['deep-standard']!);
@@ -39,10 +56,14 @@ function similaritySection(r: SeedResults): ReportSection {
     claim: 'Robust networks show amplified cross-layer similarity, even at long range, so the block structure of standard networks fades.',
     ours: `Long-range CKA (mean over layer pairs at least L/2 apart) is ${f3(lrAt)} for the PGD-AT deep CNN vs ${f3(lrStd)} for the standard one (cnn-small: ${f3(lrAtS)} vs ${f3(lrStdS)}).`,
     verdict: verdict(lrAt > lrStd),
-    numbers: { 'LR deep PGD-AT': lrAt, 'LR deep standard': lrStd, 'LR cnn-small PGD-AT': lrAtS, 'LR cnn-small standard': lrStdS },
+    numbers: {
+      'LR deep PGD-AT': lrAt, 'LR deep standard': lrStd, 'LR cnn-small PGD-AT': lrAtS, 'LR cnn-small standard': lrStdS,
+      ...Object.fromEntries(pcModels.filter((n) => w[n]?.firstPcRows).map((n) => [`mean first-PC share, ${n}`, mean(w[n]!.firstPcRows!)])),
+    },
     figures: [
       { caption: 'Layer × layer minibatch CKA, deep CNN, standard training (clean test images).', svg: ckaMatrixSvg(w['deep-standard']!, { title: 'deep CNN, standard' }) },
       { caption: 'The same for the PGD-AT deep CNN.', svg: ckaMatrixSvg(w['deep-pgd-at']!, { title: 'deep CNN, PGD-AT' }) },
+      ...firstPcFigure(w),
     ],
   };
   const cross = r.cka.cross['deep']!;

@@ -32,8 +32,9 @@ function* inputs(data: StudyData, cfg: StudyConfig): Generator<Tensor> {
   }
 }
 
+/** Layer × layer CKA within one model, with each layer's first-PC variance share. */
 export const withinModel = (m: Module, data: StudyData, cfg: StudyConfig): Promise<CkaMatrix> =>
-  layerSimilarity(m, null, inputs(data, cfg), { layers: ckaLayers(m) });
+  layerSimilarity(m, null, inputs(data, cfg), { layers: ckaLayers(m), firstPc: true });
 
 export const crossModel = (a: Module, b: Module, data: StudyData, cfg: StudyConfig): Promise<CkaMatrix> =>
   layerSimilarity(a, b, inputs(data, cfg), { layers: ckaLayers(a), layersB: ckaLayers(b) });
