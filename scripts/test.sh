@@ -2,6 +2,10 @@
 # The test command of the README (`npm test`). Stages, in order:
 #   shaders (gen-shaders) -> build (tsup + check-dist) -> types (tsc) -> node (vitest)
 #   -> deno (Deno smoke test) -> chromium (headless Chromium smoke test)
+#   -> determinism (the fingerprint of test/smoke/fingerprint.js from Node on lavapipe and on
+#      SwiftShader, each run twice and compared bitwise, then every pair of Node, Deno and Chromium
+#      fingerprints compared within f32 tolerance by scripts/compare-fingerprints.mjs; the deno and
+#      chromium stages write theirs)
 #   -> examples (examples/node/embed.ts, examples/deno/hello.ts)
 # Every stage runs even when an earlier one failed (except that nothing runs without shaders and a
 # build), and a summary at the end lists each stage as passed, FAILED or skipped with the reason.
@@ -56,6 +60,8 @@ if [[ "${summary[-1]}" == *FAILED ]]; then
 fi
 run_stage types npx tsc --noEmit -p .
 mkdir -p out
+# Fingerprints of an earlier run must not stand in for a runtime that fails to write one now.
+rm -rf out/fingerprints
 run_stage node npx vitest run --reporter=default --reporter=json --outputFile.json=out/vitest.json
 
 # Deno: the npm package `deno` (a devDependency) ships the binary.
@@ -74,6 +80,37 @@ else
   stage chromium
   echo "SKIPPED: Chromium is missing ($chromium is not executable; bash scripts/setup.sh installs it, or set CHROMIUM)"
   record chromium "skipped (Chromium missing at $chromium)"
+fi
+
+# Determinism: Node writes its fingerprint on each software adapter (twice, the second run must
+# match bitwise); the comparison expects a fingerprint from every runtime whose stage ran.
+stage determinism
+declare -a expect=() skips=()
+det_failed=0
+for adapter in lavapipe swiftshader; do
+  if ! why="$( (export ROBUSTLENS_ADAPTER="$adapter"; source scripts/gpu-env.sh) 2>&1 )"; then
+    echo "SKIPPED node-$adapter: $why"
+    skips+=(--skip "node-$adapter=${why#gpu-env.sh: }")
+    continue
+  fi
+  expect+=("node-$adapter")
+  (
+    export ROBUSTLENS_ADAPTER="$adapter"
+    source scripts/gpu-env.sh
+    node scripts/fingerprint-node.mjs &&
+      node scripts/fingerprint-node.mjs --out "out/fingerprints/repeat/node-$adapter.json" &&
+      node scripts/compare-fingerprints.mjs --bitwise "out/fingerprints/node-$adapter.json" "out/fingerprints/repeat/node-$adapter.json"
+  ) || det_failed=1
+done
+if npx --no-install deno --version >/dev/null 2>&1; then expect+=(deno); else skips+=(--skip "deno=Deno missing"); fi
+if [ -x "$chromium" ]; then expect+=(chromium); else skips+=(--skip "chromium=Chromium missing at $chromium"); fi
+if [ "${#expect[@]}" -lt 2 ]; then
+  echo "SKIPPED: fewer than two runtimes or adapters can write a fingerprint (${expect[*]:-none})"
+  record determinism "skipped (fewer than two runtimes/adapters available: ${expect[*]:-none})"
+else
+  expect_list="$(IFS=,; echo "${expect[*]}")"
+  node scripts/compare-fingerprints.mjs --expect "$expect_list" "${skips[@]}" || det_failed=1
+  if [ "$det_failed" = 0 ]; then record determinism passed; else record determinism FAILED; fi
 fi
 
 stage examples
