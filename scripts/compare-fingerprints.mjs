@@ -183,19 +183,27 @@ function compareAll(o) {
   console.log(`tolerance: max|a−b| <= ${TOL} · max(|a|, |b|) over each array (normwise; the reason is in this script)`);
 
   if (pairs.length > 0) {
+    // One column per pair of bitwise groups (every pair across two groups has the same figures as
+    // the groups' first members); every pair was checked above.
+    const cols = [];
+    for (let i = 0; i < groups.length; i++) for (let j = i + 1; j < groups.length; j++) cols.push([groups[i], groups[j]]);
     const w = Math.max(...names.map((k) => k.length));
-    const cw = 17;
-    console.log(`\n${'array'.padEnd(w)}  ${'n'.padStart(6)}  ${pairs.map(([a, b]) => `${a.label}-${b.label}`.padEnd(cw)).join('')}`);
-    for (const k of names) {
-      const n = fps.find((f) => f.doc.arrays[k])?.doc.arrays[k].length ?? 0;
-      const row = pairs.map(([a, b]) => {
-        const d = cells.get(`${a.label}-${b.label} ${k}`);
-        const s = d === null ? 'MISSING' : d.nan ? 'NaN' : d.differing === 0 ? '=' : `${e(d.maxAbs)} (${e(d.normwise)})${d.ok ? '' : ' ✗'}`;
-        return s.padEnd(cw);
-      });
-      console.log(`${k.padEnd(w)}  ${String(n).padStart(6)}  ${row.join('')}`);
+    const tag = (g) => g.map((f) => f.label).join('');
+    const cw = Math.max(19, ...cols.map(([g, h]) => `${tag(g)} vs ${tag(h)}`.length + 2));
+    if (cols.length === 0) console.log('every fingerprint is bitwise identical to every other');
+    else {
+      console.log(`\n${'array'.padEnd(w)}  ${'n'.padStart(6)}  ${cols.map(([g, h]) => `${tag(g)} vs ${tag(h)}`.padEnd(cw)).join('')}`);
+      for (const k of names) {
+        const n = fps.find((f) => f.doc.arrays[k])?.doc.arrays[k].length ?? 0;
+        const row = cols.map(([g, h]) => {
+          const d = cells.get(`${g[0].label}-${h[0].label} ${k}`);
+          const s = d === null ? 'MISSING' : d.nan ? 'NaN' : d.differing === 0 ? '=' : `${e(d.maxAbs)} (${e(d.normwise)})${d.ok ? '' : ' ✗'}`;
+          return s.padEnd(cw);
+        });
+        console.log(`${k.padEnd(w)}  ${String(n).padStart(6)}  ${row.join('')}`);
+      }
+      console.log(`cell: max |a−b| (normwise: / max|x| of the array); = bitwise identical; ✗ beyond tolerance`);
     }
-    console.log(`cell: max |a−b| (normwise: / max|x| of the array); = bitwise identical; ✗ beyond tolerance`);
     if (worst) console.log(`largest normwise difference: ${worst.key} ${worst.k} ${e(worst.d.normwise)} (tolerance ${TOL}${worst.d.normwise > 0 ? `, ${Math.floor(TOL / worst.d.normwise)}× headroom` : ''})`);
     writeFileSync(join(o.dir, 'differences.md'), markdown(fps, pairs, names, cells));
     console.log(`full figures: ${join(o.dir, 'differences.md')}`);

@@ -3,9 +3,9 @@
 #   shaders (gen-shaders) -> build (tsup + check-dist) -> types (tsc) -> node (vitest)
 #   -> deno (Deno smoke test) -> chromium (headless Chromium smoke test)
 #   -> determinism (the fingerprint of test/smoke/fingerprint.js from Node on lavapipe and on
-#      SwiftShader, each run twice and compared bitwise, then every pair of Node, Deno and Chromium
-#      fingerprints compared within f32 tolerance by scripts/compare-fingerprints.mjs; the deno and
-#      chromium stages write theirs)
+#      SwiftShader, each run twice and compared bitwise, and from Deno on SwiftShader; then every
+#      pair of Node, Deno and Chromium fingerprints compared within f32 tolerance by
+#      scripts/compare-fingerprints.mjs; the deno and chromium stages write theirs)
 #   -> examples (examples/node/embed.ts, examples/deno/hello.ts)
 # Every stage runs even when an earlier one failed (except that nothing runs without shaders and a
 # build), and a summary at the end lists each stage as passed, FAILED or skipped with the reason.
@@ -102,7 +102,22 @@ for adapter in lavapipe swiftshader; do
       node scripts/compare-fingerprints.mjs --bitwise "out/fingerprints/node-$adapter.json" "out/fingerprints/repeat/node-$adapter.json"
   ) || det_failed=1
 done
-if npx --no-install deno --version >/dev/null 2>&1; then expect+=(deno); else skips+=(--skip "deno=Deno missing"); fi
+if npx --no-install deno --version >/dev/null 2>&1; then
+  expect+=(deno)
+  # Deno on the second adapter too (its stage ran on the environment's, lavapipe by default): only
+  # when the deno stage wrote its own fingerprint, so that a failed stage cannot be papered over.
+  if compgen -G 'out/fingerprints/deno-*.json' >/dev/null && [ ! -f out/fingerprints/deno-swiftshader.json ] &&
+    (export ROBUSTLENS_ADAPTER=swiftshader; source scripts/gpu-env.sh) 2>/dev/null; then
+    expect+=(deno-swiftshader)
+    (
+      export ROBUSTLENS_ADAPTER=swiftshader
+      source scripts/gpu-env.sh
+      npx --no-install deno test --no-check --allow-all --filter fingerprint test/deno/smoke.test.ts
+    ) || det_failed=1
+  fi
+else
+  skips+=(--skip "deno=Deno missing")
+fi
 if [ -x "$chromium" ]; then expect+=(chromium); else skips+=(--skip "chromium=Chromium missing at $chromium"); fi
 if [ "${#expect[@]}" -lt 2 ]; then
   echo "SKIPPED: fewer than two runtimes or adapters can write a fingerprint (${expect[*]:-none})"
