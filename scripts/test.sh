@@ -23,7 +23,7 @@ declare -a summary=()
 failed=0
 stage() { printf '\n=== %s ===\n' "$1"; }
 record() { # stage, outcome (passed | FAILED | skipped (reason))
-  summary+=("$(printf '%-9s %s' "$1" "$2")")
+  summary+=("$(printf '%-12s %s' "$1" "$2")")
   if [ "$2" = FAILED ]; then failed=1; fi
 }
 run_stage() { # name, command...
@@ -125,7 +125,11 @@ if [ "${#expect[@]}" -lt 2 ]; then
 else
   expect_list="$(IFS=,; echo "${expect[*]}")"
   node scripts/compare-fingerprints.mjs --expect "$expect_list" "${skips[@]}" || det_failed=1
-  if [ "$det_failed" = 0 ]; then record determinism passed; else record determinism FAILED; fi
+  skipped_names=""
+  for ((i = 1; i < ${#skips[@]}; i += 2)); do skipped_names+="${skipped_names:+, }${skips[i]%%=*}"; done
+  if [ "$det_failed" = 1 ]; then record determinism FAILED
+  elif [ -n "$skipped_names" ]; then record determinism "passed (${expect_list//,/, }; skipped: $skipped_names, see above)"
+  else record determinism passed; fi
 fi
 
 stage examples
