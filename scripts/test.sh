@@ -2,6 +2,10 @@
 # The test command of the README (`npm test`). Stages, in order:
 #   shaders (gen-shaders) -> build (tsup + check-dist) -> types (tsc) -> node (vitest)
 #   -> deno (Deno smoke test) -> chromium (headless Chromium smoke test)
+#   -> determinism (the fingerprint of test/smoke/fingerprint.js from Node on lavapipe and on
+#      SwiftShader, each run twice and compared bitwise, and from Deno on SwiftShader; then every
+#      pair of Node, Deno and Chromium fingerprints compared within f32 tolerance by
+#      scripts/compare-fingerprints.mjs; the deno and chromium stages write theirs)
 #   -> examples (examples/node/embed.ts, examples/deno/hello.ts)
 # Every stage runs even when an earlier one failed (except that nothing runs without shaders and a
 # build), and a summary at the end lists each stage as passed, FAILED or skipped with the reason.
@@ -19,7 +23,7 @@ declare -a summary=()
 failed=0
 stage() { printf '\n=== %s ===\n' "$1"; }
 record() { # stage, outcome (passed | FAILED | skipped (reason))
-  summary+=("$(printf '%-9s %s' "$1" "$2")")
+  summary+=("$(printf '%-12s %s' "$1" "$2")")
   if [ "$2" = FAILED ]; then failed=1; fi
 }
 run_stage() { # name, command...
@@ -56,6 +60,8 @@ if [[ "${summary[-1]}" == *FAILED ]]; then
 fi
 run_stage types npx tsc --noEmit -p .
 mkdir -p out
+# Fingerprints of an earlier run must not stand in for a runtime that fails to write one now.
+rm -rf out/fingerprints
 run_stage node npx vitest run --reporter=default --reporter=json --outputFile.json=out/vitest.json
 
 # Deno: the npm package `deno` (a devDependency) ships the binary.
@@ -74,6 +80,56 @@ else
   stage chromium
   echo "SKIPPED: Chromium is missing ($chromium is not executable; bash scripts/setup.sh installs it, or set CHROMIUM)"
   record chromium "skipped (Chromium missing at $chromium)"
+fi
+
+# Determinism: Node writes its fingerprint on each software adapter (twice, the second run must
+# match bitwise); the comparison expects a fingerprint from every runtime whose stage ran.
+stage determinism
+declare -a expect=() skips=()
+det_failed=0
+for adapter in lavapipe swiftshader; do
+  if ! why="$( (export ROBUSTLENS_ADAPTER="$adapter"; source scripts/gpu-env.sh) 2>&1 )"; then
+    echo "SKIPPED node-$adapter: $why"
+    skips+=(--skip "node-$adapter=${why#gpu-env.sh: }")
+    continue
+  fi
+  expect+=("node-$adapter")
+  (
+    export ROBUSTLENS_ADAPTER="$adapter"
+    source scripts/gpu-env.sh
+    node scripts/fingerprint-node.mjs &&
+      node scripts/fingerprint-node.mjs --out "out/fingerprints/repeat/node-$adapter.json" &&
+      node scripts/compare-fingerprints.mjs --bitwise "out/fingerprints/node-$adapter.json" "out/fingerprints/repeat/node-$adapter.json"
+  ) || det_failed=1
+done
+if npx --no-install deno --version >/dev/null 2>&1; then
+  expect+=(deno)
+  # Deno on the second adapter too (its stage ran on the environment's, lavapipe by default): only
+  # when the deno stage wrote its own fingerprint, so that a failed stage cannot be papered over.
+  if compgen -G 'out/fingerprints/deno-*.json' >/dev/null && [ ! -f out/fingerprints/deno-swiftshader.json ] &&
+    (export ROBUSTLENS_ADAPTER=swiftshader; source scripts/gpu-env.sh) 2>/dev/null; then
+    expect+=(deno-swiftshader)
+    (
+      export ROBUSTLENS_ADAPTER=swiftshader
+      source scripts/gpu-env.sh
+      npx --no-install deno test --no-check --allow-all --filter fingerprint test/deno/smoke.test.ts
+    ) || det_failed=1
+  fi
+else
+  skips+=(--skip "deno=Deno missing")
+fi
+if [ -x "$chromium" ]; then expect+=(chromium); else skips+=(--skip "chromium=Chromium missing at $chromium"); fi
+if [ "${#expect[@]}" -lt 2 ]; then
+  echo "SKIPPED: fewer than two runtimes or adapters can write a fingerprint (${expect[*]:-none})"
+  record determinism "skipped (fewer than two runtimes/adapters available: ${expect[*]:-none})"
+else
+  expect_list="$(IFS=,; echo "${expect[*]}")"
+  node scripts/compare-fingerprints.mjs --expect "$expect_list" "${skips[@]}" || det_failed=1
+  skipped_names=""
+  for ((i = 1; i < ${#skips[@]}; i += 2)); do skipped_names+="${skipped_names:+, }${skips[i]%%=*}"; done
+  if [ "$det_failed" = 1 ]; then record determinism FAILED
+  elif [ -n "$skipped_names" ]; then record determinism "passed (${expect_list//,/, }; skipped: $skipped_names, see above)"
+  else record determinism passed; fi
 fi
 
 stage examples

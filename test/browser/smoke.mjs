@@ -2,10 +2,12 @@
 // port; WebGPU needs a secure context, which loopback is), opens test/browser/smoke.html in headless
 // Chromium with WebGPU enabled (SwiftShader is the only adapter Chromium offers without a GPU), runs
 // the smoke checks of test/smoke/checks.js on dist/index.js, fails on any failed check, console error,
-// page error or failed request, and saves a screenshot to out/browser-smoke.png.
+// page error or failed request, and saves a screenshot to out/browser-smoke.png. The page also runs
+// the determinism fingerprint (test/smoke/fingerprint.js); this side writes it to
+// out/fingerprints/chromium-<adapter>.json for scripts/compare-fingerprints.mjs.
 // Run: node test/browser/smoke.mjs   (after `npm run build`; scripts/test.sh does both)
 // Environment: CHROMIUM (default /usr/bin/chromium).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { report, root, withPage } from './harness.mjs';
 
@@ -24,6 +26,14 @@ async function main() {
         if (!r.ok) problems.push(`check failed: ${r.name}`);
       }
       if (smoke.results.length < 7) problems.push(`only ${smoke.results.length} checks ran`);
+      const fp = smoke.fingerprint;
+      if (!fp || fp.error) problems.push(`the determinism fingerprint failed: ${fp?.error ?? 'the page returned none'}`);
+      else {
+        const file = join(root, 'out/fingerprints', `chromium-${fp.document.adapter}.json`);
+        mkdirSync(join(root, 'out/fingerprints'), { recursive: true });
+        writeFileSync(file, `${JSON.stringify(fp.document)}\n`);
+        console.log(`fingerprint: chromium on ${fp.document.adapter}, ${Object.keys(fp.document.arrays).length} arrays, ${fp.document.ms} ms -> ${file}`);
+      }
       console.log(`browser smoke: ${smoke.results.filter((r) => r.ok).length} passed, ${smoke.results.filter((r) => !r.ok).length} failed; screenshot out/browser-smoke.png`);
     }
   });
