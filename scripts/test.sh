@@ -112,7 +112,7 @@ if npx --no-install deno --version >/dev/null 2>&1; then
     (
       export ROBUSTLENS_ADAPTER=swiftshader
       source scripts/gpu-env.sh
-      npx --no-install deno test --no-check --allow-all --filter fingerprint test/deno/smoke.test.ts
+      npx --no-install deno test --allow-all --filter fingerprint test/deno/smoke.test.ts
     ) || det_failed=1
   fi
 else
