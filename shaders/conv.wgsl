@@ -21,13 +21,10 @@ struct Conv {
 }
 
 @group(0) @binding(0) var<uniform> cv: Conv;
-@group(0) @binding(1) var<storage, read> X: array<f32>;   // forward: x; backward input: gy
-@group(0) @binding(2) var<storage, read> Wt: array<f32>;  // weights (forward, backward input); gy (backward weight)
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<storage, read> B: array<f32>;   // bias
+// #include "conv_io.wgsl"
 
-// The invocation index of a 1-D grid folded into (x, y); z indexes channel blocks.
-fn lane_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+// 1-D grids folded into (x, y) (lane_id); z indexes channel blocks.
+// #include "grid.wgsl"
 
 // ---- forward ---------------------------------------------------------------------------------
 // Pixels q = (n, oh, ow) flattened over N·OH·OW, 4 consecutive per invocation; channels o0..o0+7.
@@ -263,24 +260,11 @@ fn conv2d_backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(wo
 // 36 loads for the same work without the reuse. The same kernel computes the input gradient of a
 // stride-1 convolution (a convolution of gy with the flipped, channel-transposed weights): the
 // weight layout is given as signed strides, so flipping costs no copy.
-struct Rows {
-  N: u32, Cin: u32, Hin: u32, Win: u32,
-  Cout: u32, OH: u32, OW: u32, KH: u32,
-  PH: u32, PW: u32, blocks: u32, has_bias: u32,
-  w_base: i32, w_so: i32, w_sc: i32, w_si: i32, // weight of (out k, in c, tap i, j) at base + k·so + c·sc + i·si + j·sj
-  w_sj: i32, _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<uniform> rw: Rows;
+// #include "conv_rows.wgsl"
 
 // Output channels per invocation of conv2d_rows3: 4, or 2 or 1 when there are fewer channels (the
 // unused accumulators compile away, so a 1-channel input gradient does not waste 3/4 of its FMAs).
 override CB: u32 = 4;
-
-// Three taps applied to 4 pixels: w.x·t0 + w.y·t1 + w.z·t2.
-fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
-  return fma(vec4f(w.z), t2, fma(vec4f(w.y), t1, vec4f(w.x) * t0));
-}
 
 @compute @workgroup_size(WG)
 fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,

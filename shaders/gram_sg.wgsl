@@ -6,14 +6,7 @@ enable subgroups;
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
-struct Hs {
-  n: u32, p: u32, ld_in: u32, ld_out: u32, chunk: u32, chunks: u32, zero_diag: u32, pairs: u32,
-  rb: u32, scale: f32, gscale: f32, _p: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Hs;
-@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+// #include "hsic_io.wgsl"
 
 // The same symmetric Gram matrix, sharing loads across a subgroup: the 8 lanes of a row of the
 // workgroup need the same 4 rows of X (the i side), so lane t loads row (t mod 4) once and the others

@@ -10,28 +10,10 @@ override WG: u32 = 64;
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
-struct Hs {
-  n: u32,          // rows (examples); for Gram-matrix kernels, the matrix side
-  p: u32,          // columns (features) that hold data
-  ld_in: u32,      // row stride of the input
-  ld_out: u32,     // row stride of the output
-  chunk: u32,      // rows (or elements) per partial sum
-  chunks: u32,     // number of partial sums per output
-  zero_diag: u32,  // 1: treat the diagonal as 0 (U-centring)
-  pairs: u32,      // gram: block pairs in the upper triangle; dot: ra * rb
-  rb: u32,         // dot_partials: rows of b
-  scale: f32,      // col_finish: divide the column sums by this; rbf: gamma
-  gscale: f32,     // center_gram: the grand mean is s / gscale
-  _p: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Hs;
+// #include "hsic_io.wgsl"
 @group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read> tot: array<f32>;
-
-@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
 
 // part[c * p + j] = Σ_{i in chunk c} src[i * ld_in + j] (skipping i == j when zero_diag).
 // Lanes run along j, so neighbouring lanes read neighbouring addresses.
