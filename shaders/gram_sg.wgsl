@@ -1,12 +1,13 @@
 enable subgroups;
 
 // Symmetric Gram kernel with subgroup operations (a separate module: it only compiles where the
-// device has the 'subgroups' feature). Same uniform and layout as gram_sym in hsic.wgsl.
+// device has the 'subgroups' feature). Same uniform and layout as gram_sym in hsic.wgsl (both from
+// shaders/include/hsic_io.wgsl).
 
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
-// #include "hsic_io.wgsl"
+// #include "gram_tile.wgsl"
 
 // The same symmetric Gram matrix, sharing loads across a subgroup: the 8 lanes of a row of the
 // workgroup need the same 4 rows of X (the i side), so lane t loads row (t mod 4) once and the others
@@ -19,12 +20,9 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
                @builtin(subgroup_invocation_id) sgid: u32) {
   let w = wid.x + wid.y * nwg.x;
   if (w >= u.pairs) { return; }
-  var r = u32((sqrt(8.0 * f32(w) + 1.0) - 1.0) * 0.5);
-  if (r * (r + 1u) / 2u > w) { r -= 1u; }
-  if ((r + 1u) * (r + 2u) / 2u <= w) { r += 1u; }
-  let c = w - r * (r + 1u) / 2u;
-  let bi = c;
-  let bj = r;
+  let blk = gram_block(w);
+  let bi = blk.x;
+  let bj = blk.y;
   let i0 = bi * 4u * WG_Y + lid.y * 4u;
   let j0 = bj * 4u * WG_X + lid.x * 4u;
   let ld4 = u.ld_in / 4u;
@@ -85,19 +83,7 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   }
   // Every lane computed (subgroup operations need all lanes); only tiles on or above the diagonal write.
   if ((bi == bj && lid.y > lid.x) || i0 >= u.n || j0 >= u.n) { return; }
-  let rows = array<vec4f, 4>(c0, c1, c2, c3);
-  let mirror = bi != bj || lid.y != lid.x;
-  for (var a = 0u; a < 4u; a++) {
-    let i = i0 + a;
-    if (i >= u.n) { break; }
-    for (var s = 0u; s < 4u; s++) {
-      let j = j0 + s;
-      if (j < u.n) {
-        dst[i * u.n + j] = rows[a][s];
-        if (mirror) { dst[j * u.n + i] = rows[a][s]; }
-      }
-    }
-  }
+  store_gram_tile(i0, j0, array<vec4f, 4>(c0, c1, c2, c3), bi != bj || lid.y != lid.x);
 }
 
 // Checks the lane layout gram_sym_sg relies on: subgroups of a multiple of 8 lanes made of

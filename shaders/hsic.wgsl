@@ -11,6 +11,7 @@ override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
 // #include "hsic_io.wgsl"
+// #include "gram_tile.wgsl"
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read> tot: array<f32>;
@@ -138,13 +139,9 @@ fn dot_partials(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 fn gram_sym(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let w = wid.x + wid.y * nwg.x;
   if (w >= u.pairs) { return; }
-  // w → (r, c) with c ≤ r in the lower triangle of block indices: w = r(r+1)/2 + c.
-  var r = u32((sqrt(8.0 * f32(w) + 1.0) - 1.0) * 0.5);
-  if (r * (r + 1u) / 2u > w) { r -= 1u; }
-  if ((r + 1u) * (r + 2u) / 2u <= w) { r += 1u; }
-  let c = w - r * (r + 1u) / 2u;
-  let bi = c;  // block row ≤ block column
-  let bj = r;
+  let blk = gram_block(w);
+  let bi = blk.x;  // block row ≤ block column
+  let bj = blk.y;
   if (bi == bj && lid.y > lid.x) { return; }
   let i0 = bi * 4u * WG_Y + lid.y * 4u;
   let j0 = bj * 4u * WG_X + lid.x * 4u;
@@ -183,17 +180,6 @@ fn gram_sym(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
     c3 = fma(vec4f(a3.z), vec4f(b0.z, b1.z, b2.z, b3.z), c3);
     c3 = fma(vec4f(a3.w), vec4f(b0.w, b1.w, b2.w, b3.w), c3);
   }
-  let rows = array<vec4f, 4>(c0, c1, c2, c3);
-  let mirror = bi != bj || lid.y != lid.x;  // a diagonal tile computes its own mirror entries
-  for (var a = 0u; a < 4u; a++) {
-    let i = i0 + a;
-    if (i >= u.n) { break; }
-    for (var s = 0u; s < 4u; s++) {
-      let j = j0 + s;
-      if (j < u.n) {
-        dst[i * u.n + j] = rows[a][s];
-        if (mirror) { dst[j * u.n + i] = rows[a][s]; }
-      }
-    }
-  }
+  // A diagonal tile (bi == bj, lid.y == lid.x) computes its own mirror entries.
+  store_gram_tile(i0, j0, array<vec4f, 4>(c0, c1, c2, c3), bi != bj || lid.y != lid.x);
 }
