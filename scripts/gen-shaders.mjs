@@ -9,7 +9,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { expandIncludes } from './wgsl-include.mjs';
+import { expandIncludes, whereIs } from './wgsl-include.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'shaders');
@@ -33,8 +33,10 @@ for (const file of files) {
   try {
     reflect = new WgslReflect(code);
   } catch (e) {
-    const note = lines.length > 1 ? ' (line numbers count the module with its includes expanded)' : '';
-    console.error(`shaders/${file}: wgsl_reflect could not parse it${note}: ${e.message}`);
+    // wgsl_reflect counts lines of the expanded text; name the file and line they came from.
+    const line = /Line: (\d+)/.exec(e.message)?.[1];
+    const at = line && lines.length > 1 ? ` (line ${line} is ${whereIs(lines, Number(line))})` : '';
+    console.error(`shaders/${file}: wgsl_reflect could not parse it: ${e.message}${at}`);
     process.exit(1);
   }
   const entryPoints = {};

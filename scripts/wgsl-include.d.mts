@@ -5,3 +5,5 @@ export function expandIncludes(
   modulePath: string,
   opts: { includeDir: string; root: string },
 ): { code: string; lines: SourceSpan[] };
+
+export function whereIs(lines: readonly SourceSpan[], n: number): string;

@@ -79,3 +79,9 @@ export function expandIncludes(modulePath, { includeDir, root }) {
   return { code: out.join('\n') + (text.endsWith('\n') ? '\n' : ''), lines };
 }
 
+
+/** Where line n (1-based) of an expanded module came from: `file:line` (as sourceLine in src/kernels/shader-types.ts). */
+export function whereIs(lines, n) {
+  const span = lines.findLast((s) => s.from <= n) ?? lines[0];
+  return `${span.file}:${span.line + (n - span.from)}`;
+}

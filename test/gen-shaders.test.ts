@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expandIncludes } from '../scripts/wgsl-include.mjs';
+import { expandIncludes, whereIs } from '../scripts/wgsl-include.mjs';
 import { engine } from '../src/engine.js';
 import { ShaderCompileError } from '../src/gpu/errors.js';
 import { PipelineCache } from '../src/gpu/pipelines.js';
@@ -60,6 +60,10 @@ describe('// #include', () => {
       ['shaders/inc_mod.wgsl', '3', ''],
       ['shaders/inc_mod.wgsl', '4', '  //#include  "helper.wgsl"  '],
       ['shaders/inc_mod.wgsl', '5', 'fn f() {}'],
+    ]);
+    // gen-shaders' own lookup (for wgsl_reflect's parse errors) agrees.
+    expect([1, 2, 3, 4, 5, 7].map((n) => whereIs(r.lines, n))).toEqual([
+      'shaders/inc_mod.wgsl:1', 'shaders/inc_mod.wgsl:2', 'shaders/include/helper.wgsl:1', 'shaders/include/helper.wgsl:2', 'shaders/inc_mod.wgsl:3', 'shaders/inc_mod.wgsl:5',
     ]);
   });
 
