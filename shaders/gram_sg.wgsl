@@ -32,7 +32,7 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   let t = sgid % 8u;
   let base = sgid - t;
   let mine = min(i0 + (t % 4u), last) * ld4 + t / 4u;  // lane t loads row i0 + t mod 4 at step k + t/4
-  let rb = vec4u(min(j0, last), min(j0 + 1u, last), min(j0 + 2u, last), min(j0 + 3u, last)) * ld4;
+  let rb = gram_rows(j0, ld4);
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
@@ -42,44 +42,26 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
     let v = x4[mine + 2u * h];
     for (var q = 0u; q < 2u; q++) {
       let k = 2u * h + q;
-      let b0 = x4[rb.x + k];
-      let b1 = x4[rb.y + k];
-      let b2 = x4[rb.z + k];
-      let b3 = x4[rb.w + k];
-      let bx = vec4f(b0.x, b1.x, b2.x, b3.x);
-      let by = vec4f(b0.y, b1.y, b2.y, b3.y);
-      let bz = vec4f(b0.z, b1.z, b2.z, b3.z);
-      let bw = vec4f(b0.w, b1.w, b2.w, b3.w);
+      let b = gram_cols(rb, k);
       let a0 = subgroupShuffle(v, base + 4u * q);
       let a1 = subgroupShuffle(v, base + 4u * q + 1u);
       let a2 = subgroupShuffle(v, base + 4u * q + 2u);
       let a3 = subgroupShuffle(v, base + 4u * q + 3u);
-      c0 = fma(vec4f(a0.w), bw, fma(vec4f(a0.z), bz, fma(vec4f(a0.y), by, fma(vec4f(a0.x), bx, c0))));
-      c1 = fma(vec4f(a1.w), bw, fma(vec4f(a1.z), bz, fma(vec4f(a1.y), by, fma(vec4f(a1.x), bx, c1))));
-      c2 = fma(vec4f(a2.w), bw, fma(vec4f(a2.z), bz, fma(vec4f(a2.y), by, fma(vec4f(a2.x), bx, c2))));
-      c3 = fma(vec4f(a3.w), bw, fma(vec4f(a3.z), bz, fma(vec4f(a3.y), by, fma(vec4f(a3.x), bx, c3))));
+      c0 = gram_fma(c0, a0, b);
+      c1 = gram_fma(c1, a1, b);
+      c2 = gram_fma(c2, a2, b);
+      c3 = gram_fma(c3, a3, b);
     }
   }
   if (ld4 % 2u == 1u) {
     // The odd last vec4 step: lanes t ≥ 4 load a clamped duplicate that nobody uses.
     let k = ld4 - 1u;
     let v = x4[min(mine + k, min(i0 + (t % 4u), last) * ld4 + k)];
-    let b0 = x4[rb.x + k];
-    let b1 = x4[rb.y + k];
-    let b2 = x4[rb.z + k];
-    let b3 = x4[rb.w + k];
-    let bx = vec4f(b0.x, b1.x, b2.x, b3.x);
-    let by = vec4f(b0.y, b1.y, b2.y, b3.y);
-    let bz = vec4f(b0.z, b1.z, b2.z, b3.z);
-    let bw = vec4f(b0.w, b1.w, b2.w, b3.w);
-    let a0 = subgroupShuffle(v, base);
-    let a1 = subgroupShuffle(v, base + 1u);
-    let a2 = subgroupShuffle(v, base + 2u);
-    let a3 = subgroupShuffle(v, base + 3u);
-    c0 = fma(vec4f(a0.w), bw, fma(vec4f(a0.z), bz, fma(vec4f(a0.y), by, fma(vec4f(a0.x), bx, c0))));
-    c1 = fma(vec4f(a1.w), bw, fma(vec4f(a1.z), bz, fma(vec4f(a1.y), by, fma(vec4f(a1.x), bx, c1))));
-    c2 = fma(vec4f(a2.w), bw, fma(vec4f(a2.z), bz, fma(vec4f(a2.y), by, fma(vec4f(a2.x), bx, c2))));
-    c3 = fma(vec4f(a3.w), bw, fma(vec4f(a3.z), bz, fma(vec4f(a3.y), by, fma(vec4f(a3.x), bx, c3))));
+    let b = gram_cols(rb, k);
+    c0 = gram_fma(c0, subgroupShuffle(v, base), b);
+    c1 = gram_fma(c1, subgroupShuffle(v, base + 1u), b);
+    c2 = gram_fma(c2, subgroupShuffle(v, base + 2u), b);
+    c3 = gram_fma(c3, subgroupShuffle(v, base + 3u), b);
   }
   // Every lane computed (subgroup operations need all lanes); only tiles on or above the diagonal write.
   if ((bi == bj && lid.y > lid.x) || i0 >= u.n || j0 >= u.n) { return; }

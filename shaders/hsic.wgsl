@@ -147,38 +147,18 @@ fn gram_sym(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
   let j0 = bj * 4u * WG_X + lid.x * 4u;
   if (i0 >= u.n || j0 >= u.n) { return; }
   let ld4 = u.ld_in / 4u;
-  let last = u.n - 1u;
-  let ra = vec4u(min(i0, last), min(i0 + 1u, last), min(i0 + 2u, last), min(i0 + 3u, last)) * ld4;
-  let rb = vec4u(min(j0, last), min(j0 + 1u, last), min(j0 + 2u, last), min(j0 + 3u, last)) * ld4;
+  let ra = gram_rows(i0, ld4);
+  let rb = gram_rows(j0, ld4);
   var c0 = vec4f(0.0);  // c_r[s] = K[i0 + r, j0 + s]
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
   var c3 = vec4f(0.0);
   for (var k = 0u; k < ld4; k++) {
-    let b0 = x4[rb.x + k];
-    let b1 = x4[rb.y + k];
-    let b2 = x4[rb.z + k];
-    let b3 = x4[rb.w + k];
-    let a0 = x4[ra.x + k];
-    c0 = fma(vec4f(a0.x), vec4f(b0.x, b1.x, b2.x, b3.x), c0);
-    c0 = fma(vec4f(a0.y), vec4f(b0.y, b1.y, b2.y, b3.y), c0);
-    c0 = fma(vec4f(a0.z), vec4f(b0.z, b1.z, b2.z, b3.z), c0);
-    c0 = fma(vec4f(a0.w), vec4f(b0.w, b1.w, b2.w, b3.w), c0);
-    let a1 = x4[ra.y + k];
-    c1 = fma(vec4f(a1.x), vec4f(b0.x, b1.x, b2.x, b3.x), c1);
-    c1 = fma(vec4f(a1.y), vec4f(b0.y, b1.y, b2.y, b3.y), c1);
-    c1 = fma(vec4f(a1.z), vec4f(b0.z, b1.z, b2.z, b3.z), c1);
-    c1 = fma(vec4f(a1.w), vec4f(b0.w, b1.w, b2.w, b3.w), c1);
-    let a2 = x4[ra.z + k];
-    c2 = fma(vec4f(a2.x), vec4f(b0.x, b1.x, b2.x, b3.x), c2);
-    c2 = fma(vec4f(a2.y), vec4f(b0.y, b1.y, b2.y, b3.y), c2);
-    c2 = fma(vec4f(a2.z), vec4f(b0.z, b1.z, b2.z, b3.z), c2);
-    c2 = fma(vec4f(a2.w), vec4f(b0.w, b1.w, b2.w, b3.w), c2);
-    let a3 = x4[ra.w + k];
-    c3 = fma(vec4f(a3.x), vec4f(b0.x, b1.x, b2.x, b3.x), c3);
-    c3 = fma(vec4f(a3.y), vec4f(b0.y, b1.y, b2.y, b3.y), c3);
-    c3 = fma(vec4f(a3.z), vec4f(b0.z, b1.z, b2.z, b3.z), c3);
-    c3 = fma(vec4f(a3.w), vec4f(b0.w, b1.w, b2.w, b3.w), c3);
+    let b = gram_cols(rb, k);
+    c0 = gram_fma(c0, x4[ra.x + k], b);
+    c1 = gram_fma(c1, x4[ra.y + k], b);
+    c2 = gram_fma(c2, x4[ra.z + k], b);
+    c3 = gram_fma(c3, x4[ra.w + k], b);
   }
   // A diagonal tile (bi == bj, lid.y == lid.x) computes its own mirror entries.
   store_gram_tile(i0, j0, array<vec4f, 4>(c0, c1, c2, c3), bi != bj || lid.y != lid.x);
