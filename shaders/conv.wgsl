@@ -21,13 +21,10 @@ struct Conv {
 }
 
 @group(0) @binding(0) var<uniform> cv: Conv;
-@group(0) @binding(1) var<storage, read> X: array<f32>;   // forward: x; backward input: gy
-@group(0) @binding(2) var<storage, read> Wt: array<f32>;  // weights (forward, backward input); gy (backward weight)
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<storage, read> B: array<f32>;   // bias
+// #include "conv_io.wgsl"
 
-// The invocation index of a 1-D grid folded into (x, y); z indexes channel blocks.
-fn lane_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+// 1-D grids folded into (x, y) (lane_id); z indexes channel blocks.
+// #include "grid.wgsl"
 
 // ---- forward ---------------------------------------------------------------------------------
 // Pixels q = (n, oh, ow) flattened over N·OH·OW, 4 consecutive per invocation; channels o0..o0+7.
@@ -263,24 +260,11 @@ fn conv2d_backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(wo
 // 36 loads for the same work without the reuse. The same kernel computes the input gradient of a
 // stride-1 convolution (a convolution of gy with the flipped, channel-transposed weights): the
 // weight layout is given as signed strides, so flipping costs no copy.
-struct Rows {
-  N: u32, Cin: u32, Hin: u32, Win: u32,
-  Cout: u32, OH: u32, OW: u32, KH: u32,
-  PH: u32, PW: u32, blocks: u32, has_bias: u32,
-  w_base: i32, w_so: i32, w_sc: i32, w_si: i32, // weight of (out k, in c, tap i, j) at base + k·so + c·sc + i·si + j·sj
-  w_sj: i32, _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<uniform> rw: Rows;
+// #include "conv_rows.wgsl"
 
 // Output channels per invocation of conv2d_rows3: 4, or 2 or 1 when there are fewer channels (the
 // unused accumulators compile away, so a 1-channel input gradient does not waste 3/4 of its FMAs).
 override CB: u32 = 4;
-
-// Three taps applied to 4 pixels: w.x·t0 + w.y·t1 + w.z·t2.
-fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
-  return fma(vec4f(w.z), t2, fma(vec4f(w.y), t1, vec4f(w.x) * t0));
-}
 
 @compute @workgroup_size(WG)
 fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -289,64 +273,32 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   // in uniform control flow, as the subgroup twin of this kernel requires).
   let lanes = rw.N * rw.OH * rw.blocks;
   let lane = lane_id(gid, nwg);
-  let l = min(lane, lanes - 1u);
-  let blk = l % rw.blocks;
-  let oh = (l / rw.blocks) % rw.OH;
-  let n = l / (rw.blocks * rw.OH);
-  let ow0 = blk * 8u;
+  let row = row_seg(min(lane, lanes - 1u));
   let k0 = wid.z * CB;
   let hw = rw.Hin * rw.Win;
-  // Columns ow0 − PW + t, t = 0..9, and which of them lie inside the input.
-  let c0 = i32(ow0) - i32(rw.PW);
-  let cA = vec4i(c0) + vec4i(0, 1, 2, 3);
-  let cB = vec4i(c0) + vec4i(4, 5, 6, 7);
-  let cC = vec4i(c0) + vec4i(8, 9, 0, 0);
-  let win = i32(rw.Win);
-  let okA = (cA >= vec4i(0)) & (cA < vec4i(win));
-  let okB = (cB >= vec4i(0)) & (cB < vec4i(win));
-  let okC = (cC >= vec4i(0)) & (cC < vec4i(win));
-  // Weight offsets of the 4 output channels (clamped; rows past Cout are never stored).
-  var wk: vec4i;
-  for (var k = 0u; k < 4u; k++) { wk[k] = rw.w_base + i32(min(k0 + k, rw.Cout - 1u)) * rw.w_so; }
+  let cols = row_cols(row);
+  let wk = weight_channels(k0);
   var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0); // pixels 0..3
   var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0); // pixels 4..7
   for (var i = 0u; i < rw.KH; i++) {
-    let ih = i32(oh + i) - i32(rw.PH);
-    let rowok = ih >= 0 && ih < i32(rw.Hin);
-    let mA = select(vec4f(0.0), vec4f(1.0), okA & vec4<bool>(rowok));
-    let mB = select(vec4f(0.0), vec4f(1.0), okB & vec4<bool>(rowok));
-    let mC = select(vec4f(0.0), vec4f(1.0), okC & vec4<bool>(rowok));
-    let base = i32(n * rw.Cin) * i32(hw) + ih * win;
-    let oA = vec4u(select(vec4i(0), vec4i(base) + cA, okA & vec4<bool>(rowok)));
-    let oB = vec4u(select(vec4i(0), vec4i(base) + cB, okB & vec4<bool>(rowok)));
-    let oC = vec4u(select(vec4i(0), vec4i(base) + cC, okC & vec4<bool>(rowok)));
+    let r = row_inputs(row, cols, i);
     var wo = vec4i(i32(i) * rw.w_si) + wk;
     for (var c = 0u; c < rw.Cin; c++) {
-      let co = c * hw;
-      let xA = vec4f(X[oA.x + co], X[oA.y + co], X[oA.z + co], X[oA.w + co]) * mA;
-      let xB = vec4f(X[oB.x + co], X[oB.y + co], X[oB.z + co], X[oB.w + co]) * mB;
-      let xC = vec2f(X[oC.x + co], X[oC.y + co]) * mC.xy;
-      // Tap j uses inputs t = p + j for pixel p.
-      let p0 = xA;
-      let q0 = xB;
-      let p1 = vec4f(xA.yzw, xB.x);
-      let q1 = vec4f(xB.yzw, xC.x);
-      let p2 = vec4f(xA.zw, xB.xy);
-      let q2 = vec4f(xB.zw, xC.xy);
+      let x = tap_inputs(r, c * hw);
       let sj = rw.w_sj;
       let u = vec4u(wo);
       let v = vec4u(wo + vec4i(sj));
       let z = vec4u(wo + vec4i(2 * sj));
       var w0 = vec3f(Wt[u.x], Wt[v.x], Wt[z.x]);
-      a0 += taps(w0, p0, p1, p2); b0 += taps(w0, q0, q1, q2);
+      a0 += taps(w0, x.p0, x.p1, x.p2); b0 += taps(w0, x.q0, x.q1, x.q2);
       if (CB > 1u) {
       w0 = vec3f(Wt[u.y], Wt[v.y], Wt[z.y]);
-      a1 += taps(w0, p0, p1, p2); b1 += taps(w0, q0, q1, q2);
+      a1 += taps(w0, x.p0, x.p1, x.p2); b1 += taps(w0, x.q0, x.q1, x.q2);
       if (CB > 2u) {
         w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);
-        a2 += taps(w0, p0, p1, p2); b2 += taps(w0, q0, q1, q2);
+        a2 += taps(w0, x.p0, x.p1, x.p2); b2 += taps(w0, x.q0, x.q1, x.q2);
         w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);
-        a3 += taps(w0, p0, p1, p2); b3 += taps(w0, q0, q1, q2);
+        a3 += taps(w0, x.p0, x.p1, x.p2); b3 += taps(w0, x.q0, x.q1, x.q2);
       }
       }
       wo += vec4i(rw.w_sc);
@@ -355,17 +307,10 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   if (lane >= lanes) { return; }
   let A = array<vec4f, 4>(a0, a1, a2, a3);
   let Bq = array<vec4f, 4>(b0, b1, b2, b3);
-  let ohw = rw.OH * rw.OW;
-  let yrow = n * rw.Cout * ohw + oh * rw.OW;
   for (var k = 0u; k < CB; k++) {
     let o = k0 + k;
     if (o >= rw.Cout) { break; }
-    var bias = 0.0;
-    if (rw.has_bias != 0u) { bias = B[o]; }
-    for (var t = 0u; t < 4u; t++) {
-      if (ow0 + t < rw.OW) { Y[yrow + o * ohw + ow0 + t] = A[k][t] + bias; }
-      if (ow0 + 4u + t < rw.OW) { Y[yrow + o * ohw + ow0 + 4u + t] = Bq[k][t] + bias; }
-    }
+    store_row(row, o, A[k], Bq[k]);
   }
 }
 
@@ -384,53 +329,23 @@ fn conv2d_rows3_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_w
   let splits = (segs + chunk - 1u) / chunk;
   let lane = lane_id(gid, nwg);
   if (lane >= pairs * splits) { return; }
-  let pair = lane % pairs;
-  let s = lane / pairs;
-  let c = pair % rw.Cin;
-  let o0 = (pair / rw.Cin) * 4u;
-  let hw = rw.Hin * rw.Win;
+  let wl = weight_lane(lane);
   let ohw = rw.OH * rw.OW;
-  let win = i32(rw.Win);
-  var gk: vec4u; // gy offsets of the 4 channels (clamped)
-  for (var k = 0u; k < 4u; k++) { gk[k] = min(o0 + k, rw.Cout - 1u) * ohw; }
+  let gk = gy_channels(wl.o0);
   var acc: array<vec4f, 9>;
-  let seg_end = min((s + 1u) * chunk, segs);
-  for (var seg = s * chunk; seg < seg_end; seg++) {
-    let blk = seg % rw.blocks;
-    let oh = (seg / rw.blocks) % rw.OH;
-    let n = seg / (rw.blocks * rw.OH);
-    let ow0 = blk * 8u;
+  let seg_end = min((wl.s + 1u) * chunk, segs);
+  for (var seg = wl.s * chunk; seg < seg_end; seg++) {
+    let row = row_seg(seg);
     // The gradients of the 8 pixels (zero past the row's end), 4 channels each.
     var g: array<vec4f, 8>;
-    let gb = n * rw.Cout * ohw + oh * rw.OW;
+    let gb = row.n * rw.Cout * ohw + row.oh * rw.OW;
     for (var p = 0u; p < 8u; p++) {
-      let ow = ow0 + p;
+      let ow = row.ow0 + p;
       let col = gb + min(ow, rw.OW - 1u);
       let v = vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]);
       g[p] = select(vec4f(0.0), v, ow < rw.OW);
     }
-    let xb = i32((n * rw.Cin + c) * hw);
-    for (var i = 0u; i < 3u; i++) {
-      let ih = i32(oh + i) - i32(rw.PH);
-      let rowok = ih >= 0 && ih < i32(rw.Hin);
-      var xr: array<f32, 10>;
-      for (var t = 0u; t < 10u; t++) {
-        let iw = i32(ow0 + t) - i32(rw.PW);
-        let ok = rowok && iw >= 0 && iw < win;
-        xr[t] = select(0.0, X[u32(select(0, xb + ih * win + iw, ok))], ok);
-      }
-      for (var p = 0u; p < 8u; p++) {
-        acc[3u * i] = fma(g[p], vec4f(xr[p]), acc[3u * i]);
-        acc[3u * i + 1u] = fma(g[p], vec4f(xr[p + 1u]), acc[3u * i + 1u]);
-        acc[3u * i + 2u] = fma(g[p], vec4f(xr[p + 2u]), acc[3u * i + 2u]);
-      }
-    }
+    accumulate_taps(row, wl.c, g, &acc);
   }
-  let ckk = rw.Cin * 9u;
-  let ob = s * rw.Cout * ckk;
-  for (var k = 0u; k < 4u; k++) {
-    let o = o0 + k;
-    if (o >= rw.Cout) { break; }
-    for (var t = 0u; t < 9u; t++) { Y[ob + o * ckk + c * 9u + t] = acc[t][k]; }
-  }
+  store_weight(wl, acc);
 }

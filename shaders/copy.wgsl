@@ -19,7 +19,7 @@ struct Gather { outer: u32, axis_len: u32, inner: u32, count: u32 }
 @group(0) @binding(0) var<uniform> gp: Gather;
 @group(0) @binding(3) var<storage, read> idx: array<i32>;
 
-fn at(a: array<vec4u, 2>, d: u32) -> u32 { return a[d / 4u][d % 4u]; }
+// #include "strided.wgsl"
 
 fn view_index(i: u32) -> u32 {
   var rem = i;

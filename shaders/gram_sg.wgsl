@@ -1,19 +1,13 @@
 enable subgroups;
 
 // Symmetric Gram kernel with subgroup operations (a separate module: it only compiles where the
-// device has the 'subgroups' feature). Same uniform and layout as gram_sym in hsic.wgsl.
+// device has the 'subgroups' feature). Same uniform and layout as gram_sym in hsic.wgsl (both from
+// shaders/include/hsic_io.wgsl).
 
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
-struct Hs {
-  n: u32, p: u32, ld_in: u32, ld_out: u32, chunk: u32, chunks: u32, zero_diag: u32, pairs: u32,
-  rb: u32, scale: f32, gscale: f32, _p: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Hs;
-@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+// #include "gram_tile.wgsl"
 
 // The same symmetric Gram matrix, sharing loads across a subgroup: the 8 lanes of a row of the
 // workgroup need the same 4 rows of X (the i side), so lane t loads row (t mod 4) once and the others
@@ -26,12 +20,9 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
                @builtin(subgroup_invocation_id) sgid: u32) {
   let w = wid.x + wid.y * nwg.x;
   if (w >= u.pairs) { return; }
-  var r = u32((sqrt(8.0 * f32(w) + 1.0) - 1.0) * 0.5);
-  if (r * (r + 1u) / 2u > w) { r -= 1u; }
-  if ((r + 1u) * (r + 2u) / 2u <= w) { r += 1u; }
-  let c = w - r * (r + 1u) / 2u;
-  let bi = c;
-  let bj = r;
+  let blk = gram_block(w);
+  let bi = blk.x;
+  let bj = blk.y;
   let i0 = bi * 4u * WG_Y + lid.y * 4u;
   let j0 = bj * 4u * WG_X + lid.x * 4u;
   let ld4 = u.ld_in / 4u;
@@ -41,7 +32,7 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   let t = sgid % 8u;
   let base = sgid - t;
   let mine = min(i0 + (t % 4u), last) * ld4 + t / 4u;  // lane t loads row i0 + t mod 4 at step k + t/4
-  let rb = vec4u(min(j0, last), min(j0 + 1u, last), min(j0 + 2u, last), min(j0 + 3u, last)) * ld4;
+  let rb = gram_rows(j0, ld4);
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
@@ -51,60 +42,30 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
     let v = x4[mine + 2u * h];
     for (var q = 0u; q < 2u; q++) {
       let k = 2u * h + q;
-      let b0 = x4[rb.x + k];
-      let b1 = x4[rb.y + k];
-      let b2 = x4[rb.z + k];
-      let b3 = x4[rb.w + k];
-      let bx = vec4f(b0.x, b1.x, b2.x, b3.x);
-      let by = vec4f(b0.y, b1.y, b2.y, b3.y);
-      let bz = vec4f(b0.z, b1.z, b2.z, b3.z);
-      let bw = vec4f(b0.w, b1.w, b2.w, b3.w);
+      let b = gram_cols(rb, k);
       let a0 = subgroupShuffle(v, base + 4u * q);
       let a1 = subgroupShuffle(v, base + 4u * q + 1u);
       let a2 = subgroupShuffle(v, base + 4u * q + 2u);
       let a3 = subgroupShuffle(v, base + 4u * q + 3u);
-      c0 = fma(vec4f(a0.w), bw, fma(vec4f(a0.z), bz, fma(vec4f(a0.y), by, fma(vec4f(a0.x), bx, c0))));
-      c1 = fma(vec4f(a1.w), bw, fma(vec4f(a1.z), bz, fma(vec4f(a1.y), by, fma(vec4f(a1.x), bx, c1))));
-      c2 = fma(vec4f(a2.w), bw, fma(vec4f(a2.z), bz, fma(vec4f(a2.y), by, fma(vec4f(a2.x), bx, c2))));
-      c3 = fma(vec4f(a3.w), bw, fma(vec4f(a3.z), bz, fma(vec4f(a3.y), by, fma(vec4f(a3.x), bx, c3))));
+      c0 = gram_fma(c0, a0, b);
+      c1 = gram_fma(c1, a1, b);
+      c2 = gram_fma(c2, a2, b);
+      c3 = gram_fma(c3, a3, b);
     }
   }
   if (ld4 % 2u == 1u) {
     // The odd last vec4 step: lanes t ≥ 4 load a clamped duplicate that nobody uses.
     let k = ld4 - 1u;
     let v = x4[min(mine + k, min(i0 + (t % 4u), last) * ld4 + k)];
-    let b0 = x4[rb.x + k];
-    let b1 = x4[rb.y + k];
-    let b2 = x4[rb.z + k];
-    let b3 = x4[rb.w + k];
-    let bx = vec4f(b0.x, b1.x, b2.x, b3.x);
-    let by = vec4f(b0.y, b1.y, b2.y, b3.y);
-    let bz = vec4f(b0.z, b1.z, b2.z, b3.z);
-    let bw = vec4f(b0.w, b1.w, b2.w, b3.w);
-    let a0 = subgroupShuffle(v, base);
-    let a1 = subgroupShuffle(v, base + 1u);
-    let a2 = subgroupShuffle(v, base + 2u);
-    let a3 = subgroupShuffle(v, base + 3u);
-    c0 = fma(vec4f(a0.w), bw, fma(vec4f(a0.z), bz, fma(vec4f(a0.y), by, fma(vec4f(a0.x), bx, c0))));
-    c1 = fma(vec4f(a1.w), bw, fma(vec4f(a1.z), bz, fma(vec4f(a1.y), by, fma(vec4f(a1.x), bx, c1))));
-    c2 = fma(vec4f(a2.w), bw, fma(vec4f(a2.z), bz, fma(vec4f(a2.y), by, fma(vec4f(a2.x), bx, c2))));
-    c3 = fma(vec4f(a3.w), bw, fma(vec4f(a3.z), bz, fma(vec4f(a3.y), by, fma(vec4f(a3.x), bx, c3))));
+    let b = gram_cols(rb, k);
+    c0 = gram_fma(c0, subgroupShuffle(v, base), b);
+    c1 = gram_fma(c1, subgroupShuffle(v, base + 1u), b);
+    c2 = gram_fma(c2, subgroupShuffle(v, base + 2u), b);
+    c3 = gram_fma(c3, subgroupShuffle(v, base + 3u), b);
   }
   // Every lane computed (subgroup operations need all lanes); only tiles on or above the diagonal write.
   if ((bi == bj && lid.y > lid.x) || i0 >= u.n || j0 >= u.n) { return; }
-  let rows = array<vec4f, 4>(c0, c1, c2, c3);
-  let mirror = bi != bj || lid.y != lid.x;
-  for (var a = 0u; a < 4u; a++) {
-    let i = i0 + a;
-    if (i >= u.n) { break; }
-    for (var s = 0u; s < 4u; s++) {
-      let j = j0 + s;
-      if (j < u.n) {
-        dst[i * u.n + j] = rows[a][s];
-        if (mirror) { dst[j * u.n + i] = rows[a][s]; }
-      }
-    }
-  }
+  store_gram_tile(i0, j0, array<vec4f, 4>(c0, c1, c2, c3), bi != bj || lid.y != lid.x);
 }
 
 // Checks the lane layout gram_sym_sg relies on: subgroups of a multiple of 8 lanes made of

@@ -10,28 +10,11 @@ override WG: u32 = 64;
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
-struct Hs {
-  n: u32,          // rows (examples); for Gram-matrix kernels, the matrix side
-  p: u32,          // columns (features) that hold data
-  ld_in: u32,      // row stride of the input
-  ld_out: u32,     // row stride of the output
-  chunk: u32,      // rows (or elements) per partial sum
-  chunks: u32,     // number of partial sums per output
-  zero_diag: u32,  // 1: treat the diagonal as 0 (U-centring)
-  pairs: u32,      // gram: block pairs in the upper triangle; dot: ra * rb
-  rb: u32,         // dot_partials: rows of b
-  scale: f32,      // col_finish: divide the column sums by this; rbf: gamma
-  gscale: f32,     // center_gram: the grand mean is s / gscale
-  _p: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Hs;
+// #include "hsic_io.wgsl"
+// #include "gram_tile.wgsl"
 @group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read> tot: array<f32>;
-
-@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
 
 // part[c * p + j] = Σ_{i in chunk c} src[i * ld_in + j] (skipping i == j when zero_diag).
 // Lanes run along j, so neighbouring lanes read neighbouring addresses.
@@ -156,62 +139,27 @@ fn dot_partials(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 fn gram_sym(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let w = wid.x + wid.y * nwg.x;
   if (w >= u.pairs) { return; }
-  // w → (r, c) with c ≤ r in the lower triangle of block indices: w = r(r+1)/2 + c.
-  var r = u32((sqrt(8.0 * f32(w) + 1.0) - 1.0) * 0.5);
-  if (r * (r + 1u) / 2u > w) { r -= 1u; }
-  if ((r + 1u) * (r + 2u) / 2u <= w) { r += 1u; }
-  let c = w - r * (r + 1u) / 2u;
-  let bi = c;  // block row ≤ block column
-  let bj = r;
+  let blk = gram_block(w);
+  let bi = blk.x;  // block row ≤ block column
+  let bj = blk.y;
   if (bi == bj && lid.y > lid.x) { return; }
   let i0 = bi * 4u * WG_Y + lid.y * 4u;
   let j0 = bj * 4u * WG_X + lid.x * 4u;
   if (i0 >= u.n || j0 >= u.n) { return; }
   let ld4 = u.ld_in / 4u;
-  let last = u.n - 1u;
-  let ra = vec4u(min(i0, last), min(i0 + 1u, last), min(i0 + 2u, last), min(i0 + 3u, last)) * ld4;
-  let rb = vec4u(min(j0, last), min(j0 + 1u, last), min(j0 + 2u, last), min(j0 + 3u, last)) * ld4;
+  let ra = gram_rows(i0, ld4);
+  let rb = gram_rows(j0, ld4);
   var c0 = vec4f(0.0);  // c_r[s] = K[i0 + r, j0 + s]
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
   var c3 = vec4f(0.0);
   for (var k = 0u; k < ld4; k++) {
-    let b0 = x4[rb.x + k];
-    let b1 = x4[rb.y + k];
-    let b2 = x4[rb.z + k];
-    let b3 = x4[rb.w + k];
-    let a0 = x4[ra.x + k];
-    c0 = fma(vec4f(a0.x), vec4f(b0.x, b1.x, b2.x, b3.x), c0);
-    c0 = fma(vec4f(a0.y), vec4f(b0.y, b1.y, b2.y, b3.y), c0);
-    c0 = fma(vec4f(a0.z), vec4f(b0.z, b1.z, b2.z, b3.z), c0);
-    c0 = fma(vec4f(a0.w), vec4f(b0.w, b1.w, b2.w, b3.w), c0);
-    let a1 = x4[ra.y + k];
-    c1 = fma(vec4f(a1.x), vec4f(b0.x, b1.x, b2.x, b3.x), c1);
-    c1 = fma(vec4f(a1.y), vec4f(b0.y, b1.y, b2.y, b3.y), c1);
-    c1 = fma(vec4f(a1.z), vec4f(b0.z, b1.z, b2.z, b3.z), c1);
-    c1 = fma(vec4f(a1.w), vec4f(b0.w, b1.w, b2.w, b3.w), c1);
-    let a2 = x4[ra.z + k];
-    c2 = fma(vec4f(a2.x), vec4f(b0.x, b1.x, b2.x, b3.x), c2);
-    c2 = fma(vec4f(a2.y), vec4f(b0.y, b1.y, b2.y, b3.y), c2);
-    c2 = fma(vec4f(a2.z), vec4f(b0.z, b1.z, b2.z, b3.z), c2);
-    c2 = fma(vec4f(a2.w), vec4f(b0.w, b1.w, b2.w, b3.w), c2);
-    let a3 = x4[ra.w + k];
-    c3 = fma(vec4f(a3.x), vec4f(b0.x, b1.x, b2.x, b3.x), c3);
-    c3 = fma(vec4f(a3.y), vec4f(b0.y, b1.y, b2.y, b3.y), c3);
-    c3 = fma(vec4f(a3.z), vec4f(b0.z, b1.z, b2.z, b3.z), c3);
-    c3 = fma(vec4f(a3.w), vec4f(b0.w, b1.w, b2.w, b3.w), c3);
+    let b = gram_cols(rb, k);
+    c0 = gram_fma(c0, x4[ra.x + k], b);
+    c1 = gram_fma(c1, x4[ra.y + k], b);
+    c2 = gram_fma(c2, x4[ra.z + k], b);
+    c3 = gram_fma(c3, x4[ra.w + k], b);
   }
-  let rows = array<vec4f, 4>(c0, c1, c2, c3);
-  let mirror = bi != bj || lid.y != lid.x;  // a diagonal tile computes its own mirror entries
-  for (var a = 0u; a < 4u; a++) {
-    let i = i0 + a;
-    if (i >= u.n) { break; }
-    for (var s = 0u; s < 4u; s++) {
-      let j = j0 + s;
-      if (j < u.n) {
-        dst[i * u.n + j] = rows[a][s];
-        if (mirror) { dst[j * u.n + i] = rows[a][s]; }
-      }
-    }
-  }
+  // A diagonal tile (bi == bj, lid.y == lid.x) computes its own mirror entries.
+  store_gram_tile(i0, j0, array<vec4f, 4>(c0, c1, c2, c3), bi != bj || lid.y != lid.x);
 }

@@ -20,16 +20,7 @@ const SG: u32 = 8u;    // rows broadcast per load
 const MAX_ROWS: u32 = 16u;
 const MAX_NV: u32 = 2u;
 
-struct Mm {
-  M: u32, N: u32, K: u32, batch: u32,
-  a_off: u32, sa_b: u32, sa_m: u32, sa_k: u32,
-  b_off: u32, sb_b: u32, sb_k: u32, sb_n: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Mm;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+// #include "matmul_io.wgsl"
 
 @compute @workgroup_size(WG, 1, 1)
 fn matmul_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u,
@@ -83,8 +74,6 @@ fn matmul_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup
 // K, N, offsets and strides are multiples of 4 (the launcher checks). Each A load brings 4 steps
 // of k; each lane owns NV groups of 4 neighbouring columns, loaded as one vec4 per k. Fewer, wider
 // loads: measured about 1.2x the scalar-load kernel on Dawn + lavapipe at 1024.
-@group(0) @binding(1) var<storage, read> A4: array<vec4f>;
-@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
 
 @compute @workgroup_size(WG, 1, 1)
 fn matmul_subgroup_vec4(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u,

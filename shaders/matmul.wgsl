@@ -9,16 +9,7 @@
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
-struct Mm {
-  M: u32, N: u32, K: u32, batch: u32,
-  a_off: u32, sa_b: u32, sa_m: u32, sa_k: u32,
-  b_off: u32, sb_b: u32, sb_k: u32, sb_n: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Mm;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+// #include "matmul_io.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn matmul(@builtin(global_invocation_id) gid: vec3u) {
@@ -60,8 +51,6 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u) {
 // The same 4×4 tile with 16-byte loads, for row-major operands whose K, N, offsets and strides are
 // multiples of 4 (the launcher checks): per 4 steps of k, 4 vec4 loads of A (one per row, along k)
 // and 4 of B (4 neighbouring columns each) feed 64 FMAs, a quarter of the loads of `matmul`.
-@group(0) @binding(1) var<storage, read> A4: array<vec4f>;
-@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn matmul_vec4(@builtin(global_invocation_id) gid: vec3u) {

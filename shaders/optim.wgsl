@@ -25,12 +25,12 @@ struct Adam {
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 
-fn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+// #include "grid.wgsl"
 
 // Plain SGD: p -= lr (g + wd p).
 @compute @workgroup_size(WG)
 fn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   if (i >= s.n) { return; }
   let d = g[i] + s.weight_decay * p[i];
   p[i] = p[i] - s.lr * d;
@@ -40,7 +40,7 @@ fn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: 
 // the step is buf, or d + mu buf with Nesterov.
 @compute @workgroup_size(WG)
 fn sgd_momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   if (i >= s.n) { return; }
   let d = g[i] + s.weight_decay * p[i];
   var buf = d;
@@ -54,7 +54,7 @@ fn sgd_momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 // Adam / AdamW with bias correction folded into the step: p -= (lr / bc1) m / (√v / √bc2 + eps).
 @compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   if (i >= a.n) { return; }
   var pi = p[i];
   var gi = g[i];

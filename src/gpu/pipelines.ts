@@ -1,5 +1,5 @@
 import { ShaderCompileError } from './errors.js';
-import type { ShaderModuleInfo } from '../kernels/shader-types.js';
+import { sourceLine, type ShaderModuleInfo } from '../kernels/shader-types.js';
 
 /** FNV-1a, 52 bits: enough to key pipelines by the text that is actually compiled. */
 export function hashText(text: string): string {
@@ -32,7 +32,11 @@ export class PipelineCache {
 
   constructor(private readonly device: GPUDevice) {}
 
-  /** Compile every module once and raise the first WGSL error with its shader, line and text. */
+  /**
+   * Compile every module once and raise the first WGSL error with its shader, line and text. The
+   * compiler counts lines of the expanded module; the message names the file and line they came
+   * from (an include under shaders/include/ where the line is one of its lines).
+   */
   async checkModules(infos: Readonly<Record<string, ShaderModuleInfo>>): Promise<void> {
     for (const [name, info] of Object.entries(infos)) {
       // A module that enables an optional feature (subgroups) compiles only where the device has it;
@@ -44,7 +48,10 @@ export class PipelineCache {
       if (errors.length > 0) {
         const lines = info.code.split('\n');
         const text = errors
-          .map((m) => `shaders/${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`)
+          .map((m) => {
+            const at = sourceLine(name, info, m.lineNum);
+            return `${at.file}:${at.line}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`;
+          })
           .join('\n');
         throw new ShaderCompileError(`WGSL compile error in shaders/${name}.wgsl:\n${text}`);
       }
