@@ -72,9 +72,9 @@ fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   for (var i = 0u; i < rw.KH; i++) {
     let ih = i32(oh + i) - i32(rw.PH);
     let rowok = ih >= 0 && ih < i32(rw.Hin);
-    let mA = select(vec4f(0.0), vec4f(1.0), okA & vec4<bool>(rowok));
-    let mB = select(vec4f(0.0), vec4f(1.0), okB & vec4<bool>(rowok));
-    let mC = select(vec4f(0.0), vec4f(1.0), okC & vec4<bool>(rowok));
+    let mA = okA & vec4<bool>(rowok);
+    let mB = okB & vec4<bool>(rowok);
+    let mC = okC & vec4<bool>(rowok);
     let base = i32(n * rw.Cin) * i32(hw) + ih * win;
     let oA = vec4u(select(vec4i(0), vec4i(base) + cA, okA & vec4<bool>(rowok)));
     let oB = vec4u(select(vec4i(0), vec4i(base) + cB, okB & vec4<bool>(rowok)));
@@ -82,9 +82,9 @@ fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
     var wo = vec4i(i32(i) * rw.w_si) + wk;
     for (var c = 0u; c < rw.Cin; c++) {
       let co = c * hw;
-      let xA = vec4f(X[oA.x + co], X[oA.y + co], X[oA.z + co], X[oA.w + co]) * mA;
-      let xB = vec4f(X[oB.x + co], X[oB.y + co], X[oB.z + co], X[oB.w + co]) * mB;
-      let xC = vec2f(X[oC.x + co], X[oC.y + co]) * mC.xy;
+      let xA = select(vec4f(0.0), vec4f(X[oA.x + co], X[oA.y + co], X[oA.z + co], X[oA.w + co]), mA);
+      let xB = select(vec4f(0.0), vec4f(X[oB.x + co], X[oB.y + co], X[oB.z + co], X[oB.w + co]), mB);
+      let xC = select(vec2f(0.0), vec2f(X[oC.x + co], X[oC.y + co]), mC.xy);
       // Tap j uses inputs t = p + j for pixel p.
       let p0 = xA;
       let q0 = xB;
@@ -159,9 +159,9 @@ fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   for (var i = 0u; i < rw.KH; i++) {
     let ih = i32(oh + i) - i32(rw.PH);
     let rowok = ih >= 0 && ih < i32(rw.Hin);
-    let mA = select(vec4f(0.0), vec4f(1.0), okA & vec4<bool>(rowok));
-    let mB = select(vec4f(0.0), vec4f(1.0), okB & vec4<bool>(rowok));
-    let mC = select(vec4f(0.0), vec4f(1.0), okC & vec4<bool>(rowok));
+    let mA = okA & vec4<bool>(rowok);
+    let mB = okB & vec4<bool>(rowok);
+    let mC = okC & vec4<bool>(rowok);
     let base = i32(n * rw.Cin) * i32(hw) + ih * win;
     let oA = vec4u(select(vec4i(0), vec4i(base) + cA, okA & vec4<bool>(rowok)));
     let oB = vec4u(select(vec4i(0), vec4i(base) + cB, okB & vec4<bool>(rowok)));
@@ -169,9 +169,9 @@ fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
     var wo = i32(i) * rw.w_si + wmine;
     for (var c = 0u; c < rw.Cin; c++) {
       let co = c * hw;
-      let xA = vec4f(X[oA.x + co], X[oA.y + co], X[oA.z + co], X[oA.w + co]) * mA;
-      let xB = vec4f(X[oB.x + co], X[oB.y + co], X[oB.z + co], X[oB.w + co]) * mB;
-      let xC = vec2f(X[oC.x + co], X[oC.y + co]) * mC.xy;
+      let xA = select(vec4f(0.0), vec4f(X[oA.x + co], X[oA.y + co], X[oA.z + co], X[oA.w + co]), mA);
+      let xB = select(vec4f(0.0), vec4f(X[oB.x + co], X[oB.y + co], X[oB.z + co], X[oB.w + co]), mB);
+      let xC = select(vec2f(0.0), vec2f(X[oC.x + co], X[oC.y + co]), mC.xy);
       // Tap j uses inputs t = p + j for pixel p.
       let p0 = xA;
       let q0 = xB;

@@ -1,0 +1,175 @@
+// Op fuzzing, shapes: random valid and invalid shapes and parameters for a broad list of public ops.
+// Every case must match the float64 CPU oracle (values include NaN, ±Inf, ±0, huge and subnormal
+// numbers where the op allows them: see helpers/fuzz.ts) or raise ShapeError / ValueError /
+// DTypeError / LimitError naming the op on both backends. Seeded and with fixed run counts.
+import fc from 'fast-check';
+import { afterAll, describe, it } from 'vitest';
+import * as rl from '../src/node.js';
+import type { Tensor } from '../src/node.js';
+import { CaseCounter, broadcastPairArb, described, runCases, shapeArb, sizeOf, valueSeed, values, type OpCase, type Pool } from './helpers/fuzz.js';
+
+const counter = new CaseCounter();
+afterAll(() => console.log(counter.line('op fuzz (shapes)')));
+
+/** numRuns batches of `batch` cases each, all read back together. */
+async function property(name: string, arb: fc.Arbitrary<OpCase>, numRuns: number, batch: number, seed: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.array(arb.map(described), { minLength: batch, maxLength: batch }), async (cases) => {
+      const { errors } = await runCases(cases);
+      counter.add(name, cases.length, errors);
+    }),
+    { numRuns, seed },
+  );
+}
+
+const input = (shape: number[], v: { seed: number; rate: number }, pool: Pool): { shape: number[]; values: Float64Array } => ({ shape, values: values(sizeOf(shape), v.seed, pool, v.rate) });
+
+// ---------- broadcasting binary ops and where ----------
+
+const BINARY: [string, string, (a: Tensor, b: Tensor) => Tensor][] = [
+  ['add', 'add', rl.add], ['sub', 'sub', rl.sub], ['mul', 'mul', rl.mul], ['div', 'div', rl.div], ['pow', 'pow', rl.pow],
+  ['maximum', 'max', rl.maximum], ['minimum', 'min', rl.minimum],
+  ['lt', 'lt', rl.lt], ['le', 'le', rl.le], ['gt', 'gt', rl.gt], ['ge', 'ge', rl.ge], ['eq', 'eq', rl.eq], ['ne', 'ne', rl.ne],
+];
+
+const binaryCase = fc.record({ p: broadcastPairArb, op: fc.constantFrom(...BINARY), va: valueSeed, vb: valueSeed }).map(
+  ({ p, op: [, name, fn], va, vb }): OpCase => ({
+    op: name,
+    inputs: [input(p.a, va, 'full'), input(p.b, vb, 'full')],
+    fn,
+    tol: name === 'pow' ? { rtol: 1e-4, atol: 1e-6 } : undefined,
+  }),
+);
+
+const whereCase = fc.record({ p: broadcastPairArb, c: shapeArb(0, 3), vc: valueSeed, va: valueSeed, vb: valueSeed }).map(
+  ({ p, c, vc, va, vb }): OpCase => ({
+    op: 'where',
+    inputs: [{ shape: c, values: values(sizeOf(c), vc.seed, 'full', 0.3).map((x) => (Math.abs(x) < 1 ? 0 : x)) }, input(p.a, va, 'full'), input(p.b, vb, 'full')],
+    fn: rl.where,
+  }),
+);
+
+// ---------- reductions and softmax over random axes ----------
+
+type Red = [string, Pool, (x: Tensor, axes: number[], keep: boolean) => Tensor, Partial<OpCase>];
+const REDUCE: Red[] = [
+  ['sum', 'noHuge', (x, a, k) => rl.sum(x, a, k), { linear: true }],
+  ['mean', 'noHuge', (x, a, k) => rl.mean(x, a, k), { linear: true }],
+  ['max', 'full', (x, a, k) => rl.max(x, a, k), {}],
+  ['min', 'full', (x, a, k) => rl.min(x, a, k), {}],
+  ['logsumexp', 'noHuge', (x, a, k) => rl.logsumexp(x, a, k), { tol: { rtol: 1e-5, atol: 1e-5 } }],
+  ['variance', 'noBig', (x, a, k) => rl.variance(x, a, k), { tol: { rtol: 1e-4, atol: 1e-4 } }],
+  ['argmax', 'full', (x, a) => rl.argmax(x, a[0]), {}],
+  ['softmax', 'noHuge', (x, a) => rl.softmax(x, a[0]), { tol: { rtol: 1e-4, atol: 1e-6 } }],
+  ['logSoftmax', 'noHuge', (x, a) => rl.logSoftmax(x, a[0]), { tol: { rtol: 1e-5, atol: 1e-5 } }],
+];
+
+const reduceCase = fc
+  .record({ shape: shapeArb(1, 4), op: fc.constantFrom(...REDUCE), picks: fc.array(fc.integer({ min: -5, max: 4 }), { minLength: 1, maxLength: 3 }), keep: fc.boolean(), v: valueSeed })
+  .map(({ shape, op: [name, pool, fn, extra], picks, keep, v }): OpCase => ({
+    op: name,
+    // Axes out of range (|a| > rank) or repeated must raise ShapeError.
+    inputs: [input(shape, v, pool)],
+    fn: (x) => fn(x, picks, keep),
+    ...extra,
+  }));
+
+// ---------- matmul ----------
+
+const matDim = fc.constantFrom(1, 2, 3, 5, 7, 16, 17, 33);
+const matmulCase = fc
+  .record({ m: matDim, k: matDim, n: matDim, k2: fc.option(matDim, { freq: 8 }), ba: shapeArb(0, 2), bb: fc.option(shapeArb(0, 2)), ta: fc.boolean(), tb: fc.boolean(), vec: fc.boolean(), va: valueSeed, vb: valueSeed })
+  .map(({ m, k, n, k2, ba, bb, ta, tb, vec, va, vb }): OpCase => {
+    const bB = bb ?? ba.map(() => 1); // a batch of one broadcasts; another batch must equal it
+    const a = [...ba, ...(ta ? [k, m] : [m, k])];
+    const b = [...bB, ...(tb ? [n, k2 ?? k] : [k2 ?? k, n])];
+    return {
+      op: 'matmul',
+      inputs: [input(vec ? [k] : a, va, 'noHuge'), input(b, vb, 'noHuge')], // a vector operand must raise
+      fn: (x, y) => rl.matmulT(x, y, ta, tb),
+      linear: true,
+      tol: { rtol: 1e-5, atol: 1e-5 },
+    };
+  });
+
+// ---------- layout ----------
+
+const exact = { rtol: 0, atol: 0 };
+const permutationOf = (r: number): fc.Arbitrary<number[]> => fc.shuffledSubarray([...Array(r).keys()], { minLength: r, maxLength: r });
+
+const layoutCase: fc.Arbitrary<OpCase> = fc.oneof(
+  // reshape: a shuffled factorisation (one axis maybe -1), or a random shape (usually a mismatch)
+  fc.record({ s: shapeArb(0, 4), perm: fc.array(fc.nat()), free: fc.boolean(), other: fc.option(shapeArb(0, 4)), v: valueSeed }).map(({ s, perm, free, other, v }): OpCase => {
+    const t = other ?? [...s].sort((x, y) => (perm[x] ?? x) - (perm[y] ?? y));
+    if (free && t.length > 0 && !other) t[0] = -1;
+    return { op: 'reshape', inputs: [input(s, v, 'full')], fn: (x) => rl.reshape(x, t), tol: exact };
+  }),
+  fc.record({ s: shapeArb(1, 4), bad: fc.boolean(), v: valueSeed }).chain(({ s, bad, v }) =>
+    permutationOf(s.length).map((p): OpCase => ({ op: 'permute', inputs: [input(s, v, 'full')], fn: (x) => rl.permute(x, bad ? [...p.slice(1), p[0]!, 0] : p), tol: exact })),
+  ),
+  fc.record({ s: shapeArb(1, 4), st: fc.array(fc.integer({ min: -8, max: 8 }), { maxLength: 4 }), en: fc.array(fc.option(fc.integer({ min: -8, max: 8 })), { maxLength: 4 }), steps: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 }), v: valueSeed }).map(
+    ({ s, st, en, steps, v }): OpCase => ({ op: 'slice', inputs: [input(s, v, 'full')], fn: (x) => rl.slice(x, st, en.map((e) => e ?? undefined), steps.map((k) => k || (st.length % 2 ? 0 : 1))), tol: exact }),
+  ),
+  fc.record({ s: shapeArb(1, 4), axis: fc.integer({ min: -4, max: 3 }), lens: fc.array(fc.constantFrom(1, 2, 3), { minLength: 1, maxLength: 3 }), clash: fc.boolean(), v: valueSeed }).map(({ s, axis, lens, clash, v }): OpCase => {
+    const a = axis < 0 ? axis + s.length : axis;
+    const shapes = lens.map((l, i) => s.map((d, j) => (j === a ? l : clash && i === 1 ? d + 1 : d)));
+    return { op: 'concat', inputs: shapes.map((sh, i) => input(sh, { ...v, seed: v.seed + i }, 'full')), fn: (...xs) => rl.concat(xs, axis), tol: exact };
+  }),
+  fc.record({ s: shapeArb(1, 4), pads: fc.array(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: 0, max: 3 })), { maxLength: 4 }), value: fc.constantFrom(0, -1, NaN, Infinity, 1e-40), v: valueSeed }).map(
+    ({ s, pads, value, v }): OpCase => ({ op: 'pad', inputs: [input(s, v, 'full')], fn: (x) => rl.pad(x, pads, value), tol: exact }),
+  ),
+  fc.record({ s: shapeArb(1, 4), axis: fc.integer({ min: -4, max: 3 }), n: fc.integer({ min: 1, max: 6 }), r: fc.array(fc.nat(), { minLength: 6, maxLength: 6 }), float: fc.boolean(), v: valueSeed }).map(({ s, axis, n, r, float, v }): OpCase => {
+    const len = s[axis < 0 ? axis + s.length : axis] ?? 1;
+    // In-range indices (repeats allowed); float32 indices must raise.
+    const idx = { shape: [n], values: r.slice(0, n).map((k) => k % len), dtype: float ? undefined : ('int32' as const) };
+    return { op: 'gather', inputs: [input(s, v, 'full'), idx], fn: (x, i) => rl.gather(x, i!, axis), tol: exact };
+  }),
+  fc.record({ p: broadcastPairArb, v: valueSeed }).map(({ p, v }): OpCase => ({ op: 'broadcastTo', inputs: [input(p.a, v, 'full')], fn: (x) => rl.broadcastTo(x, p.b), tol: exact })),
+);
+
+// ---------- convolution and pooling ----------
+
+const small = (lo: number, hi: number): fc.Arbitrary<number> => fc.integer({ min: lo, max: hi });
+const convCase = fc
+  .record({ N: small(1, 2), C: small(1, 3), H: small(1, 9), W: small(1, 9), O: small(1, 3), KH: small(1, 4), KW: small(1, 4), s: small(0, 3), p: small(-1, 2), d: small(1, 2), bias: fc.boolean(), cw: fc.option(small(1, 3), { freq: 6 }), v: valueSeed })
+  .map(({ N, C, H, W, O, KH, KW, s, p, d, bias, cw, v }): OpCase => ({
+    op: 'conv2d',
+    inputs: [input([N, C, H, W], v, 'noHuge'), input([O, cw ?? C, KH, KW], { ...v, seed: v.seed + 1 }, 'noHuge'), ...(bias ? [input([O], { ...v, seed: v.seed + 2 }, 'noHuge')] : [])],
+    fn: (x, w, b) => rl.conv2d(x, w!, b ?? null, { stride: [s, Math.max(s, 1)], padding: [Math.max(p, 0), p], dilation: d }),
+    linear: true,
+    tol: { rtol: 1e-5, atol: 1e-5 },
+  }));
+
+const poolCase = fc
+  .record({ max: fc.boolean(), N: small(1, 2), C: small(1, 3), H: small(1, 8), W: small(1, 8), k: small(0, 4), s: fc.option(small(1, 3)), p: small(0, 2), v: valueSeed })
+  .map(({ max, N, C, H, W, k, s, p, v }): OpCase => {
+    const opts = { kernel: [k, Math.max(k, 1)] as [number, number], stride: s ?? undefined, padding: p };
+    return max
+      ? { op: 'maxPool2d', inputs: [input([N, C, H, W], v, 'full')], fn: (x) => rl.maxPool2d(x, opts), tol: exact }
+      : { op: 'avgPool2d', inputs: [input([N, C, H, W], v, 'noHuge')], fn: (x) => rl.avgPool2d(x, opts), linear: true };
+  });
+
+const ceCase = fc
+  .record({ B: small(1, 5), C: small(1, 7), labels: fc.array(fc.integer({ min: -1, max: 7 }), { minLength: 5, maxLength: 5 }), ls: fc.constantFrom(0, 0, 0.1, 1), red: fc.constantFrom('mean' as const, 'sum' as const, 'none' as const), hostLabels: fc.boolean(), v: valueSeed })
+  .map(({ B, C, labels, ls, red, hostLabels, v }): OpCase => {
+    const y = labels.slice(0, B).map((l) => (l === 7 ? C : l < 0 && hostLabels ? -1 : Math.abs(l) % C));
+    return {
+      op: 'crossEntropy',
+      inputs: hostLabels ? [input([B, C], v, 'noHuge')] : [input([B, C], v, 'noHuge'), { shape: [B], values: y, dtype: 'int32' }],
+      // Device labels out of range cannot be checked without a readback: those cases use host labels.
+      fn: (z, t) => rl.nn.crossEntropy(z, hostLabels ? y : t!, { labelSmoothing: ls, reduction: red }),
+      tol: { rtol: 1e-4, atol: 1e-5 },
+    };
+  })
+  .filter((c) => c.inputs.length === 1 || Array.from(c.inputs[1]!.values).every((l) => l >= 0 && l < c.inputs[0]!.shape[1]!));
+
+describe('op fuzz: shapes and parameters (GPU vs float64 oracle)', () => {
+  it('binary ops broadcast compatible shapes of rank 0..4 and reject incompatible ones', () => property('binary', binaryCase, 12, 20, 801));
+  it('where broadcasts three operands', () => property('where', whereCase, 4, 15, 802));
+  it('reductions, argmax and softmax over random (and invalid) axes', () => property('reduce', reduceCase, 14, 20, 803));
+  it('matmul with random dims, transposes and batches', () => property('matmul', matmulCase, 8, 15, 804));
+  it('reshape, permute, slice, concat, pad, gather, broadcastTo', () => property('layout', layoutCase, 14, 20, 805));
+  it('conv2d with random valid and invalid geometry', () => property('conv2d', convCase, 8, 15, 806));
+  it('max and average pooling with random valid and invalid windows', () => property('pool', poolCase, 8, 15, 807));
+  it('crossEntropy with random batches, classes, labels and options', () => property('crossEntropy', ceCase, 6, 15, 808));
+});
