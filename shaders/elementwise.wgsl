@@ -35,12 +35,22 @@ fn log_exact(x: f32) -> f32 {
   if (x > 0.0 && x < 1.17549435e-38) { return log(x * 8388608.0) - 15.942385; }
   return log(x);
 }
+fn log2_exact(x: f32) -> f32 {
+  if (x > 0.0 && x < 1.17549435e-38) { return log2(x * 8388608.0) - 23.0; }
+  return log2(x);
+}
 
 fn pow_c(x: f32, y: f32) -> f32 {
   if (y == 0.0 || x == 1.0) { return 1.0; }
   if (is_nan(x) || is_nan(y)) { return x + y; }
   let ax = abs(x);
-  var r = select(exp2(y * log2(ax)), 1.0, ax == 1.0); // |x| = 1: 1 even for y = ±Inf (as C)
+  // exp2(y·log2|x|) away from the edges; zeros and infinities explicitly (lavapipe's exp2/log2
+  // gave pow(0, −2.3) = 0). Infinities come from 1/0 and |y| at run time (WGSL rejects Inf constants).
+  var r = exp2(y * log2_exact(ax));
+  if (ax == 1.0) { r = 1.0; } // 1 even for y = ±Inf (as C)
+  else if (ax == 0.0) { r = select(ax, 1.0 / ax, y < 0.0); } // 0 or +Inf
+  else if (is_inf(ax)) { r = select(1.0 / ax, ax, y > 0.0); } // +Inf or 0
+  else if (is_inf(y)) { r = select(0.0, abs(y), (ax > 1.0) == (y > 0.0)); }
   if (bitcast<u32>(x) >= 0x80000000u) { // negative base (or −0)
     let integer = !is_inf(y) && floor(y) == y;
     if (integer && abs(y) < 16777216.0 && fract(y * 0.5) != 0.0) { r = -r; } // odd integer exponent
@@ -68,7 +78,7 @@ fn apply_unary(x: f32) -> f32 {
     case 10u: { return 1.0 / x; }
     case 11u: { return select(0.0, 1.0, x > 0.0); }
     case 12u: { return u.alpha * x + u.beta; }
-    case 13u: { return select(clamp(x, u.alpha, u.beta), x, is_nan(x)); }
+    case 13u: { return select(min(max(x, u.alpha), u.beta), x, is_nan(x)); } // lo > hi gives hi, as torch.clamp
     case 14u: { return inverseSqrt(x); }
     default: { return x; }
   }

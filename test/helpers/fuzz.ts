@@ -119,6 +119,8 @@ export interface OpCase {
    * "NaN stays NaN" is checked.
    */
   linear?: boolean;
+  /** Parameters shown in failure messages. */
+  note?: string;
   /** Errors that may be raised (default: Shape, Value, DType, Limit). */
   errors?: (typeof RobustlensError)[];
 }
@@ -161,8 +163,16 @@ export function matches(got: number, want64: number, tol: Required<Tol>, bound =
 /** Absolute values with non-finite entries zeroed: the input of the error bound of a linear op. */
 const absFinite = (v: ArrayLike<number>): number[] => Array.from(v, (x) => (Number.isFinite(x) ? Math.abs(x) : 0));
 
+const show = (v: number): string | number => (Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v));
+
+/** The inputs' values at an output's flat index, where the shapes agree (elementwise ops). */
+function at(c: OpCase, i: number, n: number): string {
+  const vs = c.inputs.map((inp) => (inp.values.length === n ? show(inp.values[i]!) : inp.values.length === 1 ? show(inp.values[0]!) : '…'));
+  return ` (inputs there: ${JSON.stringify(vs)})`;
+}
+
 function fmt(c: OpCase): string {
-  return c.inputs.map((i) => `[${i.shape.join(',')}]${i.dtype === 'int32' ? 'i32' : ''} ${JSON.stringify(Array.from(i.values).slice(0, 24).map((v) => (Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v))))}`).join(' ; ');
+  return (c.note ? `${c.note}; ` : '') + c.inputs.map((i) => `[${i.shape.join(',')}]${i.dtype === 'int32' ? 'i32' : ''} ${JSON.stringify(Array.from(i.values).slice(0, 24).map(show))}`).join(' ; ');
 }
 
 /**
@@ -216,8 +226,8 @@ export async function runCases(cases: OpCase[], opts: { numerics?: boolean } = {
       expect(g.dtype).toBe(o.dtype);
       const tol = { rtol: c.tol?.rtol ?? 1e-5, atol: c.tol?.atol ?? 1e-6 };
       for (let i = 0; i < gv.length; i++) {
-        if (!matches(gv[i]!, ov[i]!, tol, bv ? bv[i]! : 0)) {
-          expect.fail(`${c.op}: element ${i} of [${g.shape.join(',')}] is ${gv[i]} on the GPU, oracle ${ov[i]} (f32 ${Math.fround(ov[i]!)}), for inputs ${fmt(c)}`);
+        if (!matches(gv[i]!, ov[i]!, tol, bv ? Math.abs(bv[i]!) : 0)) {
+          expect.fail(`${c.op}: element ${i} of [${g.shape.join(',')}] is ${gv[i]} on the GPU, oracle ${ov[i]} (f32 ${Math.fround(ov[i]!)})${at(c, i, gv.length)}, for inputs ${fmt(c)}`);
         }
       }
     });
