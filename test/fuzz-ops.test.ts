@@ -3,9 +3,10 @@
 // numbers where the op allows them: see helpers/fuzz.ts) or raise ShapeError / ValueError /
 // DTypeError / LimitError naming the op on both backends. Seeded and with fixed run counts.
 import fc from 'fast-check';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import type { Tensor } from '../src/node.js';
+import { engine } from '../src/engine.js';
 import { CaseCounter, broadcastPairArb, described, runCases, shapeArb, sizeOf, valueSeed, values, type OpCase, type Pool } from './helpers/fuzz.js';
 
 const counter = new CaseCounter();
@@ -21,6 +22,9 @@ async function property(name: string, arb: fc.Arbitrary<OpCase>, numRuns: number
     { numRuns, seed },
   );
 }
+
+/** true in about one case of `n`: the share of deliberately invalid parameters. */
+const rarely = (n: number): fc.Arbitrary<boolean> => fc.integer({ min: 1, max: n }).map((k) => k === 1);
 
 const input = (shape: number[], v: { seed: number; rate: number }, pool: Pool): { shape: number[]; values: Float64Array } => ({ shape, values: values(sizeOf(shape), v.seed, pool, v.rate) });
 
@@ -65,22 +69,31 @@ const REDUCE: Red[] = [
 ];
 
 const reduceCase = fc
-  .record({ shape: shapeArb(1, 4), op: fc.constantFrom(...REDUCE), picks: fc.array(fc.integer({ min: -5, max: 4 }), { minLength: 1, maxLength: 3 }), keep: fc.boolean(), v: valueSeed })
-  .map(({ shape, op: [name, pool, fn, extra], picks, keep, v }): OpCase => ({
+  .record({ shape: shapeArb(1, 4), op: fc.constantFrom(...REDUCE), pick: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), bad: fc.oneof({ arbitrary: fc.constant(null), weight: 6 }, { arbitrary: fc.constantFrom(-6, 4, 'repeat' as const), weight: 1 }), keep: fc.boolean(), v: valueSeed })
+  .map(({ shape, op: [name, pool, fn, extra], pick, bad, keep, v }): OpCase => {
+    // Each axis: skipped (0), taken as i (1) or as i − rank (2); at least one axis.
+    let picks = shape.map((_, i) => (pick[i] === 1 ? i : pick[i] === 2 ? i - shape.length : null)).filter((a): a is number => a !== null);
+    if (picks.length === 0) picks = [pick[0]! === 2 ? -1 : shape.length - 1];
+    if (bad === 'repeat') picks.push(picks[0]!);
+    else if (bad !== null) picks.unshift(bad);
+    return {
     op: name,
     // Axes out of range (|a| > rank) or repeated must raise ShapeError.
     inputs: [input(shape, v, pool)],
     fn: (x) => fn(x, picks, keep),
+    note: `axes [${picks.join(', ')}]`,
     ...extra,
-  }));
+  };
+  });
 
 // ---------- matmul ----------
 
 const matDim = fc.constantFrom(1, 2, 3, 5, 7, 16, 17, 33);
 const matmulCase = fc
-  .record({ m: matDim, k: matDim, n: matDim, k2: fc.option(matDim, { freq: 8 }), ba: shapeArb(0, 2), bb: fc.option(shapeArb(0, 2)), ta: fc.boolean(), tb: fc.boolean(), vec: fc.boolean(), va: valueSeed, vb: valueSeed })
+  .record({ m: matDim, k: matDim, n: matDim, k2: fc.oneof({ arbitrary: fc.constant(null), weight: 10 }, { arbitrary: matDim, weight: 1 }), ba: shapeArb(0, 2), bb: fc.oneof(fc.constant('same' as const), fc.constant('ones' as const), shapeArb(0, 2)), ta: fc.boolean(), tb: fc.boolean(), vec: rarely(12), va: valueSeed, vb: valueSeed })
   .map(({ m, k, n, k2, ba, bb, ta, tb, vec, va, vb }): OpCase => {
-    const bB = bb ?? ba.map(() => 1); // a batch of one broadcasts; another batch must equal it
+    // A batch of one broadcasts; another batch must equal it (a random one usually raises).
+    const bB = bb === 'same' ? ba : bb === 'ones' ? ba.map(() => 1) : bb;
     const a = [...ba, ...(ta ? [k, m] : [m, k])];
     const b = [...bB, ...(tb ? [n, k2 ?? k] : [k2 ?? k, n])];
     return {
@@ -104,7 +117,7 @@ const layoutCase: fc.Arbitrary<OpCase> = fc.oneof(
     if (free && t.length > 0 && !other) t[0] = -1;
     return { op: 'reshape', inputs: [input(s, v, 'full')], fn: (x) => rl.reshape(x, t), tol: exact };
   }),
-  fc.record({ s: shapeArb(1, 4), bad: fc.boolean(), v: valueSeed }).chain(({ s, bad, v }) =>
+  fc.record({ s: shapeArb(1, 4), bad: rarely(6), v: valueSeed }).chain(({ s, bad, v }) =>
     permutationOf(s.length).map((p): OpCase => ({ op: 'permute', inputs: [input(s, v, 'full')], fn: (x) => rl.permute(x, bad ? [...p.slice(1), p[0]!, 0] : p), tol: exact })),
   ),
   fc.record({ s: shapeArb(1, 4), st: fc.array(fc.integer({ min: -8, max: 8 }), { maxLength: 4 }), en: fc.array(fc.option(fc.integer({ min: -8, max: 8 })), { maxLength: 4 }), steps: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 }), v: valueSeed }).map(
@@ -118,7 +131,7 @@ const layoutCase: fc.Arbitrary<OpCase> = fc.oneof(
   fc.record({ s: shapeArb(1, 4), pads: fc.array(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: 0, max: 3 })), { maxLength: 4 }), value: fc.constantFrom(0, -1, NaN, Infinity, 1e-40), v: valueSeed }).map(
     ({ s, pads, value, v }): OpCase => ({ op: 'pad', inputs: [input(s, v, 'full')], fn: (x) => rl.pad(x, pads, value), tol: exact }),
   ),
-  fc.record({ s: shapeArb(1, 4), axis: fc.integer({ min: -4, max: 3 }), n: fc.integer({ min: 1, max: 6 }), r: fc.array(fc.nat(), { minLength: 6, maxLength: 6 }), float: fc.boolean(), v: valueSeed }).map(({ s, axis, n, r, float, v }): OpCase => {
+  fc.record({ s: shapeArb(1, 4), axis: fc.integer({ min: -4, max: 3 }), n: fc.integer({ min: 1, max: 6 }), r: fc.array(fc.nat(), { minLength: 6, maxLength: 6 }), float: rarely(6), v: valueSeed }).map(({ s, axis, n, r, float, v }): OpCase => {
     const len = s[axis < 0 ? axis + s.length : axis] ?? 1;
     // In-range indices (repeats allowed); float32 indices must raise.
     const idx = { shape: [n], values: r.slice(0, n).map((k) => k % len), dtype: float ? undefined : ('int32' as const) };
@@ -131,18 +144,25 @@ const layoutCase: fc.Arbitrary<OpCase> = fc.oneof(
 
 const small = (lo: number, hi: number): fc.Arbitrary<number> => fc.integer({ min: lo, max: hi });
 const convCase = fc
-  .record({ N: small(1, 2), C: small(1, 3), H: small(1, 9), W: small(1, 9), O: small(1, 3), KH: small(1, 4), KW: small(1, 4), s: small(0, 3), p: small(-1, 2), d: small(1, 2), bias: fc.boolean(), cw: fc.option(small(1, 3), { freq: 6 }), v: valueSeed })
-  .map(({ N, C, H, W, O, KH, KW, s, p, d, bias, cw, v }): OpCase => ({
+  .record({ N: small(1, 2), C: small(1, 3), H: small(3, 9), W: small(1, 9), O: small(1, 3), KH: small(1, 3), KW: small(1, 4), s0: small(1, 3), p0: small(0, 2), d: small(1, 2), bias: fc.boolean(), cw: fc.oneof({ arbitrary: fc.constant(null), weight: 12 }, { arbitrary: small(1, 3), weight: 1 }), badS: rarely(12), badP: rarely(12), v: valueSeed })
+  .map(({ N, C, H, W, O, KH, KW, s0, p0, d, bias, cw, badS, badP, v }): OpCase => {
+    const s = badS ? 0 : s0;
+    const p = badP ? -1 : p0;
+    return {
     op: 'conv2d',
     inputs: [input([N, C, H, W], v, 'noHuge'), input([O, cw ?? C, KH, KW], { ...v, seed: v.seed + 1 }, 'noHuge'), ...(bias ? [input([O], { ...v, seed: v.seed + 2 }, 'noHuge')] : [])],
     fn: (x, w, b) => rl.conv2d(x, w!, b ?? null, { stride: [s, Math.max(s, 1)], padding: [Math.max(p, 0), p], dilation: d }),
+    note: `stride ${s}, padding ${p}, dilation ${d}`,
     linear: true,
     tol: { rtol: 1e-5, atol: 1e-5 },
-  }));
+  };
+  });
 
 const poolCase = fc
-  .record({ max: fc.boolean(), N: small(1, 2), C: small(1, 3), H: small(1, 8), W: small(1, 8), k: small(0, 4), s: fc.option(small(1, 3)), p: small(0, 2), v: valueSeed })
-  .map(({ max, N, C, H, W, k, s, p, v }): OpCase => {
+  .record({ max: fc.boolean(), N: small(1, 2), C: small(1, 3), H: small(2, 8), W: small(2, 8), k0: small(1, 4), s: fc.option(small(1, 3)), p0: small(0, 2), badK: rarely(12), badP: rarely(8), v: valueSeed })
+  .map(({ max, N, C, H, W, k0, s, p0, badK, badP, v }): OpCase => {
+    const k = badK ? 0 : k0;
+    const p = badP ? p0 + 1 : Math.min(p0, Math.floor(k0 / 2)); // more than half the kernel raises
     const opts = { kernel: [k, Math.max(k, 1)] as [number, number], stride: s ?? undefined, padding: p };
     return max
       ? { op: 'maxPool2d', inputs: [input([N, C, H, W], v, 'full')], fn: (x) => rl.maxPool2d(x, opts), tol: exact }
@@ -150,7 +170,7 @@ const poolCase = fc
   });
 
 const ceCase = fc
-  .record({ B: small(1, 5), C: small(1, 7), labels: fc.array(fc.integer({ min: -1, max: 7 }), { minLength: 5, maxLength: 5 }), ls: fc.constantFrom(0, 0, 0.1, 1), red: fc.constantFrom('mean' as const, 'sum' as const, 'none' as const), hostLabels: fc.boolean(), v: valueSeed })
+  .record({ B: small(1, 5), C: small(1, 7), labels: fc.array(fc.oneof({ arbitrary: fc.nat(6), weight: 30 }, { arbitrary: fc.constantFrom(-1, 7), weight: 1 }), { minLength: 5, maxLength: 5 }), ls: fc.constantFrom(0, 0, 0.1, 0.1, 0.5, 1), red: fc.constantFrom('mean' as const, 'sum' as const, 'none' as const), hostLabels: fc.boolean(), v: valueSeed })
   .map(({ B, C, labels, ls, red, hostLabels, v }): OpCase => {
     const y = labels.slice(0, B).map((l) => (l === 7 ? C : l < 0 && hostLabels ? -1 : Math.abs(l) % C));
     return {
@@ -162,6 +182,81 @@ const ceCase = fc
     };
   })
   .filter((c) => c.inputs.length === 1 || Array.from(c.inputs[1]!.values).every((l) => l >= 0 && l < c.inputs[0]!.shape[1]!));
+
+// ---------- empty and huge shapes ----------
+
+/** A shape of rank 1..4 with at least one 0 dim: robustlens has no empty tensors (ShapeError). */
+const emptyShape = fc.record({ s: shapeArb(1, 4), at: fc.nat(3) }).map(({ s, at }) => s.map((d, i) => (i === at % s.length ? 0 : d)));
+const emptyCase = fc.record({ s: emptyShape, kind: fc.nat(8), v: valueSeed }).map(({ s, kind, v }): OpCase => {
+  const x = input([2, 3], v, 'full');
+  const on = (t: Tensor): { backend: rl.Backend } => ({ backend: t.backend });
+  const k: [string, (t: Tensor) => Tensor][] = [
+    ['tensor', (t) => rl.tensor([], s, on(t))], ['full', (t) => rl.full(s, 1, on(t))], ['full', (t) => rl.zeros(s, on(t))],
+    ['rand', (t) => rl.rand(s, 1, on(t))], ['randn', (t) => rl.randn(s, 1, on(t))], ['reshape', (t) => rl.reshape(t, s)],
+    ['slice', (t) => rl.slice(t, [1, 2], [1, 2])], ['arange', (t) => rl.arange(3, 3, 1, on(t))], ['broadcastTo', (t) => rl.broadcastTo(t, s)],
+  ];
+  const [op, fn] = k[kind]!;
+  return { op, note: `shape [${s.join(', ')}]`, inputs: [x], fn };
+});
+
+// Past the device's largest buffer and past 2^32 elements (65537² > 2^32).
+const HUGE = [65537, 100003, 1 << 20];
+const hugeArb = fc.record({ a: fc.constantFrom(...HUGE), b: fc.constantFrom(...HUGE), c: fc.constantFrom(1, 3), kind: fc.nat(12) });
+function hugeOp({ a, b, c, kind }: { a: number; b: number; c: number; kind: number }): { op: string; inputs: number[][]; fn: (...xs: Tensor[]) => Tensor } {
+  const big = [a, b, c];
+  const ops: { op: string; inputs: number[][]; fn: (...xs: Tensor[]) => Tensor }[] = [
+    { op: 'full', inputs: [], fn: () => rl.zeros(big) },
+    { op: 'rand', inputs: [], fn: () => rl.rand(big, 1) },
+    { op: 'randn', inputs: [], fn: () => rl.randn(big, 1) },
+    { op: 'arange', inputs: [], fn: () => rl.arange(0, a * b) },
+    { op: 'add', inputs: [[a, 1], [1, b]], fn: (x, y) => rl.add(x!, y!) },
+    { op: 'max', inputs: [[a, 1, 1], [1, b, c]], fn: (x, y) => rl.maximum(x!, y!) },
+    { op: 'where', inputs: [[a, 1], [1, b], [1]], fn: (x, y, z) => rl.where(x!, y!, z!) },
+    { op: 'matmul', inputs: [[a, 1], [1, b]], fn: (x, y) => rl.matmul(x!, y!) },
+    { op: 'broadcastTo', inputs: [[1, 1]], fn: (x) => rl.broadcastTo(x!, [a, b]) },
+    { op: 'pad', inputs: [[2, 2]], fn: (x) => rl.pad(x!, [[a, 0], [0, b]]) },
+    { op: 'conv2d', inputs: [[1, 1, 2, 2], [1, 1, 1, 1]], fn: (x, w) => rl.conv2d(x!, w!, null, { padding: a }) },
+    { op: 'sub', inputs: [[b], [a, 1]], fn: (x, y) => rl.sub(x!, y!) },
+    { op: 'matmul', inputs: [[a, 1, 1], [1, 1, 1]], fn: (x, y) => rl.matmul(x!, y!) }, // a batch past 65535 dispatches
+  ];
+  return ops[kind]!;
+}
+
+describe('op fuzz: empty and huge shapes', () => {
+  it('a 0 dim raises ShapeError naming the op', () => property('empty', emptyCase, 5, 20, 809));
+
+  it('outputs past the device limit or 2^32 elements raise LimitError before allocating anything', async () => {
+    const rt = engine.runtime!;
+    const create = rt.createStorage.bind(rt);
+    let allocs = 0;
+    let cases = 0;
+    const rss0 = process.memoryUsage().rss;
+    await fc.assert(
+      fc.asyncProperty(hugeArb, async (h) => {
+        const { op, inputs, fn } = hugeOp(h);
+        const xs = inputs.map((s) => rl.ones(s));
+        rt.createStorage = (bytes: number, label: string) => (allocs++, create(bytes, label));
+        let err: unknown = null;
+        try {
+          rl.tidy(() => fn(...xs));
+        } catch (e) {
+          err = e;
+        } finally {
+          rt.createStorage = create;
+          xs.forEach((t) => t.dispose());
+        }
+        expect(err, `${op} on ${JSON.stringify(h)}`).toBeInstanceOf(rl.LimitError);
+        expect((err as Error).message).toContain(op);
+        expect(allocs, `${op}: no buffer may be allocated before the refusal`).toBe(0);
+        cases++;
+      }),
+      { numRuns: 60, seed: 810 },
+    );
+    // No host allocation either: a refused 65537² tensor would have taken 16 GiB or more.
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(512 * 2 ** 20);
+    counter.add('huge', cases, cases);
+  });
+});
 
 describe('op fuzz: shapes and parameters (GPU vs float64 oracle)', () => {
   it('binary ops broadcast compatible shapes of rank 0..4 and reject incompatible ones', () => property('binary', binaryCase, 12, 20, 801));

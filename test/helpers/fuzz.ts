@@ -206,6 +206,8 @@ export async function runCases(cases: OpCase[], opts: { numerics?: boolean } = {
         if ('out' in o.outcome) live.push(o.outcome.out);
         expect(ge?.name, `${c.op}: GPU and oracle disagree on raising for ${fmt(c)}: ${ge?.message ?? oe?.message}`).toBe(oe?.name);
         checkError(c, ge!, 'webgpu');
+        if (process.env.FUZZ_DEBUG) console.log( // FUZZ_DEBUG=1: list the errors raised, to tune the arbitraries
+          `raised: ${ge!.message.slice(0, 160)}`);
         errors++;
         continue;
       }
@@ -246,15 +248,17 @@ export function described(c: OpCase): OpCase {
 /** Counts per property, printed as one line at the end of a file. */
 export class CaseCounter {
   readonly counts = new Map<string, number>();
+  readonly raisedBy = new Map<string, number>();
   raised = 0;
   add(name: string, n: number, raised = 0): void {
     this.counts.set(name, (this.counts.get(name) ?? 0) + n);
+    this.raisedBy.set(name, (this.raisedBy.get(name) ?? 0) + raised);
     this.raised += raised;
   }
   line(title: string): string {
     const n = (v: number): string => v.toLocaleString('en-US');
     const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
-    const parts = [...this.counts].map(([k, v]) => `${k} ${n(v)}`).join(', ');
-    return `${title}: ${n(total)} cases, ${n(total - this.raised)} matched the oracle, ${n(this.raised)} raised a clear error (${parts})`;
+    const parts = [...this.counts].map(([k, v]) => `${k} ${n(v)}/${n(this.raisedBy.get(k) ?? 0)}`).join(', ');
+    return `${title}: ${n(total)} cases, ${n(total - this.raised)} matched the oracle, ${n(this.raised)} raised a clear error (per property: cases/raised: ${parts})`;
   }
 }
