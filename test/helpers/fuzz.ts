@@ -119,6 +119,8 @@ export interface OpCase {
    * "NaN stays NaN" is checked.
    */
   linear?: boolean;
+  /** The bound's function where it is not fn itself (affine: |alpha|·|x| + |beta|). */
+  boundFn?: (...xs: Tensor[]) => Tensor;
   /** Parameters shown in failure messages. */
   note?: string;
   /** Errors that may be raised (default: Shape, Value, DType, Limit). */
@@ -214,7 +216,7 @@ export async function runCases(cases: OpCase[], opts: { numerics?: boolean } = {
       let b: Tensor | null = null;
       if (c.linear) {
         const ax = c.inputs.map((i) => tensor(i.dtype === 'int32' ? Array.from(i.values) : absFinite(i.values), i.shape, { backend: cpu, dtype: i.dtype ?? 'float32' }));
-        b = tidy(() => c.fn(...ax));
+        b = tidy(() => (c.boundFn ?? c.fn)(...ax));
         ax.forEach((t) => t.dispose());
       }
       live.push(g.outcome.out, o.outcome.out);
