@@ -55,6 +55,7 @@ export const max = (x: Tensor, axes?: number | readonly number[], keepDims = fal
 export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp('min', x, axes, keepDims);
 
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  requireFloat('mean', x); // composites check up front, so errors name them and not an inner op
   const ax = normAxes('mean', x.rank, axes);
   const n = ax.reduce((acc, a) => acc * x.shape[a]!, 1);
   return tidy(() => mul(sum(x, ax, keepDims), 1 / n));
@@ -62,6 +63,7 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
 
 /** Population variance (divides by n) over the axes; pass `correction: 1` for the sample variance. */
 export function variance(x: Tensor, axes?: number | readonly number[], keepDims = false, correction = 0): Tensor {
+  requireFloat('variance', x);
   const ax = normAxes('variance', x.rank, axes);
   const n = ax.reduce((acc, a) => acc * x.shape[a]!, 1);
   return tidy(() => {
@@ -75,6 +77,7 @@ export function variance(x: Tensor, axes?: number | readonly number[], keepDims 
  * (as PyTorch): a row holding +Inf gives +Inf, a row of −Inf gives −Inf, not Inf − Inf = NaN.
  */
 export function logsumexp(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  requireFloat('logsumexp', x);
   const ax = normAxes('logsumexp', x.rank, axes);
   return tidy(() => {
     const m0 = max(x, ax, true);
