@@ -23,8 +23,8 @@ fn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG;
 
 // NaN and Inf follow PyTorch / NumPy: NaN propagates through relu, sign, tanh, clamp, max and min;
 // comparisons with NaN are false except ne; pow follows C's pow (pow(x, 0) = 1, pow(1, y) = 1,
-// negative bases with integer exponents). NaN tests use the bits, not `!=`: on lavapipe
-// `NaN != y` came out false (an ordered compare), which broke ne and where.
+// negative bases with integer exponents). NaN tests use the bits, not `!=`: WGSL lets a compiler
+// assume values are finite, and on lavapipe `NaN != y` came out false, which broke ne and where.
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
 fn not_equal(x: f32, y: f32) -> bool { return !(x == y) || is_nan(x) || is_nan(y); }
