@@ -69,11 +69,11 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     for (var j = 0u; j < cv.KW; j++) {
       let iw = iw0 + vec4i(i32(j * cv.DW));
       let ok = okh & (iw >= vec4i(0)) & (iw < vec4i(i32(cv.W)));
-      let m = select(vec4f(0.0), vec4f(1.0), ok);
+      let m = ok; // padding taps select 0: a masked load times 0 would turn x[0] = Inf into NaN
       var off = vec4u(select(vec4i(0), xb + ih * vec4i(i32(cv.W)) + iw, ok));
       var wo = i * cv.KW + j;
       for (var c = 0u; c < cv.C; c++) {
-        let xv = vec4f(X[off.x], X[off.y], X[off.z], X[off.w]) * m;
+        let xv = select(vec4f(0.0), vec4f(X[off.x], X[off.y], X[off.z], X[off.w]), m);
         a0 = fma(vec4f(Wt[wr0.x + wo]), xv, a0);
         a1 = fma(vec4f(Wt[wr0.y + wo]), xv, a1);
         a2 = fma(vec4f(Wt[wr0.z + wo]), xv, a2);
@@ -146,11 +146,11 @@ fn conv2d_backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num
       let twc = max(tw, vec4i(0));
       let ow = twc / sw;
       let ok = okh & (tw >= vec4i(0)) & ((twc % sw) == vec4i(0)) & (ow < vec4i(i32(cv.OW)));
-      let m = select(vec4f(0.0), vec4f(1.0), ok);
+      let m = ok; // padding taps select 0: a masked load times 0 would turn x[0] = Inf into NaN
       var off = vec4u(select(vec4i(0), gb + oh * vec4i(i32(cv.OW)) + ow, ok));
       var wo = i * cv.KW + j;
       for (var o = 0u; o < cv.O; o++) {
-        let gv = vec4f(X[off.x], X[off.y], X[off.z], X[off.w]) * m;
+        let gv = select(vec4f(0.0), vec4f(X[off.x], X[off.y], X[off.z], X[off.w]), m);
         a0 = fma(vec4f(Wt[wr0.x + wo]), gv, a0);
         a1 = fma(vec4f(Wt[wr0.y + wo]), gv, a1);
         a2 = fma(vec4f(Wt[wr0.z + wo]), gv, a2);
@@ -224,7 +224,7 @@ fn conv2d_backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(wo
       let ok = (ih >= vec4i(0)) & (ih < vec4i(i32(cv.H))) & (iw >= vec4i(0)) & (iw < vec4i(i32(cv.W)));
       let base = i32(n * cv.C * cv.H * cv.W) + (i32(oh * cv.SH) - i32(cv.PH)) * i32(cv.W) + i32(ow * cv.SW) - i32(cv.PW);
       let off = vec4u(select(vec4i(0), vec4i(base) + xoff, ok));
-      let xv = vec4f(X[off.x], X[off.y], X[off.z], X[off.w]) * select(vec4f(0.0), vec4f(1.0), ok);
+      let xv = select(vec4f(0.0), vec4f(X[off.x], X[off.y], X[off.z], X[off.w]), ok);
       let gq = n * cv.O * ohw + oh * cv.OW + ow;
       a0 = fma(vec4f(Wt[gq + go0.x]), xv, a0);
       a1 = fma(vec4f(Wt[gq + go0.y]), xv, a1);

@@ -18,6 +18,11 @@ struct Pool {
 
 fn lane_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
+// A NaN beats every number (PyTorch's max_pool2d propagates NaN): the first NaN of a window wins.
+// NaN tests use the bits (see elementwise.wgsl).
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+fn beats(v: f32, best: f32) -> bool { return v > best || (is_nan(v) && !is_nan(best)); }
+
 // Input address of the first maximal element of window (plane, oh, ow); padding never wins.
 fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
   let ih0 = i32(oh * pp.SH) - i32(pp.PH);
@@ -33,7 +38,7 @@ fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
       if (iw < 0 || iw >= i32(pp.W)) { continue; }
       let a = base + u32(ih) * pp.W + u32(iw);
       let v = x[a];
-      if (at == 0xffffffffu || v > best) { best = v; at = a; }
+      if (at == 0xffffffffu || beats(v, best)) { best = v; at = a; }
     }
   }
   return at;
@@ -130,7 +135,7 @@ fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
     for (var j = 0u; j < pp.KW; j++) {
       let a = base + i * pp.W + j;
       let v = x[a];
-      if (v > best) { best = v; at = a; }
+      if (beats(v, best)) { best = v; at = a; }
     }
   }
   return at;

@@ -23,18 +23,25 @@ struct Reduce {
 
 fn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
 
+// max and min start from ∓Inf (so a row of -Inf has max -Inf) and propagate NaN as PyTorch and
+// NumPy do: WGSL's max/min may return the other operand. NaN tests use the bits (see elementwise.wgsl).
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
+// ∓Inf from bits held in a var: WGSL rejects an infinite constant expression.
 fn identity() -> f32 {
+  var bits = 0u;
   switch OP {
-    case 1u: { return -3.4028234e38; }
-    case 2u: { return 3.4028234e38; }
-    default: { return 0.0; }
+    case 1u: { bits = 0xff800000u; }
+    case 2u: { bits = 0x7f800000u; }
+    default: {}
   }
+  return bitcast<f32>(bits);
 }
 
 fn combine(acc: f32, v: f32) -> f32 {
   switch OP {
-    case 1u: { return max(acc, v); }
-    case 2u: { return min(acc, v); }
+    case 1u: { return select(max(acc, v), acc + v, is_nan(acc) || is_nan(v)); }
+    case 2u: { return select(min(acc, v), acc + v, is_nan(acc) || is_nan(v)); }
     default: { return acc + v; }
   }
 }
@@ -82,8 +89,7 @@ fn reduce_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 
 fn combine4(acc: vec4f, v: vec4f) -> vec4f {
   switch OP {
-    case 1u: { return max(acc, v); }
-    case 2u: { return min(acc, v); }
+    case 1u, 2u: { return vec4f(combine(acc.x, v.x), combine(acc.y, v.y), combine(acc.z, v.z), combine(acc.w, v.w)); }
     default: { return acc + v; }
   }
 }
@@ -111,8 +117,8 @@ fn reduce_rows_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   y[t] = combine(combine(acc.x, acc.y), combine(acc.z, acc.w));
 }
 
-// Index of the first maximum along the reduced axes (flattened in row-major order).
-// NaN never wins a comparison, so a NaN entry is skipped; the op layer checks for NaN separately.
+// Index of the first maximum along the reduced axes (flattened in row-major order). A NaN counts as
+// the maximum (NumPy and PyTorch): the index of the first NaN is returned.
 @compute @workgroup_size(WG)
 fn argmax_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = gid.x + gid.y * nwg.x * WG;
@@ -123,6 +129,7 @@ fn argmax_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   var first = true;
   for (var k = 0u; k < r.n_red; k++) {
     let v = x[base + red_offset(k)];
+    if (is_nan(v)) { best_k = k; break; }
     if (first || v > best) { best = v; best_k = k; first = false; }
   }
   yi[o] = i32(best_k);

@@ -40,15 +40,16 @@ fn row_cols(g: RowSeg) -> RowCols {
 }
 
 // The 10 inputs kernel row i reads (input row oh − PH + i): offsets in input channel 0 of image n,
-// and 1 where they lie inside the input, 0 where they are padding (those read offset 0, times 0).
-struct RowInputs { oA: vec4u, oB: vec4u, oC: vec4u, mA: vec4f, mB: vec4f, mC: vec4f }
+// and whether they lie inside the input. Padding reads offset 0 and then selects 0: multiplying the
+// load by a 0 mask instead would turn x[0] = Inf or NaN into NaN at every padded tap.
+struct RowInputs { oA: vec4u, oB: vec4u, oC: vec4u, mA: vec4<bool>, mB: vec4<bool>, mC: vec4<bool> }
 
 fn row_inputs(g: RowSeg, cols: RowCols, i: u32) -> RowInputs {
   let ih = i32(g.oh + i) - i32(rw.PH);
   let rowok = ih >= 0 && ih < i32(rw.Hin);
-  let mA = select(vec4f(0.0), vec4f(1.0), cols.okA & vec4<bool>(rowok));
-  let mB = select(vec4f(0.0), vec4f(1.0), cols.okB & vec4<bool>(rowok));
-  let mC = select(vec4f(0.0), vec4f(1.0), cols.okC & vec4<bool>(rowok));
+  let mA = cols.okA & vec4<bool>(rowok);
+  let mB = cols.okB & vec4<bool>(rowok);
+  let mC = cols.okC & vec4<bool>(rowok);
   let base = i32(g.n * rw.Cin) * i32(rw.Hin * rw.Win) + ih * i32(rw.Win);
   let oA = vec4u(select(vec4i(0), vec4i(base) + cols.cA, cols.okA & vec4<bool>(rowok)));
   let oB = vec4u(select(vec4i(0), vec4i(base) + cols.cB, cols.okB & vec4<bool>(rowok)));
@@ -61,9 +62,9 @@ fn row_inputs(g: RowSeg, cols: RowCols, i: u32) -> RowInputs {
 struct TapInputs { p0: vec4f, p1: vec4f, p2: vec4f, q0: vec4f, q1: vec4f, q2: vec4f }
 
 fn tap_inputs(r: RowInputs, co: u32) -> TapInputs {
-  let xA = vec4f(X[r.oA.x + co], X[r.oA.y + co], X[r.oA.z + co], X[r.oA.w + co]) * r.mA;
-  let xB = vec4f(X[r.oB.x + co], X[r.oB.y + co], X[r.oB.z + co], X[r.oB.w + co]) * r.mB;
-  let xC = vec2f(X[r.oC.x + co], X[r.oC.y + co]) * r.mC.xy;
+  let xA = select(vec4f(0.0), vec4f(X[r.oA.x + co], X[r.oA.y + co], X[r.oA.z + co], X[r.oA.w + co]), r.mA);
+  let xB = select(vec4f(0.0), vec4f(X[r.oB.x + co], X[r.oB.y + co], X[r.oB.z + co], X[r.oB.w + co]), r.mB);
+  let xC = select(vec2f(0.0), vec2f(X[r.oC.x + co], X[r.oC.y + co]), r.mC.xy);
   return TapInputs(xA, vec4f(xA.yzw, xB.x), vec4f(xA.zw, xB.xy), xB, vec4f(xB.yzw, xC.x), vec4f(xB.zw, xC.xy));
 }
 

@@ -1,5 +1,5 @@
 import { tidy } from '../engine.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import { tensor } from '../ops/creation.js';
 import { add, affine, exp, mul, neg, relu, square, sub } from '../ops/elementwise.js';
 import { gather } from '../ops/layout.js';
@@ -51,6 +51,7 @@ function reduce(x: Tensor, r: 'mean' | 'sum' | 'none' = 'mean'): Tensor {
 export function crossEntropy(logits: Tensor, labels: Labels, opts: CrossEntropyOptions = {}): Tensor {
   const s = opts.labelSmoothing ?? 0;
   if (!(s >= 0 && s < 1)) throw new ValueError(`crossEntropy: labelSmoothing ${s} must be in [0, 1)`);
+  if (logits.dtype !== 'float32') throw new DTypeError(`crossEntropy: logits must be float32, got ${logits.dtype} ${fmtShape(logits.shape)}`);
   return tidy(() => {
     const C = logits.shape[1]!;
     let target = oneHotLike(logits, labels, 'crossEntropy');

@@ -3,7 +3,7 @@ import { record, type VjpTable } from '../autograd/tape.js';
 import { ShapeError, fmtShape } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
-import { backendOf, requireFloat, wrap } from './util.js';
+import { backendOf, checkAlloc, requireFloat, wrap } from './util.js';
 import { outSize, pair, type Pair } from './window.js';
 
 export type { Pair } from './window.js';
@@ -56,6 +56,7 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: C
   requireFloat('conv2d', ...ins);
   const be = backendOf('conv2d', ...ins);
   const g = geometry(x, w, bias, opts);
+  checkAlloc('conv2d', [g.N, g.O, g.OH, g.OW], be);
   const s = be.conv2d(x.storage('conv2d'), w.storage('conv2d'), bias ? bias.storage('conv2d') : null, g);
   const out = wrap([g.N, g.O, g.OH, g.OW], 'float32', be, s);
   record('conv2d', convVjp.conv2d, ins, out, g);

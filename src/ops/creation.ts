@@ -5,7 +5,7 @@ import { getBackend } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import { Rng } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { checkShape, wrap } from './util.js';
+import { checkAlloc, checkShape, wrap } from './util.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -44,6 +44,7 @@ export function tensor(data: Nested | ArrayLike<number>, shape?: readonly number
     s = shape ? [...shape] : [flat.length];
   }
   checkShape('tensor', s);
+  checkAlloc('tensor', s, opts.backend ?? getBackend());
   if (sizeOf(s) !== flat.length) throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(s)} (${sizeOf(s)} elements)`);
   const dtype = opts.dtype ?? 'float32';
   const backend = opts.backend ?? getBackend();
@@ -58,6 +59,7 @@ export function tensor(data: Nested | ArrayLike<number>, shape?: readonly number
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
   const backend = opts.backend ?? getBackend();
+  checkAlloc('full', shape, backend);
   const dtype = opts.dtype ?? 'float32';
   return wrap(shape, dtype, backend, backend.fill(sizeOf(shape), value, dtype));
 }
@@ -71,6 +73,7 @@ export const scalarLike = (t: Tensor, v: number): Tensor => full([], v, { backen
 /** Uniform [lo, hi) values from a seed (or an Rng stream). */
 export function rand(shape: readonly number[], seed: number | Rng, opts: CreateOptions & { lo?: number; hi?: number } = {}): Tensor {
   checkShape('rand', shape);
+  checkAlloc('rand', shape, opts.backend ?? getBackend()); // before the host array of values
   const rng = typeof seed === 'number' ? new Rng(seed) : seed;
   return tensor(rng.fillUniform(sizeOf(shape), opts.lo ?? 0, opts.hi ?? 1), shape, opts);
 }
@@ -78,6 +81,7 @@ export function rand(shape: readonly number[], seed: number | Rng, opts: CreateO
 /** Normal(mean, std) values from a seed (or an Rng stream). */
 export function randn(shape: readonly number[], seed: number | Rng, opts: CreateOptions & { mean?: number; std?: number } = {}): Tensor {
   checkShape('randn', shape);
+  checkAlloc('randn', shape, opts.backend ?? getBackend());
   const rng = typeof seed === 'number' ? new Rng(seed) : seed;
   return tensor(rng.fillNormal(sizeOf(shape), opts.mean ?? 0, opts.std ?? 1), shape, opts);
 }
@@ -87,6 +91,8 @@ export function arange(start: number, stop?: number, step = 1, opts: CreateOptio
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0) throw new ValueError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  if (!Number.isFinite(n) || n === 0) throw new ShapeError(`arange: [${start}, ${stop}) with step ${step} holds ${n} values; robustlens has no empty tensors`);
+  checkAlloc('arange', [n], opts.backend ?? getBackend());
   return tensor(Array.from({ length: n }, (_, i) => start + i * step), [n], opts);
 }
 

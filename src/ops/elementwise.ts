@@ -2,10 +2,11 @@ import type { BinaryOp, UnaryOp, UnaryParams } from '../backend/types.js';
 import { contiguousView } from '../backend/types.js';
 import { hooks, isTaping, record, type Vjp, type VjpTable } from '../autograd/tape.js';
 import { Tensor } from '../tensor.js';
+import { ValueError } from '../gpu/errors.js';
 import { scalarLike } from './creation.js';
 import { reshape } from './layout.js';
 import { sumTo } from './reduce.js';
-import { backendOf, broadcastShapes, broadcastView, requireFloat, sameShape, wrap } from './util.js';
+import { backendOf, broadcastShapes, broadcastView, checkAlloc, requireFloat, sameShape, wrap } from './util.js';
 
 export type Operand = Tensor | number;
 
@@ -55,7 +56,10 @@ export const step = (x: Tensor): Tensor => unaryOp('step', x);
 /** alpha·x + beta in one kernel. */
 export const affine = (x: Tensor, alpha: number, beta = 0): Tensor => unaryOp('affine', x, { alpha, beta });
 /** Clip to [lo, hi]. */
-export const clamp = (x: Tensor, lo: number, hi: number): Tensor => unaryOp('clamp', x, { alpha: lo, beta: hi });
+export function clamp(x: Tensor, lo: number, hi: number): Tensor {
+  if (Number.isNaN(lo) || Number.isNaN(hi)) throw new ValueError(`clamp: bounds [${lo}, ${hi}] must not be NaN`);
+  return unaryOp('clamp', x, { alpha: lo, beta: hi });
+}
 
 // ---- binary ----------------------------------------------------------------------------------
 
@@ -63,6 +67,7 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   requireFloat(op, a, b);
   const be = backendOf(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
+  checkAlloc(op, shape, be);
   const av = sameShape(a.shape, shape) ? contiguousView(shape) : broadcastView(a.shape, shape);
   const bv = sameShape(b.shape, shape) ? contiguousView(shape) : broadcastView(b.shape, shape);
   const out = wrap(shape, 'float32', be, be.binary(op, a.storage(op), av, b.storage(op), bv, shape));
@@ -136,6 +141,7 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   requireFloat('where', cond, a, b);
   const be = backendOf('where', cond, a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
+  checkAlloc('where', shape, be);
   const out = wrap(
     shape, 'float32', be,
     be.where(cond.storage('where'), broadcastView(cond.shape, shape), a.storage('where'), broadcastView(a.shape, shape), b.storage('where'), broadcastView(b.shape, shape), shape),

@@ -5,7 +5,7 @@ import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
 import { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { sumTo } from './reduce.js';
-import { backendOf, broadcastShapes, broadcastView, checkShape, normAxes, sameShape, wrap } from './util.js';
+import { backendOf, broadcastShapes, broadcastView, checkAlloc, checkShape, normAxes, sameShape, wrap } from './util.js';
 
 // ---- reshape (no copy) -----------------------------------------------------------------------
 
@@ -44,6 +44,7 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 
 function viewCopy(op: string, x: Tensor, v: View): Tensor {
   const be = x.backend;
+  checkAlloc(op, v.shape, be);
   return wrap(v.shape, x.dtype, be, be.readView(x.storage(op), v));
 }
 
@@ -151,6 +152,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[a] = xs.reduce((s, x) => s + x.shape[a]!, 0);
+  checkAlloc('concat', shape, be);
   const strides = contiguousStrides(shape);
   const storage = be.fill(sizeOf(shape), 0, first.dtype);
   let at = 0;
@@ -181,6 +183,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
   const shape = x.shape.map((d, i) => d + p[i]![0] + p[i]![1]);
   const strides = contiguousStrides(shape);
   const be = x.backend;
+  checkAlloc('pad', shape, be);
   const storage = be.fill(sizeOf(shape), value, x.dtype);
   be.writeView(storage, { shape: x.shape, strides, offset: p.reduce((o, [b], d) => o + b * strides[d]!, 0) }, x.storage('pad'));
   const out = wrap(shape, x.dtype, be, storage);

@@ -4,7 +4,7 @@ import { record, type Vjp } from '../autograd/tape.js';
 import { ShapeError, fmtShape } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
-import { backendOf, broadcastShapes, requireFloat, wrap } from './util.js';
+import { backendOf, broadcastShapes, checkAlloc, requireFloat, wrap } from './util.js';
 
 interface MatmulParams {
   readonly transA: boolean;
@@ -54,6 +54,7 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
       throw new ShapeError(`matmul: ${name} batch ${fmtShape(x.batch)} must equal ${fmtShape(batchShape)} or be 1 (partial batch broadcasting is not supported)`);
     }
   }
+  checkAlloc('matmul', [...batchShape, A.rows, B.cols], be);
   const s = be.matmul(a.storage('matmul'), view(a, transA, batchShape), b.storage('matmul'), view(b, transB, batchShape), nb, A.rows, A.cols, B.cols);
   const out = wrap([...batchShape, A.rows, B.cols], 'float32', be, s);
   record('matmul', matmulVjp, [a, b], out, { transA, transB });

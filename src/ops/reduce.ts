@@ -2,7 +2,8 @@ import type { ReduceOp, View } from '../backend/types.js';
 import { contiguousStrides } from '../backend/types.js';
 import { record, type VjpTable } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { div, eq, exp, log, mul, sub, square, add } from './elementwise.js';
+import { abs, div, eq, exp, log, mul, sub, square, add, where } from './elementwise.js';
+import { scalarLike } from './creation.js';
 import { broadcastTo, reshape } from './layout.js';
 import { tidy } from '../engine.js';
 import { normAxes, requireFloat, sameShape, wrap } from './util.js';
@@ -54,6 +55,7 @@ export const max = (x: Tensor, axes?: number | readonly number[], keepDims = fal
 export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp('min', x, axes, keepDims);
 
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  requireFloat('mean', x); // composites check up front, so errors name them and not an inner op
   const ax = normAxes('mean', x.rank, axes);
   const n = ax.reduce((acc, a) => acc * x.shape[a]!, 1);
   return tidy(() => mul(sum(x, ax, keepDims), 1 / n));
@@ -61,6 +63,7 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
 
 /** Population variance (divides by n) over the axes; pass `correction: 1` for the sample variance. */
 export function variance(x: Tensor, axes?: number | readonly number[], keepDims = false, correction = 0): Tensor {
+  requireFloat('variance', x);
   const ax = normAxes('variance', x.rank, axes);
   const n = ax.reduce((acc, a) => acc * x.shape[a]!, 1);
   return tidy(() => {
@@ -69,11 +72,16 @@ export function variance(x: Tensor, axes?: number | readonly number[], keepDims 
   });
 }
 
-/** log Σ exp(x), stabilised by the (gradient-free) maximum. */
+/**
+ * log Σ exp(x), stabilised by the (gradient-free) maximum. An infinite maximum shifts by 0 instead
+ * (as PyTorch): a row holding +Inf gives +Inf, a row of −Inf gives −Inf, not Inf − Inf = NaN.
+ */
 export function logsumexp(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  requireFloat('logsumexp', x);
   const ax = normAxes('logsumexp', x.rank, axes);
   return tidy(() => {
-    const m = max(x, ax, true);
+    const m0 = max(x, ax, true);
+    const m = where(eq(abs(m0), Infinity), scalarLike(m0, 0), m0);
     // The max only shifts the argument; its gradient contributions cancel exactly.
     const lse = add(log(sum(exp(sub(x, m)), ax, true)), m);
     return keepDims ? lse : reshape(lse, x.shape.filter((_, i) => !ax.includes(i)));

@@ -1,6 +1,7 @@
 import type { Backend, DType, View } from '../backend/types.js';
 import { contiguousStrides } from '../backend/types.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { DTypeError, LimitError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { engine } from '../engine.js';
 import { Tensor } from '../tensor.js';
 
 /** Wrap freshly computed storage as a tensor. */
@@ -71,6 +72,20 @@ export function checkShape(op: string, shape: readonly number[]): void {
   if (shape.some((d) => d === 0)) {
     throw new ShapeError(`${op}: empty tensor of shape ${fmtShape(shape)}; robustlens has no zero-size tensors. Check the batch or slice that produced it.`);
   }
+}
+
+/** The CPU backend's cap: 2^31 float64 elements (16 GiB) is already more than a test machine holds. */
+const CPU_MAX_ELEMENTS = 2 ** 31;
+
+/**
+ * Refuse an output of `shape` that the backend cannot hold, before any host or device memory is
+ * allocated for it: a LimitError naming the op (a broadcast of [65537, 1] and [1, 65537] must not
+ * first build a 16 GiB host array).
+ */
+export function checkAlloc(op: string, shape: readonly number[], backend: Backend<any>): void {
+  const n = shape.reduce((a, d) => a * d, 1);
+  if (backend.kind === 'webgpu' && engine.runtime) engine.runtime.checkStorageSize(n * 4, `${op} ${fmtShape(shape)}`);
+  else if (n > CPU_MAX_ELEMENTS) throw new LimitError(`${op}: ${n} elements ${fmtShape(shape)} exceed the CPU backend's limit of 2^31; use a smaller shape`);
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

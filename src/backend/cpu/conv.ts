@@ -6,8 +6,11 @@ import type { ConvGeom, ConvOps, PoolGeom, PoolOps } from '../conv.js';
  * scatters, which makes it an independent check of the GPU kernels (those gather instead).
  */
 
-/** Calls fn(n, o, oh, ow, c, i, j, xAddr) for every in-bounds tap of the convolution. */
-function forEachTap(g: ConvGeom, fn: (yAddr: number, wAddr: number, xAddr: number) => void): void {
+/**
+ * Calls fn(yAddr, wAddr, xAddr) for every in-bounds tap of the convolution, and with xAddr = -1 for
+ * the taps on the zero padding when `padded` is set.
+ */
+function forEachTap(g: ConvGeom, fn: (yAddr: number, wAddr: number, xAddr: number) => void, padded = false): void {
   const { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW } = g;
   for (let n = 0; n < N; n++)
     for (let o = 0; o < O; o++)
@@ -17,11 +20,11 @@ function forEachTap(g: ConvGeom, fn: (yAddr: number, wAddr: number, xAddr: numbe
           for (let c = 0; c < C; c++)
             for (let i = 0; i < KH; i++) {
               const ih = oh * SH - PH + i * DH;
-              if (ih < 0 || ih >= H) continue;
               for (let j = 0; j < KW; j++) {
                 const iw = ow * SW - PW + j * DW;
-                if (iw < 0 || iw >= W) continue;
-                fn(yAddr, ((o * C + c) * KH + i) * KW + j, ((n * C + c) * H + ih) * W + iw);
+                const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+                if (inside) fn(yAddr, ((o * C + c) * KH + i) * KW + j, ((n * C + c) * H + ih) * W + iw);
+                else if (padded) fn(yAddr, ((o * C + c) * KH + i) * KW + j, -1);
               }
             }
         }
@@ -30,7 +33,9 @@ function forEachTap(g: ConvGeom, fn: (yAddr: number, wAddr: number, xAddr: numbe
 export const cpuConv: ConvOps<Float64Array> = {
   conv2d(x, w, bias, g) {
     const y = new Float64Array(g.N * g.O * g.OH * g.OW);
-    forEachTap(g, (yA, wA, xA) => (y[yA]! += x[xA]! * w[wA]!));
+    // Padding is zeros that multiply the weights, as in PyTorch: a NaN or Inf weight makes NaN even
+    // where its window lies in the padding (0·Inf = NaN).
+    forEachTap(g, (yA, wA, xA) => (y[yA]! += (xA < 0 ? 0 : x[xA]!) * w[wA]!), true);
     if (bias) {
       const plane = g.OH * g.OW;
       for (let k = 0; k < y.length; k++) y[k]! += bias[Math.floor(k / plane) % g.O]!;
@@ -72,7 +77,8 @@ function argmaxes(x: Float64Array, g: PoolGeom): Int32Array {
   const best = new Float64Array(g.planes * g.OH * g.OW).fill(-Infinity);
   const at = new Int32Array(best.length).fill(-1);
   forEachWindow(g, (y, a) => {
-    if (at[y] === -1 || x[a]! > best[y]!) {
+    // A NaN beats every number and the first NaN wins (PyTorch's max_pool2d propagates NaN).
+    if (at[y] === -1 || x[a]! > best[y]! || (Number.isNaN(x[a]!) && !Number.isNaN(best[y]!))) {
       best[y] = x[a]!;
       at[y] = a;
     }

@@ -25,6 +25,14 @@ export function forEachInView(v: View, fn: (i: number, addr: number) => void): v
   }
 }
 
+/**
+ * NaN and Inf follow PyTorch / NumPy (the WGSL kernels do the same): NaN propagates through relu,
+ * sign, clamp, maximum/minimum and the max/min reductions; argmax returns the first NaN's index;
+ * comparisons with NaN are false except ne; pow is C's pow (pow(x, 0) = 1 and pow(1, y) = 1 even for
+ * NaN, pow(−1, ±Inf) = 1), where JavaScript's Math.pow gives NaN.
+ */
+const cPow = (a: number, b: number): number => (b === 0 || a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : Math.pow(a, b));
+
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 export function unaryFn(op: UnaryOp, p: UnaryParams = {}): (x: number) => number {
@@ -33,11 +41,11 @@ export function unaryFn(op: UnaryOp, p: UnaryParams = {}): (x: number) => number
   switch (op) {
     case 'neg': return (x) => -x;
     case 'abs': return Math.abs;
-    case 'sign': return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+    case 'sign': return (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN);
     case 'exp': return Math.exp;
     case 'log': return Math.log;
     case 'sqrt': return Math.sqrt;
-    case 'relu': return (x) => (x > 0 ? x : 0);
+    case 'relu': return (x) => (x > 0 || Number.isNaN(x) ? x : 0);
     case 'sigmoid': return sigmoid;
     case 'tanh': return Math.tanh;
     case 'square': return (x) => x * x;
@@ -55,7 +63,7 @@ export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case 'sub': return (a, b) => a - b;
     case 'mul': return (a, b) => a * b;
     case 'div': return (a, b) => a / b;
-    case 'pow': return Math.pow;
+    case 'pow': return cPow;
     case 'max': return Math.max;
     case 'min': return Math.min;
     case 'lt': return (a, b) => +(a < b);
@@ -133,7 +141,8 @@ export const cpuCore: Omit<CoreOps<Float64Array>, 'kind' | 'describe'> = {
       let first = true;
       forEachInView({ ...red, offset: base }, (k, addr) => {
         const v = x[addr]!;
-        if (first || v > best) {
+        if (Number.isNaN(best)) return; // the first NaN wins
+        if (first || v > best || Number.isNaN(v)) {
           best = v;
           bestK = k;
           first = false;
