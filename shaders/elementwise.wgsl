@@ -19,7 +19,7 @@ struct Strided3 {
 @group(0) @binding(1) var<storage, read> ux: array<f32>;
 @group(0) @binding(2) var<storage, read_write> uy: array<f32>;
 
-fn linear_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+// #include "grid.wgsl"
 
 // NaN and Inf follow PyTorch / NumPy: NaN propagates through relu, sign, tanh, clamp, max and min;
 // comparisons with NaN are false except ne; pow follows C's pow (pow(x, 0) = 1, pow(1, y) = 1,
@@ -94,7 +94,7 @@ override VPT: u32 = 4;
 
 @compute @workgroup_size(WG)
 fn unary_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   let stride = nwg.x * nwg.y * WG;
   let n4 = u.n / 4u;
   for (var q = 0u; q < VPT; q++) {
@@ -108,7 +108,7 @@ fn unary_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 
 @compute @workgroup_size(WG)
 fn unary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   if (i >= u.n) { return; }
   uy[i] = apply_unary(ux[i]);
 }
@@ -120,7 +120,7 @@ fn unary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 @group(0) @binding(4) var<storage, read> c: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out3: array<f32>;
 
-fn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+// #include "strided.wgsl"
 
 // Binary op codes: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min,
 // 7 lt, 8 le, 9 gt, 10 ge, 11 eq, 12 ne
@@ -145,7 +145,7 @@ fn apply_binary(x: f32, y: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn binary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   if (i >= s.n) { return; }
   var rem = i;
   var ia = s.off_a;
@@ -163,7 +163,7 @@ fn binary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 // Same shapes, both contiguous: no index arithmetic.
 @compute @workgroup_size(WG)
 fn binary_contiguous(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   if (i >= s.n) { return; }
   out[i] = apply_binary(a[i], b[i]);
 }
@@ -175,7 +175,7 @@ fn binary_contiguous(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
 // binary_contiguous over vec4s, VPT per invocation (n % 4 == 0).
 @compute @workgroup_size(WG)
 fn binary_contiguous_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   let stride = nwg.x * nwg.y * WG;
   let n4 = s.n / 4u;
   for (var q = 0u; q < VPT; q++) {
@@ -191,7 +191,7 @@ fn binary_contiguous_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(nu
 // out3 = cond != 0 ? b : c, all three broadcast to the output shape (a holds cond).
 @compute @workgroup_size(WG)
 fn select_where(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_id(gid, nwg);
+  let i = lane_id(gid, nwg);
   if (i >= s.n) { return; }
   var rem = i;
   var ia = s.off_a;

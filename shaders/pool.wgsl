@@ -16,7 +16,7 @@ struct Pool {
 @group(0) @binding(2) var<storage, read> gy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-fn lane_id(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+// #include "grid.wgsl"
 
 // A NaN beats every number (PyTorch's max_pool2d propagates NaN): the first NaN of a window wins.
 // NaN tests use the bits (see elementwise.wgsl).

@@ -21,7 +21,7 @@ struct Reduce {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> yi: array<i32>;
 
-fn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+// #include "strided.wgsl"
 
 // max and min start from ∓Inf (so a row of -Inf has max -Inf) and propagate NaN as PyTorch and
 // NumPy do: WGSL's max/min may return the other operand. NaN tests use the bits (see elementwise.wgsl).
