@@ -195,6 +195,44 @@ describe('PGD on a small MLP', () => {
     expectClose(out[0]!, out[1]!, { atol: 1e-4, rtol: 0 }, 'PGD-L2 iterate');
   });
 
+  it("zeroGradNoise ((a)'s library): an example whose input gradient is exactly 0 moves, the others do not change", async () => {
+    // relu first: an all-zero image has relu'(0) = 0 everywhere, so its input gradient is exactly 0.
+    class ReluFirst extends Module {
+      constructor(readonly fc: LinearModel) {
+        super();
+      }
+      override children(): [string, Module][] {
+        return [['fc', this.fc]];
+      }
+      forward(x: rl.Tensor): rl.Tensor {
+        return this.fc.forward(rl.relu(x));
+      }
+    }
+    const runs: number[][][] = [];
+    for (const [, be] of backends()) {
+      const w = randomValues([3, 6], 2);
+      const model = new ReluFirst(new LinearModel(rl.tensor(w, [3, 6], { backend: be }), rl.zeros([3], { backend: be })));
+      const xs = [...new Array(6).fill(0), ...randomValues([6], 4, 0.2, 0.8)];
+      const x = rl.tensor(xs, [2, 6], { backend: be });
+      const out: number[][] = [];
+      for (const zeroGradNoise of [false, true]) {
+        const r = await robust.pgd(model, x, [1, 2], { eps: 0.3, steps: 3, alpha: 0.1, norm: 'l2', start: 'none', zeroGradNoise, seed: 9 });
+        out.push(Array.from(await r.x.data()));
+        r.x.dispose();
+      }
+      const [plain, noisy] = out as [number[], number[]];
+      expect(plain.slice(0, 6)).toEqual(new Array(6).fill(0)); // stuck at the zero image
+      expect(Math.hypot(...noisy.slice(0, 6))).toBeGreaterThan(0.05); // noise moved it (and stays in the ball)
+      expect(Math.hypot(...noisy.slice(0, 6))).toBeLessThanOrEqual(0.3 + 1e-6);
+      expectClose(noisy.slice(6), plain.slice(6), { atol: 1e-6, rtol: 0 }, 'an example with a gradient is unaffected');
+      runs.push(out);
+      x.dispose();
+      model.dispose();
+    }
+    // Host-drawn noise: the GPU and the oracle take the same steps.
+    expectClose(runs[0]![1]!, runs[1]![1]!, { atol: 1e-4, rtol: 0 }, 'zeroGradNoise run, GPU vs oracle');
+  });
+
   it('runs the model in eval mode, restores its mode, and gives parameters no gradient', async () => {
     const model = new Mlp(18, 8, 3, 5);
     const { x, y } = batch(4, 6);

@@ -60,6 +60,12 @@ export interface PgdOptions {
    * iterate (and every iterate when `returnBest` is on).
    */
   trackSteps?: boolean;
+  /**
+   * Replace an example's input gradient by N(0, I) noise when it is exactly zero (a saturated softmax,
+   * dead ReLUs), so the attack still moves: the behaviour of (a)'s attack library (methods.md §2.1).
+   * Default false: the Madry library, TRADES and (c) leave such examples where they are.
+   */
+  zeroGradNoise?: boolean;
 }
 
 /** What an attack leaves on the device: all [B] float 0/1 flags except `x`. */
@@ -96,6 +102,7 @@ export interface ResolvedPgd {
   target: ArrayLike<number> | null;
   returnBest: boolean;
   trackSteps: boolean;
+  zeroGradNoise: boolean;
   rng: Rng;
 }
 
@@ -123,7 +130,7 @@ export function resolvePgd(op: string, x: Tensor, y: ArrayLike<number>, o: PgdOp
   const loss = o.loss ?? 'ce';
   if (loss !== 'ce' && loss !== 'cw' && typeof loss !== 'function') throw new ValueError(`${op}: loss must be 'ce', 'cw' or a function, got ${String(loss)}`);
   const rng = o.seed instanceof Rng ? o.seed : new Rng(o.seed ?? 0);
-  return { eps: o.eps, steps: o.steps, alpha, norm, restarts, start, loss, kappa, target: o.target ?? null, returnBest: o.returnBest ?? false, trackSteps: o.trackSteps ?? true, rng };
+  return { eps: o.eps, steps: o.steps, alpha, norm, restarts, start, loss, kappa, target: o.target ?? null, returnBest: o.returnBest ?? false, trackSteps: o.trackSteps ?? true, zeroGradNoise: o.zeroGradNoise ?? false, rng };
 }
 
 export function checkLabels(op: string, what: string, y: ArrayLike<number>, B: number, C?: number): void {
@@ -274,6 +281,19 @@ export function pgdTensors(model: Module, x0: Tensor, y: ArrayLike<number>, r: R
 }
 
 const ge0 = (t: Tensor): Tensor => sub(1, lt(t, 0));
+
+/** g with every all-zero example row replaced by host-drawn N(0, I) noise (so CPU and GPU see the same numbers). */
+function noiseWhereZero(g: Tensor, rng: Rng): Tensor {
+  const noise = tensor(rng.fillNormal(g.size), g.shape, { backend: g.backend });
+  try {
+    return tidy(() => {
+      const zero = sub(1, gt(sum(mul(g, g), Array.from({ length: g.rank - 1 }, (_, i) => i + 1)), 0)); // [B]: 1 where ‖g‖ = 0
+      return where(rows(zero, g.shape), noise, g);
+    });
+  } finally {
+    noise.dispose();
+  }
+}
 const absDiff = (a: Tensor, b: Tensor): Tensor => tidy(() => { const d = sub(a, b); return mul(d, d); });
 
 /** One restart: K fused steps from `start` (owned and disposed here). */
@@ -338,6 +358,11 @@ function runRestart(model: Module, x0: Tensor, r: ResolvedPgd, objective: Object
       succT.dispose();
     }
     if (!last) {
+      if (r.zeroGradNoise) {
+        const raw = g!;
+        g = noiseWhereZero(raw, r.rng);
+        raw.dispose();
+      }
       const prev = xt;
       xt = r.norm === 'linf' ? linfStep(x0, prev, g!, r.alpha, r.eps) : l2Step(x0, prev, g!, r.alpha, r.eps);
       g!.dispose();
