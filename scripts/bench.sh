@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench [-- NAME... --reps N]`: the benchmarks. bench/index.ts runs the harnessed ones in
-# one process (ceilings first, then matmul, elementwise, conv, train-step, pgd); the standalone Gram
+# one process (ceilings first, then matmul, elementwise, conv, train-step, pgd, and jax: jax-js WebGPU
+# on the same adapter, or a 'skipped: why' row when it cannot start); the standalone Gram
 # and layer-CKA scripts (names gram, layer-cka) run in their own processes. No names: all of them.
 # Each prints its adapter and writes out/bench-*.json. Run it on an otherwise idle machine: the
 # software adapters share the CPU with everything else, and only rows of one run are comparable.
