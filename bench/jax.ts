@@ -1,21 +1,19 @@
 /**
  * robustlens against jax-js (bench/peers/jax.ts) on WebGPU, in this process, on the same adapter
  * (jax-js on its own device): square matmul (256, 512, 1024), the elementwise chain of
- * bench/elementwise.ts (jax-js eager and jit-fused), two reductions, and one training step of a
- * small MLP (ours: valueAndGrad + SGD; jax-js: jit(valueAndGrad + SGD), bench/peers/jax-mlp.ts).
+ * bench/elementwise.ts (jax-js eager and jit-fused), two reductions, and training steps of an MLP
+ * and of cnn-small (bench/jax-train-step.ts).
  *
  * Both engines get the same input numbers. Before anything is timed each case checks that the two
  * outputs agree with each other and, at sampled entries, with a float64 computation on the host
- * (the training step: the losses of two steps). Each engine waits with its own blocking call (ours:
+ * (the training steps: the losses of two steps). Each engine waits with its own blocking call (ours:
  * the queue drains; jax-js: `blockUntilReady`, a zero-byte readback), short cases repeat several
  * calls per wait, and the timed runs of the two are interleaved round-robin with the ceiling probe
  * before each (harness.timeInterleaved), so a change of machine load hits both alike. Rows give
  * medians and, in the note, the spread (min-max) of each engine's runs.
  */
 import * as rl from '../src/node.js';
-import { mlp } from '../src/nn/models.js';
-import { SGD } from '../src/optim/index.js';
-import { jaxMlp } from './peers/jax-mlp.js';
+import { jaxTrainSteps } from './jax-train-step.js';
 import { jaxWebGpu, type JaxPeer } from './peers/jax.js';
 import { timeInterleaved, type BenchContext, type Row } from './harness.js';
 
@@ -54,7 +52,7 @@ export async function benchJax(ctx: BenchContext): Promise<Row[]> {
   rows.push(...(await runCase(ctx, peer, chainCase(peer))));
   rows.push(...(await runCase(ctx, peer, rowSumCase(peer, 4096, 1024))));
   rows.push(...(await runCase(ctx, peer, totalSumCase(peer, 1 << 22))));
-  rows.push(...(await mlpStep(ctx, peer, 128, 256)));
+  rows.push(...(await jaxTrainSteps(ctx, peer)));
   return rows;
 }
 
@@ -241,81 +239,5 @@ async function runCase(ctx: BenchContext, peer: JaxPeer, c: Case & { inputs: () 
     return rows;
   } finally {
     c.inputs();
-  }
-}
-
-/**
- * One training step of mlp (784 -> hidden -> 10, ReLU) on a batch: cross-entropy, gradients,
- * SGD momentum 0.9. Ours: valueAndGrad + SGD.step, then the loss read back; jax-js: the jit-compiled
- * step of bench/peers/jax-mlp.ts, its loss read back and its new parameters waited for.
- */
-async function mlpStep(ctx: BenchContext, peer: JaxPeer, batch: number, hidden: number): Promise<Row[]> {
-  const { rt } = ctx;
-  const np = peer.jax.numpy;
-  const lr = 0.01;
-  const momentum = 0.9;
-  const model = mlp({ seed: 3, hidden: [hidden] });
-  const params = model.parameters();
-  const opt = new SGD(model.namedParameters(), { lr, momentum });
-  const hx = Float32Array.from(new rl.Rng(4).fillUniform(batch * 784));
-  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
-  const onehot = new Float32Array(batch * 10);
-  labels.forEach((l, i) => (onehot[i * 10 + l] = 1));
-  const x = rl.tensor(hx, [batch, 1, 28, 28]);
-  const y = rl.tensor(labels, [batch], { dtype: 'int32' });
-  const jm = await jaxMlp(peer, model, { lr, momentum, batch });
-  const jx = np.array(hx).reshape([batch, 784]);
-  const jy = np.array(onehot).reshape([batch, 10]);
-  const forward = 2 * batch * (784 * hidden + hidden * 10);
-  // Weight gradients (one forward's worth) and the hidden layer's input gradient; x needs none.
-  const flops = 2 * forward + 2 * batch * hidden * 10;
-  const shape = `batch ${batch}, 784-${hidden}-10`;
-  const ours = async (): Promise<number> => {
-    const { value, grads } = rl.valueAndGrad(() => rl.nn.crossEntropy(model.forward(x), y), params);
-    opt.step(params, grads);
-    grads.forEach((g) => g.dispose());
-    const loss = (await value.data())[0]!;
-    value.dispose();
-    await rt.sync();
-    return loss;
-  };
-  try {
-    // The first step of each compiles (jax-js: traces and jit-compiles): the rows' "compile ms".
-    let t0 = performance.now();
-    const lo = [await ours()];
-    const oursFirstMs = performance.now() - t0;
-    lo.push(await ours());
-    t0 = performance.now();
-    const lj = [await jm.step(jx, jy)];
-    const jaxFirstMs = performance.now() - t0;
-    lj.push(await jm.step(jx, jy));
-    const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a));
-    if (!close(lo[0]!, lj[0]!) || !close(lo[1]!, lj[1]!)) {
-      throw new Error(`jax mlp step: jax-js does not compute our step: losses ${lo.join(', ')} (ours) vs ${lj.join(', ')} (jax-js)`);
-    }
-    const agreement = `losses of the first two steps agree (${lo[0]!.toFixed(5)}, ${lo[1]!.toFixed(5)} vs ${lj[0]!.toFixed(5)}, ${lj[1]!.toFixed(5)})`;
-    const probe = ctx.probes ? { rate: ctx.probes.gflops, work: flops } : undefined;
-    const [o, j] = await timeInterleaved(rt, [
-      { run: ours, reps: ctx.reps, probe },
-      { run: () => jm.step(jx, jy), reps: ctx.reps, probe },
-    ]);
-    return [
-      {
-        adapter: ctx.adapter, op: 'MLP train step (valueAndGrad + SGD momentum 0.9)', shape, ms: o!.ms, compileMs: oursFirstMs, rate: flops / o!.ms / 1e6, unit: 'GFLOP/s', ofCeiling: o!.ofProbe,
-        vsJax: j!.ms / o!.ms, jaxMs: j!.ms, note: `${agreement}; ours ${spread(o!.all, 1)} ms over ${o!.all.length} runs`,
-      },
-      {
-        adapter: ctx.adapter, op: 'MLP train step, jax-js jit(valueAndGrad + SGD momentum)', shape, ms: j!.ms, compileMs: jaxFirstMs, rate: flops / j!.ms / 1e6, unit: 'GFLOP/s', ofCeiling: j!.ofProbe,
-        note: `the peer, its own device on our adapter; robustlens/jax-js time ${(o!.ms / j!.ms).toFixed(2)}; ${spread(j!.all, 1)} ms over ${j!.all.length} runs`,
-      },
-    ];
-  } finally {
-    jm.dispose();
-    jx.dispose();
-    jy.dispose();
-    x.dispose();
-    y.dispose();
-    opt.dispose();
-    model.dispose();
   }
 }
