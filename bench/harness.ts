@@ -187,6 +187,16 @@ export async function timeInterleaved(
   return out.map((o, i) => ({ ms: median(o.all), compileMs: o.compileMs, all: o.all, ofProbe: cases[i]!.probe ? median(o.ratios) : undefined }));
 }
 
+/**
+ * Per-round ratios a[i] / b[i] of two cases timed by timeInterleaved (run i of each taken back to
+ * back, so both saw about the same machine load): their median, min and max. On a shared machine
+ * this is steadier than the ratio of the two medians.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): { median: number; min: number; max: number } {
+  const r = a.slice(0, Math.min(a.length, b.length)).map((x, i) => x / b[i]!);
+  return { median: median(r), min: Math.min(...r), max: Math.max(...r) };
+}
+
 /** Median wall time of an async or sync CPU function. */
 export async function timeCpu(fn: () => unknown, reps: number): Promise<number> {
   await fn();

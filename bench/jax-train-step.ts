@@ -14,7 +14,7 @@ import { SGD } from '../src/optim/index.js';
 import { jaxCnnSmall, jaxMlp, type JaxModel } from './peers/jax-models.js';
 import { jaxSgdTrainer } from './peers/jax-train.js';
 import type { JaxPeer } from './peers/jax.js';
-import { CNN_SMALL_FLOPS, timeInterleaved, type BenchContext, type Row } from './harness.js';
+import { CNN_SMALL_FLOPS, pairedRatio, timeInterleaved, type BenchContext, type Row } from './harness.js';
 
 const LR = 0.01;
 const MOMENTUM = 0.9;
@@ -98,6 +98,7 @@ async function trainStep(ctx: BenchContext, peer: JaxPeer, s: Spec): Promise<Row
       { run: ours, reps: ctx.reps, probe },
       { run: () => trainer.step(jx, jy), reps: ctx.reps, probe },
     ]);
+    const pr = pairedRatio(o!.all, j!.all);
     return [
       {
         adapter: ctx.adapter, op: `${s.name} train step (valueAndGrad + SGD momentum 0.9)`, shape: s.shape, ms: o!.ms, compileMs: oursFirstMs, rate: s.flops / o!.ms / 1e6, unit: 'GFLOP/s', ofCeiling: o!.ofProbe,
@@ -105,7 +106,7 @@ async function trainStep(ctx: BenchContext, peer: JaxPeer, s: Spec): Promise<Row
       },
       {
         adapter: ctx.adapter, op: `${s.name} train step, jax-js jit(valueAndGrad + SGD momentum)`, shape: s.shape, ms: j!.ms, compileMs: jaxFirstMs, rate: s.flops / j!.ms / 1e6, unit: 'GFLOP/s', ofCeiling: j!.ofProbe,
-        note: `the peer, its own device on our adapter; robustlens/jax-js time ${(o!.ms / j!.ms).toFixed(2)}; ${spread(j!.all)} ms over ${j!.all.length} runs`,
+        note: `the peer, its own device on our adapter; robustlens/jax-js time ${(o!.ms / j!.ms).toFixed(2)} (per round: median ${pr.median.toFixed(2)}, ${pr.min.toFixed(2)}-${pr.max.toFixed(2)}); ${spread(j!.all)} ms over ${j!.all.length} runs`,
       },
     ];
   } finally {

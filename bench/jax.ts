@@ -15,7 +15,7 @@
 import * as rl from '../src/node.js';
 import { jaxTrainSteps } from './jax-train-step.js';
 import { jaxWebGpu, type JaxPeer } from './peers/jax.js';
-import { timeInterleaved, type BenchContext, type Row } from './harness.js';
+import { pairedRatio, timeInterleaved, type BenchContext, type Row } from './harness.js';
 
 type JArray = import('@jax-js/jax').Array;
 
@@ -231,9 +231,10 @@ async function runCase(ctx: BenchContext, peer: JaxPeer, c: Case & { inputs: () 
     }];
     js.forEach((j, k) => {
       const jm = j.ms / per;
+      const pr = pairedRatio(o!.all, j.all);
       rows.push({
         adapter: ctx.adapter, op: `${c.op}, jax-js ${c.jax[k]!.label}`, shape: c.shape, ms: jm, compileMs: jaxFirstMs[k], rate: rate(jm, c.jax[k]!.work), unit: c.unit, ofCeiling: j.ofProbe,
-        note: `the peer, its own device on our adapter; robustlens/jax-js time ${(ms / jm).toFixed(2)}; ${spread(j.all, per)} ms over ${j.all.length} runs${c.jax[k]!.work ? '; rate counts the fused traffic' : ''}`,
+        note: `the peer, its own device on our adapter; robustlens/jax-js time ${(ms / jm).toFixed(2)} (per round: median ${pr.median.toFixed(2)}, ${pr.min.toFixed(2)}-${pr.max.toFixed(2)}); ${spread(j.all, per)} ms over ${j.all.length} runs${c.jax[k]!.work ? '; rate counts the fused traffic' : ''}`,
       });
     });
     return rows;
