@@ -1,13 +1,16 @@
 /**
  * jax-js (`@jax-js/jax`) on WebGPU as a peer, in this Node process, on the adapter robustlens uses.
  *
- * jax-js's README lists WebGPU for browsers and Deno only, but the only thing its `init('webgpu')`
- * needs is `navigator.gpu` (plus `navigator.userAgent`, read by its kernel tuner, and the
- * GPUBufferUsage / GPUMapMode / GPUShaderStage globals): Node has none of them, so this benchmark
- * process (only) gets them from Dawn, with `navigator.gpu` set to the very Dawn `GPU` object our
- * engine uses (`nodeGpu()`). jax-js then requests its own adapter and device from it (it cannot be
- * handed an outside device), so both engines run on the same adapter through two devices; the
- * loader checks that the adapter jax-js got is ours. Its synchronous readback (`dataSync`, an
+ * jax-js's README lists WebGPU for browsers and Deno only, but its `init('webgpu')` needs no more
+ * than `navigator.gpu`, `navigator.userAgent` and the GPUBufferUsage / GPUMapMode / GPUShaderStage
+ * globals. In plain Node 20 (@jax-js/jax 0.1.25) it fails on each in turn: "ReferenceError: navigator
+ * is not defined"; with `navigator = { gpu }` only, "TypeError: Cannot read properties of undefined
+ * (reading 'includes')" (its Firefox check reads userAgent when the WebGPU module loads); without the
+ * globals, "ReferenceError: GPUBufferUsage is not defined" (logged, and init returns no 'webgpu').
+ * So this benchmark process (only) gets them from Dawn, with `navigator.gpu` set to the very Dawn
+ * `GPU` object our engine uses (`nodeGpu()`). jax-js then requests its own adapter and device from
+ * it (it cannot be handed an outside device), so both engines run on the same adapter through two
+ * devices; the loader checks that the adapter jax-js got is ours. Its synchronous readback (`dataSync`, an
  * OffscreenCanvas trick) does not exist here; the benchmarks use the async `data()` and
  * `blockUntilReady()`.
  */
