@@ -14,6 +14,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   treeshake: false,
-  external: ['webgpu', /^node:/, /^@tensorflow\//],
+  external: ['webgpu', /^node:/, /^@tensorflow\//, /^@jax-js\//],
   outDir: 'dist',
 });

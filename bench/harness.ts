@@ -29,6 +29,9 @@ export interface Row {
   /** TF.js WebGPU time / our time on the same device: >1 means robustlens is faster. */
   vsTfjs?: number;
   tfjsMs?: number;
+  /** jax-js WebGPU time / our time (same adapter, its own device): >1 means robustlens is faster. */
+  vsJax?: number;
+  jaxMs?: number;
   note?: string;
 }
 
@@ -184,6 +187,16 @@ export async function timeInterleaved(
   return out.map((o, i) => ({ ms: median(o.all), compileMs: o.compileMs, all: o.all, ofProbe: cases[i]!.probe ? median(o.ratios) : undefined }));
 }
 
+/**
+ * Per-round ratios a[i] / b[i] of two cases timed by timeInterleaved (run i of each taken back to
+ * back, so both saw about the same machine load): their median, min and max. On a shared machine
+ * this is steadier than the ratio of the two medians.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): { median: number; min: number; max: number } {
+  const r = a.slice(0, Math.min(a.length, b.length)).map((x, i) => x / b[i]!);
+  return { median: median(r), min: Math.min(...r), max: Math.max(...r) };
+}
+
 /** Median wall time of an async or sync CPU function. */
 export async function timeCpu(fn: () => unknown, reps: number): Promise<number> {
   await fn();
@@ -199,12 +212,13 @@ export async function timeCpu(fn: () => unknown, reps: number): Promise<number> 
 const fmt = (x: number | undefined, digits = 2): string => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(digits + 1));
 
 export function printRows(rows: readonly Row[]): void {
-  const header = ['adapter', 'op', 'shape', 'ms', 'compile ms', 'rate', 'of ceiling', 'vs CPU f64', 'vs TF.js WebGPU', 'note'];
+  const header = ['adapter', 'op', 'shape', 'ms', 'compile ms', 'rate', 'of ceiling', 'vs CPU f64', 'vs TF.js WebGPU', 'vs jax-js WebGPU', 'note'];
   const body = rows.map((r) => [
     r.adapter, r.op, r.shape, fmt(r.ms), fmt(r.compileMs), `${fmt(r.rate)} ${r.unit}`,
     r.ofCeiling === undefined ? '-' : `${(100 * r.ofCeiling).toFixed(0)}%`,
     r.vsCpu === undefined ? '-' : `${fmt(r.vsCpu)}x${r.cpuNote ? ` (${r.cpuNote})` : ''}`,
     r.vsTfjs === undefined ? '-' : `${fmt(r.vsTfjs)}x (${fmt(r.tfjsMs)} ms)`,
+    r.vsJax === undefined ? '-' : `${fmt(r.vsJax)}x (${fmt(r.jaxMs)} ms)`,
     r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));

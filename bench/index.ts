@@ -1,7 +1,8 @@
 /**
  * The benchmarks (`robustlens bench`, `npm run bench`, `npx vite-node bench/index.ts [NAME...]
  * [--reps N]`). Ceilings always run first, since every other row is reported as a fraction of them.
- * conv, train-step and pgd also run TF.js WebGPU on our GPUDevice (bench/peers/tfjs.ts) side by side.
+ * conv, train-step and pgd also run TF.js WebGPU on our GPUDevice (bench/peers/tfjs.ts) side by side;
+ * jax runs jax-js WebGPU on its own device on our adapter (bench/peers/jax.ts) against ours.
  * Rows go to stdout as a table and to out/bench-<name>.json, with the load average.
  */
 import { loadavg } from 'node:os';
@@ -9,6 +10,7 @@ import { shutdown } from '../src/node.js';
 import { benchCeilings, releaseCeilings } from './ceilings.js';
 import { benchConv } from './conv.js';
 import { benchElementwise } from './elementwise.js';
+import { benchJax } from './jax.js';
 import { benchMatmul } from './matmul.js';
 import { benchPgd } from './pgd.js';
 import { benchTrainStep } from './train-step.js';
@@ -20,6 +22,7 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> =
   conv: (ctx) => benchConv(ctx),
   'train-step': (ctx) => benchTrainStep(ctx),
   pgd: (ctx) => benchPgd(ctx),
+  jax: benchJax,
 };
 
 export interface BenchOptions {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `npm run bench [-- NAME... --reps N]`: the benchmarks. bench/index.ts runs the harnessed ones in
-# one process (ceilings first, then matmul, elementwise, conv, train-step, pgd); the standalone Gram
+# one process (ceilings first, then matmul, elementwise, conv, train-step, pgd, and jax: jax-js WebGPU
+# on the same adapter, or a 'skipped: why' row when it cannot start); the standalone Gram
 # and layer-CKA scripts (names gram, layer-cka) run in their own processes. No names: all of them.
+# `jax-deno` (only when named) builds dist/ and runs bench/deno/jax.ts: robustlens vs jax-js on
+# Deno's own WebGPU, in one Deno process (skipped, saying why, when Deno is missing).
 # Each prints its adapter and writes out/bench-*.json. Run it on an otherwise idle machine: the
 # software adapters share the CPU with everything else, and only rows of one run are comparable.
 set -euo pipefail
@@ -10,12 +13,14 @@ source scripts/gpu-env.sh
 node scripts/gen-shaders.mjs >/dev/null
 harness=() # names and flags for bench/index.ts
 standalone=()
+denojax=0
 named=0  # some name given
 hnamed=0 # a name for bench/index.ts given
 prev=""
 for a in "$@"; do
   case "$a" in
     gram | layer-cka) standalone+=("bench/$a.ts"); named=1 ;;
+    jax-deno) denojax=1; named=1 ;;
     -*) harness+=("$a") ;;
     *) harness+=("$a"); if [ "$prev" != "--reps" ]; then named=1; hnamed=1; fi ;;
   esac
@@ -30,3 +35,14 @@ for b in "${standalone[@]}"; do
   echo "=== $b ==="
   npx vite-node "$b"
 done
+if [ "$denojax" -eq 1 ]; then
+  echo "=== bench/deno/jax.ts (Deno) ==="
+  if ! npx --no-install deno --version >/dev/null 2>&1; then
+    echo "jax-deno: skipped: Deno is not installed (npx --no-install deno fails; it is a devDependency: npm install)"
+  else
+    npm run build >/dev/null
+    reps=()
+    for ((i = 1; i <= $#; i++)); do if [ "${!i}" = "--reps" ]; then j=$((i + 1)); reps=(--reps "${!j}"); fi; done
+    npx --no-install deno run --allow-all --unstable-sloppy-imports bench/deno/jax.ts "${reps[@]}"
+  fi
+fi

@@ -1,4 +1,4 @@
-/** `robustlens bench`: kernel benchmarks against the adapter's ceilings, the CPU reference and TF.js. */
+/** `robustlens bench`: kernel benchmarks against the adapter's ceilings, the CPU reference, TF.js and jax-js. */
 import { int } from './args.js';
 import type { Command } from './command.js';
 
@@ -9,13 +9,14 @@ interface BenchModule {
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'benchmark kernels and steps (matmul, elementwise, conv, training step, PGD) vs CPU and TF.js',
+  summary: 'benchmark kernels and steps (matmul, elementwise, conv, training step, PGD) vs CPU, TF.js and jax-js',
   help: `Usage: robustlens bench [NAME...] [--reps N]
 
 Measures the adapter's ceilings (an FMA-bound kernel, copy kernels), then each named benchmark
-(default: all of matmul, elementwise, train-step, conv, pgd), printing per row: adapter, shape, median ms, GFLOP/s or GB/s,
+(default: all of matmul, elementwise, train-step, conv, pgd, jax), printing per row: adapter, shape, median ms, GFLOP/s or GB/s,
 the fraction of the measured ceiling, and the ratios to the float64 CPU reference and to TF.js WebGPU
-run on the same device in the same process. Rows are also written to out/bench-NAME.json.
+run on the same device in the same process; jax runs jax-js WebGPU on the same adapter (its own
+device) when @jax-js/jax is installed. Rows are also written to out/bench-NAME.json.
 Compare rows of one run only: the software adapters share the CPU with everything else.
 
 The Gram and layer-CKA benchmarks run from a checkout: npm run bench.
