@@ -1,5 +1,5 @@
-// The smoke checks that run outside Node: in Deno (test/deno/smoke.test.ts) and in headless Chromium
-// (test/browser/smoke.test.ts, through test/browser/smoke.html). Plain JavaScript so that both load
+// The smoke checks that run outside Node: in Deno (test/deno/smoke.ts) and in headless Chromium
+// (test/browser/smoke.mjs, through test/browser/smoke.html). Plain JavaScript so that both load
 // it as is. `rl` is the built package (dist/index.js), already initialised on the runtime's WebGPU.
 // Every GPU result is compared with the float64 CPU backend; readbacks are few (Deno pays ~11 ms each).
 

@@ -1,6 +1,6 @@
 // The determinism fingerprint (issue 8, item 6): one small seeded workload that every runtime runs
 // on the built package (dist/index.js) — Node on lavapipe and on SwiftShader
-// (scripts/fingerprint-node.mjs), Deno (test/deno/smoke.test.ts) and headless Chromium
+// (scripts/fingerprint-node.mjs), Deno (test/deno/smoke.ts) and headless Chromium
 // (test/browser/smoke.mjs) — and that scripts/compare-fingerprints.mjs compares pair by pair.
 // Plain JavaScript, public API only, so that every runtime loads it as is. `rl` is the package,
 // already initialised on the runtime's WebGPU. Readbacks are few (Deno pays ~11 ms each) and the
