@@ -6,20 +6,13 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import type { Tensor } from '../src/node.js';
-import { CaseCounter, SPECIALS, described, runCases, sizeOf, valueSeed, values, type OpCase, type Pool } from './helpers/fuzz.js';
+import { CaseCounter, fuzzProperty, SPECIALS, sizeOf, valueSeed, values, type OpCase, type Pool } from './helpers/fuzz.js';
 
 const counter = new CaseCounter();
 afterAll(() => console.log(counter.line('op fuzz (values)')));
 
-async function property(name: string, arb: fc.Arbitrary<OpCase>, numRuns: number, batch: number, seed: number): Promise<void> {
-  await fc.assert(
-    fc.asyncProperty(fc.array(arb.map(described), { minLength: batch, maxLength: batch }), async (cases) => {
-      const { errors } = await runCases(cases);
-      counter.add(name, cases.length, errors);
-    }),
-    { numRuns, seed },
-  );
-}
+const property = (name: string, arb: fc.Arbitrary<OpCase>, numRuns: number, batch: number, seed: number): Promise<void> =>
+  fuzzProperty(counter, name, arb, numRuns, batch, seed);
 
 // Sizes that take the vec4 paths (n % 4 == 0, n >= 64), the scalar ones, and long rows (two passes).
 const SHAPES = [[], [1], [7], [64], [4, 17], [3, 5, 8], [2, 2, 2, 8], [130], [3, 16], [2, 2048], [2, 3, 1031]];

@@ -7,21 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import type { Tensor } from '../src/node.js';
 import { engine } from '../src/engine.js';
-import { CaseCounter, broadcastPairArb, described, runCases, shapeArb, sizeOf, valueSeed, values, type Input, type OpCase, type Pool } from './helpers/fuzz.js';
+import { CaseCounter, fuzzProperty, broadcastPairArb, shapeArb, sizeOf, valueSeed, values, type Input, type OpCase, type Pool } from './helpers/fuzz.js';
 
 const counter = new CaseCounter();
 afterAll(() => console.log(counter.line('op fuzz (shapes)')));
 
-/** numRuns batches of `batch` cases each, all read back together. */
-async function property(name: string, arb: fc.Arbitrary<OpCase>, numRuns: number, batch: number, seed: number): Promise<void> {
-  await fc.assert(
-    fc.asyncProperty(fc.array(arb.map(described), { minLength: batch, maxLength: batch }), async (cases) => {
-      const { errors } = await runCases(cases);
-      counter.add(name, cases.length, errors);
-    }),
-    { numRuns, seed },
-  );
-}
+const property = (name: string, arb: fc.Arbitrary<OpCase>, numRuns: number, batch: number, seed: number): Promise<void> =>
+  fuzzProperty(counter, name, arb, numRuns, batch, seed);
 
 /** true in about one case of `n`: the share of deliberately invalid parameters. */
 const rarely = (n: number): fc.Arbitrary<boolean> => fc.integer({ min: 1, max: n }).map((k) => k === 1);

@@ -264,3 +264,14 @@ export class CaseCounter {
     return `${title}: ${n(total)} cases, ${n(total - this.raised)} matched the oracle, ${n(this.raised)} raised a clear error (per property: cases/raised: ${parts})`;
   }
 }
+
+/** numRuns batches of `batch` cases each, every batch read back together and counted in `counter`. */
+export async function fuzzProperty(counter: CaseCounter, name: string, arb: fc.Arbitrary<OpCase>, numRuns: number, batch: number, seed: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.array(arb.map(described), { minLength: batch, maxLength: batch }), async (cases) => {
+      const { errors } = await runCases(cases);
+      counter.add(name, cases.length, errors);
+    }),
+    { numRuns, seed },
+  );
+}
