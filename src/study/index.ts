@@ -52,8 +52,8 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
   for (let seed = 0; seed < cfg.seeds; seed++) {
     // Relative stage costs, from the seconds each stage took in a measured default run (README).
     const plan: Record<string, number> = {
-      'train-cnn-standard': 46, 'train-cnn-pgd-at': 142, 'train-cnn-trades': 157, 'train-deep-standard': 59,
-      'train-deep-pgd-at': 89, 'train-rl-pgd-at': 120, 'train-rl-trades': 130, eval: 190, cka: 120, logits: 2, simplicity: 21, distill: 142,
+      'train-cnn-standard': 31, 'train-cnn-pgd-at': 128, 'train-cnn-trades': 156, 'train-deep-standard': 25,
+      'train-deep-pgd-at': 48, 'train-rl-pgd-at': 119, 'train-rl-trades': 125, eval: 138, cka: 62, logits: 2, simplicity: 21, distill: 142,
     };
     const runner = new StageRunner({ outDir: cfg.outDir, log }, cfg.resume,
       Object.fromEntries(Object.entries(plan).map(([k, v]) => [`${k}-s${seed}`, v])));
