@@ -9,7 +9,9 @@ const cases: [number[], number | number[] | undefined][] = [
   [[3, 16], -1], // shortest vec4 row
   [[5, 20], -1],
   [[2, 4100], -1], // interleaved invocations per row, second pass
-  [[70000], undefined], // one long row: three passes
+  [[70000], undefined], // one long row: split into 4 sub-rows, then passes
+  [[2, 16384], -1], // few long rows: each split into sub-rows, then the partials of each row
+  [[1 << 20], undefined], // a full sum split into 256 sub-rows
   [[3, 1, 64], [1, 2]], // kept stride 64
   [[5, 18], -1], // 18 % 4 != 0: strided kernel
   [[16, 6], 0], // reduced axis not contiguous
