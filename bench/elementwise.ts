@@ -7,8 +7,8 @@
 import * as rl from '../src/node.js';
 import { cpu } from '../src/engine.js';
 import { reduceOptions } from '../src/kernels/reduce.js';
-import { tfjsWebGpu } from './peers/tfjs.js';
-import { median, timeCpu, timeGpuCalls, type BenchContext, type Row } from './harness.js';
+import { tfjsWebGpu, timeTfjs } from './peers/tfjs.js';
+import { timeCpu, timeGpuCalls, type BenchContext, type Row } from './harness.js';
 
 interface Case {
   op: string;
@@ -100,20 +100,7 @@ export async function benchElementwise(ctx: BenchContext): Promise<Row[]> {
     if (tf) {
       const tx = tf.tf.randomNormal(c.shape);
       const tz = tf.tf.randomNormal(c.shape);
-      const once = async (): Promise<number> => {
-        await tf.sync();
-        const t0 = performance.now();
-        const ys = Array.from({ length: t.calls }, () => c.tf(tf.tf, tx, tz));
-        await tf.sync();
-        const ms = (performance.now() - t0) / t.calls;
-        for (const y of ys) y.dispose();
-        return ms;
-      };
-      await once();
-      await once();
-      const all: number[] = [];
-      for (let i = 0; i < ctx.reps; i++) all.push(await once());
-      tfMs = median(all);
+      tfMs = (await timeTfjs(tf, () => c.tf(tf.tf, tx, tz), ctx.reps, t.calls)).ms;
       tx.dispose();
       tz.dispose();
     }

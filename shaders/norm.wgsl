@@ -55,6 +55,10 @@ fn channel_at(c: u32, k: u32) -> u32 {
   return (n * nm.C + c) * nm.HW + (k - n * nm.HW);
 }
 
+// Address of element gid.x of the plane (example gid.z, channel gid.y) on the elementwise grid,
+// planes of `plane` elements (HW scalars, or HW/4 vec4s).
+fn plane_at(gid: vec3u, plane: u32) -> u32 { return (gid.z * nm.C + gid.y) * plane + gid.x; }
+
 @compute @workgroup_size(RW)
 fn bn_stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let c = wid.x;
@@ -79,10 +83,9 @@ fn bn_stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
 
 @compute @workgroup_size(EW)
 fn bn_forward(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
-  if (i >= nm.HW) { return; }
+  if (gid.x >= nm.HW) { return; }
   let c = gid.y;
-  let a = (gid.z * nm.C + c) * nm.HW + i;
+  let a = plane_at(gid, nm.HW);
   let scale = gamma[c] * inverseSqrt(variance[c] + nm.eps);
   out[a] = (x[a] - mean[c]) * scale + beta[c];
 }
@@ -110,10 +113,9 @@ fn bn_grad_sums(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_ind
 // Training: dx = γ·inv·(gy − Σgy/M − x̂·Σ(gy·x̂)/M), the batch statistics depending on x.
 @compute @workgroup_size(EW)
 fn bn_input_grad(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
-  if (i >= nm.HW) { return; }
+  if (gid.x >= nm.HW) { return; }
   let c = gid.y;
-  let a = (gid.z * nm.C + c) * nm.HW + i;
+  let a = plane_at(gid, nm.HW);
   let inv = inverseSqrt(variance[c] + nm.eps);
   let m = f32(nm.N * nm.HW);
   let xhat = (x[a] - mean[c]) * inv;
@@ -123,10 +125,9 @@ fn bn_input_grad(@builtin(global_invocation_id) gid: vec3u) {
 // Eval: dx = γ·inv·gy, the running statistics being constants.
 @compute @workgroup_size(EW)
 fn bn_input_grad_eval(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
-  if (i >= nm.HW) { return; }
+  if (gid.x >= nm.HW) { return; }
   let c = gid.y;
-  let a = (gid.z * nm.C + c) * nm.HW + i;
+  let a = plane_at(gid, nm.HW);
   out[a] = gamma[c] * inverseSqrt(variance[c] + nm.eps) * gy[a];
 }
 
@@ -138,22 +139,20 @@ fn bn_input_grad_eval(@builtin(global_invocation_id) gid: vec3u) {
 
 @compute @workgroup_size(EW)
 fn bn_forward_vec4(@builtin(global_invocation_id) gid: vec3u) {
-  let q = gid.x;
   let hw4 = nm.HW / 4u;
-  if (q >= hw4) { return; }
+  if (gid.x >= hw4) { return; }
   let c = gid.y;
-  let a = (gid.z * nm.C + c) * hw4 + q;
+  let a = plane_at(gid, hw4);
   let scale = gamma[c] * inverseSqrt(variance[c] + nm.eps);
   out4[a] = (x4[a] - vec4f(mean[c])) * scale + vec4f(beta[c]);
 }
 
 @compute @workgroup_size(EW)
 fn bn_input_grad_vec4(@builtin(global_invocation_id) gid: vec3u) {
-  let q = gid.x;
   let hw4 = nm.HW / 4u;
-  if (q >= hw4) { return; }
+  if (gid.x >= hw4) { return; }
   let c = gid.y;
-  let a = (gid.z * nm.C + c) * hw4 + q;
+  let a = plane_at(gid, hw4);
   let inv = inverseSqrt(variance[c] + nm.eps);
   let m = f32(nm.N * nm.HW);
   let xhat = (x4[a] - vec4f(mean[c])) * inv;

@@ -30,22 +30,23 @@ export interface CkaMatrix {
 }
 
 /**
- * Stack the U-centred linear Gram matrices of each layer (same m rows) into one [L, m²] buffer.
- * `reads`, when given, receives a readback of each layer's (double-centred) Gram matrix.
+ * Stack the U-centred linear Gram matrices of each layer (same m rows) into one [L, m²] buffer;
+ * with `keepGrams`, also the plain (double-centred) ones into a second, for one readback.
  */
-function stackUGrams(b: AnyBackend, feats: readonly Features[], m: number, reads?: Promise<ArrayLike<number>>[]): unknown {
+function stackUGrams(b: AnyBackend, feats: readonly Features[], m: number, keepGrams = false): { u: unknown; grams: unknown | null } {
   const mm = m * m;
   const stack = b.fill(feats.length * mm, 0, 'float32');
+  const grams = keepGrams ? b.fill(feats.length * mm, 0, 'float32') : null;
   feats.forEach((f, l) => {
     const k = linearGram(f);
-    // The copy to the staging buffer is recorded now, so k may be freed before the read resolves.
-    reads?.push(b.read(k, mm, 'float32'));
+    const at = { shape: [mm], strides: [1], offset: l * mm };
+    if (grams) b.writeView(grams, at, k);
     const u = b.uCenter(k, m);
     b.free(k);
-    b.writeView(stack, { shape: [mm], strides: [1], offset: l * mm }, u);
+    b.writeView(stack, at, u);
     b.free(u);
   });
-  return stack;
+  return { u: stack, grams };
 }
 
 function asFeatures(op: string, xs: readonly (Tensor | Features)[]): Features[] {
@@ -96,11 +97,10 @@ export class MinibatchCka {
     if (m < 4) throw new ValueError(`${op}: a batch needs at least 4 examples (HSIC_1 divides by m − 3), got ${m}; use larger batches`);
     const z = m * (m - 3);
     const mm = m * m;
-    const grams: Promise<ArrayLike<number>>[] | undefined = this.pcSums ? [] : undefined;
-    const ga = stackUGrams(backend, fa, m, grams);
+    const { u: ga, grams } = stackUGrams(backend, fa, m, this.pcSums !== null);
     let gb: unknown = ga;
     try {
-      if (!this.within) gb = stackUGrams(backend, fb, m);
+      if (!this.within) gb = stackUGrams(backend, fb, m).u;
       const La = fa.length;
       const Lb = fb.length;
       const aa = await innerProducts(backend, ga, La, ga, La, mm);
@@ -114,8 +114,12 @@ export class MinibatchCka {
         for (let i = 0; i < La; i++) this.selfA[i]! += aa[i * La + i]! / z;
         for (let j = 0; j < Lb; j++) this.selfB[j]! += bb[j * Lb + j]! / z;
       }
-      if (grams && this.pcSums) (await Promise.all(grams)).forEach((k, l) => (this.pcSums![l]! += firstPcFractionOfGram(k, m)));
+      if (grams && this.pcSums) {
+        const all = await backend.read(grams, La * mm, 'float32');
+        for (let l = 0; l < La; l++) this.pcSums[l]! += firstPcFractionOfGram(all.subarray(l * mm, (l + 1) * mm), m);
+      }
     } finally {
+      if (grams) backend.free(grams);
       backend.free(ga);
       if (gb !== ga) backend.free(gb);
     }
