@@ -4,7 +4,7 @@
  * Kernels: shaders/bench-ceilings.wgsl. The other benchmarks report their rates as fractions of these.
  */
 import { grid1d } from '../src/gpu/runtime.js';
-import { shaders } from '../src/kernels/shaders.generated.js';
+import { shaders } from '../src/gpu/shaders.generated.js';
 import { UniformWriter } from '../src/kernels/uniform.js';
 import { timeGpu, timeGpuCalls, type BenchContext, type Row } from './harness.js';
 

@@ -9,7 +9,7 @@
  * kernels and tf.grads must agree on the same data. Short kernels are repeated within a timed run
  * (harness.timeGpuCalls); the ms are per call.
  */
-import type { ConvGeom } from '../src/backend/conv.js';
+import type { ConvGeom } from '../src/types.js';
 import type { Backend } from '../src/backend/types.js';
 import { cpu, getBackend } from '../src/engine.js';
 import { convVariants } from '../src/kernels/conv.js';

@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { init, cpu, shutdown, Rng } from '../src/node.js';
-import { padTo4 } from '../src/backend/hsic.js';
+import { padTo4 } from '../src/types.js';
 import { gram as gramKernel, probeSubgroupGram, type GramVariant } from '../src/kernels/hsic.js';
 import type { Backend } from '../src/backend/types.js';
 

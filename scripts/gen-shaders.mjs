@@ -1,6 +1,6 @@
 // Reads shaders/*.wgsl, expands their `// #include "name.wgsl"` lines (shared code kept once in
 // shaders/include/, which holds no kernel modules of its own; see scripts/wgsl-include.mjs),
-// reflects each with wgsl_reflect and writes src/kernels/shaders.generated.ts: the expanded WGSL
+// reflects each with wgsl_reflect and writes src/gpu/shaders.generated.ts: the expanded WGSL
 // text and its line map (which file and line each line came from, for compile errors), plus, per
 // entry point, the bindings it uses (group, binding, kind) and the module's override constants.
 // Bind-group layouts are built from this at run time, never kept by hand.
@@ -67,5 +67,5 @@ export const shaders = ${JSON.stringify(modules, null, 2)} as const satisfies Re
 
 export type ShaderName = keyof typeof shaders;
 `;
-writeFileSync(join(root, 'src/kernels/shaders.generated.ts'), out);
-console.log(`gen-shaders: ${files.length} shader files -> src/kernels/shaders.generated.ts`);
+writeFileSync(join(root, 'src/gpu/shaders.generated.ts'), out);
+console.log(`gen-shaders: ${files.length} shader files -> src/gpu/shaders.generated.ts`);

@@ -1,5 +1,5 @@
 // Types of scripts/wgsl-include.mjs, for the tests that import it.
-import type { SourceSpan } from '../src/kernels/shader-types.js';
+import type { SourceSpan } from '../src/gpu/shader-types.js';
 
 export function expandIncludes(
   modulePath: string,

@@ -16,7 +16,7 @@ import { similarity } from './cli/similarity.js';
 import { simplicity } from './cli/simplicity.js';
 import { study } from './cli/study.js';
 import { train } from './cli/train.js';
-import { RobustlensError } from './gpu/errors.js';
+import { RobustlensError } from './errors.js';
 
 export const commands: readonly Command[] = [study, train, attack, similarity, logits, simplicity, bench, info];
 

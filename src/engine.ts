@@ -1,6 +1,6 @@
 import type { Backend } from './backend/types.js';
 import { createCpuBackend } from './backend/cpu/index.js';
-import { RobustlensError } from './gpu/errors.js';
+import { RobustlensError } from './errors.js';
 import type { GpuRuntime } from './gpu/runtime.js';
 
 /**

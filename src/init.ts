@@ -3,7 +3,7 @@ import type { Backend } from './backend/types.js';
 import { cpu, engine, setBackend } from './engine.js';
 import { describe, requestDevice } from './gpu/device.js';
 import { GpuRuntime, type AdapterDescription } from './gpu/runtime.js';
-import { shaders } from './kernels/shaders.generated.js';
+import { shaders } from './gpu/shaders.generated.js';
 
 export interface InitOptions {
   /** Adopt a device the caller already owns (its buffers can then be wrapped as tensors). */

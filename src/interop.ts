@@ -12,10 +12,9 @@
  * results (one queue executes in submission order). Call `flush()` before the app writes into a
  * buffer that engine work still pending may read.
  */
-import type { DType } from './backend/types.js';
-import { sizeOf } from './backend/types.js';
+import { type DType, sizeOf } from './types.js';
 import { engine } from './engine.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from './gpu/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { BufferUsage } from './gpu/flags.js';
 import type { GpuRuntime } from './gpu/runtime.js';
 import { checkShape, wrap } from './ops/util.js';

@@ -1,7 +1,7 @@
-import type { Backend, DType } from './backend/types.js';
-import { sizeOf } from './backend/types.js';
+import type { Backend } from './backend/types.js';
+import { type DType, sizeOf } from './types.js';
 import { engine, registerTensor, unregisterTensor } from './engine.js';
-import { DisposedError, NumericsError, fmtShape } from './gpu/errors.js';
+import { DisposedError, NumericsError, fmtShape } from './errors.js';
 
 /** Storage shared by a tensor and its reshaped views; freed when the last one is disposed. */
 class DataRef {

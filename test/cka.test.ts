@@ -74,7 +74,7 @@ import { captureFeatures, layerSimilarity } from '../src/analysis/features.js';
 import { ckaMatrixJson, ckaMatrixSvg } from '../src/analysis/output.js';
 import { Module, tap, type ForwardContext } from '../src/nn/module.js';
 import { matmul, mul, relu, reshape, tidy } from '../src/node.js';
-import { ShapeError, ValueError } from '../src/gpu/errors.js';
+import { ShapeError, ValueError } from '../src/errors.js';
 
 const rows = (m: number[][], idx: number[]): number[][] => idx.map((i) => m[i]!);
 const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/engine.js';
-import { FormatError, ValueError } from '../src/gpu/errors.js';
+import { FormatError, ValueError } from '../src/errors.js';
 import { Module } from '../src/nn/module.js';
 import { tensor } from '../src/ops/creation.js';
 import type { Optimizer } from '../src/optim/optimizer.js';

@@ -3,7 +3,7 @@
 // case must parse or raise a FormatError, never crash, hang or allocate beyond the input's size.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../src/gpu/errors.js';
+import { FormatError } from '../src/errors.js';
 import { gunzip } from '../src/data/bytes.js';
 import { parseCifar10 } from '../src/data/cifar.js';
 import { idxImageSet, parseIdx } from '../src/data/idx.js';

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expandIncludes, whereIs } from '../scripts/wgsl-include.mjs';
 import { engine } from '../src/engine.js';
-import { ShaderCompileError } from '../src/gpu/errors.js';
+import { ShaderCompileError } from '../src/errors.js';
 import { PipelineCache } from '../src/gpu/pipelines.js';
-import { shaders } from '../src/kernels/shaders.generated.js';
-import { sourceLine, type ShaderModuleInfo } from '../src/kernels/shader-types.js';
+import { shaders } from '../src/gpu/shaders.generated.js';
+import { sourceLine, type ShaderModuleInfo } from '../src/gpu/shader-types.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wgsl-include-'));
 const includeDir = join(root, 'shaders', 'include');

@@ -3,8 +3,8 @@
  * in both forms, RBF CKA with the full-matrix median heuristic. Inputs are 2-D float32 tensors whose
  * rows are paired examples. A layer whose self-HSIC is ≤ 0 (dead or constant) gives NaN and `dead`.
  */
-import { padTo4 } from '../backend/hsic.js';
-import { ValueError } from '../gpu/errors.js';
+import { padTo4 } from '../types.js';
+import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import {
   checkPair, featuresOf, hsicDenominator, hsicTriple, innerProducts, linearGram, ratio, rbfGram,

@@ -7,7 +7,7 @@
  */
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
 import { throttle, tidy } from '../engine.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { crossEntropy, klDivergence, type Labels } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../ops/creation.js';

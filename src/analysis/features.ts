@@ -6,7 +6,7 @@
  */
 import { noGrad } from '../autograd/tape.js';
 import { keep, tidy } from '../engine.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/layout.js';

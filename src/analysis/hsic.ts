@@ -4,8 +4,8 @@
  * every division and square root is JS float64 arithmetic (§1.9.2).
  */
 import type { Backend } from '../backend/types.js';
-import { padTo4 } from '../backend/hsic.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { padTo4 } from '../types.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
 export type AnyBackend = Backend<any>;

@@ -5,8 +5,8 @@
  * comparison of two models in JS float64 on the host, where the numbers are few.
  */
 import { noGrad } from '../autograd/tape.js';
-import { LOGIT_STATS, type LogitStatName } from '../backend/logits.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { LOGIT_STATS, type LogitStatName } from '../types.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Labels } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../ops/creation.js';

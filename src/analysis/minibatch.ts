@@ -8,7 +8,7 @@
  * accumulated across batches and passes in float64 on the host. Only one batch's features and Gram
  * matrices are alive at a time, so the evaluation set never has to fit in memory.
  */
-import { ShapeError, ValueError } from '../gpu/errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import { featuresOf, innerProducts, linearGram, type AnyBackend, type Features } from './hsic.js';
 import { firstPcFractionOfGram } from './pca.js';
 import type { Tensor } from '../tensor.js';

@@ -7,7 +7,7 @@
  *
  * and only the n × n Gram matrix is needed, whatever p is. λ₁ comes from power iteration in float64.
  */
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { featuresOf, linearGram } from './hsic.js';

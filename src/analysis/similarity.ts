@@ -4,7 +4,7 @@
  * and minibatch CKA, all in one call.
  */
 import { getBackend } from '../engine.js';
-import { ShapeError, ValueError } from '../gpu/errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import type { Backend } from '../backend/types.js';
 import type { Tensor } from '../tensor.js';

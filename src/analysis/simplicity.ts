@@ -7,7 +7,7 @@
  */
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
 import { getBackend, keep, tidy } from '../engine.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { randn, tensor } from '../ops/creation.js';
 import { abs, add, clamp, div, gt, maximum, mul, pow, sqrt, square, sub } from '../ops/elementwise.js';

@@ -2,7 +2,7 @@
  * Scalar summaries of a within-model L × L CKA matrix (methods.md §5.1 [rec]): long-range similarity
  * and block score. NaN entries (dead layers) are left out of every mean.
  */
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 
 type Matrix = readonly (readonly number[])[];
 

@@ -1,5 +1,5 @@
 import { engine, tidy } from '../engine.js';
-import { RobustlensError, fmtShape } from '../gpu/errors.js';
+import { RobustlensError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
 /**

@@ -4,15 +4,7 @@
  * and src/ops/pool.ts, so both backends compute addresses from the same numbers.
  */
 
-/** A 2-D convolution: x [N, C, H, W] * w [O, C, KH, KW] -> y [N, O, OH, OW]. */
-export interface ConvGeom {
-  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
-  readonly O: number; readonly KH: number; readonly KW: number;
-  readonly SH: number; readonly SW: number;
-  readonly PH: number; readonly PW: number;
-  readonly DH: number; readonly DW: number;
-  readonly OH: number; readonly OW: number;
-}
+import type { ConvGeom, PoolGeom } from '../types.js';
 
 export interface ConvOps<S> {
   /** y[n,o,oh,ow] = b[o] + Σ_{c,i,j} x[n, c, oh·SH − PH + i·DH, ow·SW − PW + j·DW] · w[o,c,i,j] (zero padding). */
@@ -21,17 +13,6 @@ export interface ConvOps<S> {
   conv2dBackwardInput(gy: S, w: S, g: ConvGeom): S;
   /** The weight gradient [O, C, KH, KW]. (The bias gradient is a sum of gy over N, OH, OW.) */
   conv2dBackwardWeight(x: S, gy: S, g: ConvGeom): S;
-}
-
-/** A 2-D pooling window over x [N·C planes of H × W] -> y [N·C planes of OH × OW]. */
-export interface PoolGeom {
-  /** N · C: pooling treats every channel of every example as its own plane. */
-  readonly planes: number;
-  readonly H: number; readonly W: number;
-  readonly KH: number; readonly KW: number;
-  readonly SH: number; readonly SW: number;
-  readonly PH: number; readonly PW: number;
-  readonly OH: number; readonly OW: number;
 }
 
 export interface PoolOps<S> {

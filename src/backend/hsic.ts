@@ -25,6 +25,3 @@ export interface HsicOps<S> {
    */
   dotPartials(a: S, ra: number, b: S, rb: number, len: number): { partials: S; chunks: number };
 }
-
-/** Row stride of centred features: the next multiple of 4. */
-export const padTo4 = (p: number): number => Math.ceil(p / 4) * 4;

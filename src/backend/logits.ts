@@ -2,8 +2,6 @@
  * The logit-statistics kernel family (methods.md §4). One row of a [rows, classes] logit matrix
  * gives LOGIT_STATS.length values; see shaders/logits.wgsl for the definitions and tie rules.
  */
-export const LOGIT_STATS = ['maxLogit', 'gap', 'maxMinusMean', 'confidence', 'entropy', 'margin', 'argmax'] as const;
-export type LogitStatName = (typeof LOGIT_STATS)[number];
 
 export interface LogitOps<S> {
   /**

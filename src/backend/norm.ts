@@ -3,12 +3,7 @@
  * planes of HW values; statistics are per channel over its M = N·HW values. The op in
  * src/ops/norm.ts checks shapes and arguments and records the gradient; backends only compute.
  */
-export interface NormGeom {
-  readonly N: number;
-  readonly C: number;
-  /** H · W. */
-  readonly HW: number;
-}
+import type { NormGeom } from '../types.js';
 
 export interface NormOps<S> {
   /**

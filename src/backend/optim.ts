@@ -8,27 +8,7 @@
  * m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g², p ← p − (lr / bc1)·m / (√v / √bc2 + eps)
  * with bc1 = 1 − β1^t, bc2 = 1 − β2^t for step t = 1, 2, …
  */
-export interface SgdHyper {
-  readonly lr: number;
-  readonly momentum: number;
-  readonly dampening: number;
-  readonly weightDecay: number;
-  readonly nesterov: boolean;
-  /** The first step with this momentum buffer (it is initialised to d, not blended). */
-  readonly first: boolean;
-}
-
-export interface AdamHyper {
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-  readonly weightDecay: number;
-  /** AdamW: decoupled weight decay. */
-  readonly decoupled: boolean;
-  /** Step number, from 1. */
-  readonly t: number;
-}
+import type { AdamHyper, SgdHyper } from '../types.js';
 
 export interface OptimOps<S> {
   /** p ← SGD(p, g) in place; `m` is the momentum buffer (null when momentum is 0). */

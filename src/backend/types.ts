@@ -7,36 +7,7 @@
  * Methods that return storage allocate it; `free` gives it back.
  */
 
-export type DType = 'float32' | 'int32';
-
-export type UnaryOp =
-  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'relu' | 'sigmoid' | 'tanh'
-  | 'square' | 'reciprocal' | 'step' | 'affine' | 'clamp' | 'rsqrt';
-
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
-
-export type ReduceOp = 'sum' | 'max' | 'min';
-
-/** A strided view of flat storage: element (i_0, …, i_k) lives at offset + Σ i_d·strides[d]. */
-export interface View {
-  readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly offset: number;
-}
-
-/** A batch of matrices inside flat storage: element (b, i, j) at offset + b·sb + i·si + j·sj. */
-export interface MatView {
-  readonly offset: number;
-  readonly sb: number;
-  readonly si: number;
-  readonly sj: number;
-}
-
-/** Parameters of unary ops that take them: affine (alpha·x + beta) and clamp [alpha, beta]. */
-export interface UnaryParams {
-  readonly alpha?: number;
-  readonly beta?: number;
-}
+import type { BinaryOp, DType, MatView, ReduceOp, UnaryOp, UnaryParams, View } from '../types.js';
 
 export interface CoreOps<S> {
   readonly kind: 'cpu' | 'webgpu';
@@ -80,24 +51,3 @@ export type Backend<S = unknown> = CoreOps<S> &
   import('./attack.js').AttackOps<S> &
   import('./hsic.js').HsicOps<S> &
   import('./norm.js').NormOps<S>;
-
-/** Row-major strides of a shape. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function contiguousView(shape: readonly number[]): View {
-  return { shape, strides: contiguousStrides(shape), offset: 0 };
-}

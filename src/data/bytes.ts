@@ -1,4 +1,4 @@
-import { FormatError } from '../gpu/errors.js';
+import { FormatError } from '../errors.js';
 
 /**
  * Bounds-checked reading of binary files. Every parser in src/data goes through `need` before it

@@ -1,5 +1,5 @@
-import { contiguousView } from '../backend/types.js';
-import { FormatError, ValueError, fmtShape } from '../gpu/errors.js';
+import { contiguousView } from '../types.js';
+import { FormatError, ValueError, fmtShape } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor.js';

@@ -1,4 +1,4 @@
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { ByteReader } from './bytes.js';
 import type { ImageSet } from './idx.js';
 

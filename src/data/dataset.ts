@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/types.js';
 import { getBackend } from '../engine.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';

@@ -1,4 +1,4 @@
-import { FormatError } from '../gpu/errors.js';
+import { FormatError } from '../errors.js';
 import { ByteReader, copyBytes, isGzip, product } from './bytes.js';
 
 /**

@@ -1,4 +1,4 @@
-import { FormatError } from '../gpu/errors.js';
+import { FormatError } from '../errors.js';
 import { Rng } from '../random.js';
 import { Dataset, splitDataset } from './dataset.js';
 

@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from '../gpu/errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import { ByteReader, copyBytes, hostIsLittleEndian, product } from './bytes.js';
 
 /**

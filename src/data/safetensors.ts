@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { ByteReader, copyBytes, hostIsLittleEndian, product } from './bytes.js';
 
 /**

@@ -1,4 +1,4 @@
-import { RobustlensError } from './errors.js';
+import { RobustlensError } from '../errors.js';
 import type { AdapterDescription } from './runtime.js';
 
 const LIMITS_WANTED = [

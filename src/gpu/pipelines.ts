@@ -1,5 +1,5 @@
-import { ShaderCompileError } from './errors.js';
-import { sourceLine, type ShaderModuleInfo } from '../kernels/shader-types.js';
+import { ShaderCompileError } from '../errors.js';
+import { sourceLine, type ShaderModuleInfo } from './shader-types.js';
 
 /** FNV-1a, 52 bits: enough to key pipelines by the text that is actually compiled. */
 export function hashText(text: string): string {

@@ -1,9 +1,9 @@
-import { DeviceLostError, LimitError, RobustlensError } from './errors.js';
+import { DeviceLostError, LimitError, RobustlensError } from '../errors.js';
 import { BufferUsage, MapModeRead } from './flags.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
 import { BufferPool, READBACK_USAGE, STORAGE_USAGE, UNIFORM_USAGE } from './pool.js';
-import { shaders, type ShaderName } from '../kernels/shaders.generated.js';
-import type { ShaderModuleInfo } from '../kernels/shader-types.js';
+import { shaders, type ShaderName } from './shaders.generated.js';
+import type { ShaderModuleInfo } from './shader-types.js';
 
 export interface DispatchSpec {
   shader: ShaderName;

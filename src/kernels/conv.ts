@@ -1,7 +1,7 @@
-import type { ConvGeom } from '../backend/conv.js';
+import type { ConvGeom } from '../types.js';
 import { grid1d, type DispatchSpec, type GpuRuntime } from '../gpu/runtime.js';
 import { reduce } from './reduce.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
 // Launchers of shaders/conv.wgsl and conv_subgroups.wgsl, chosen per shape:

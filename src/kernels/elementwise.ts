@@ -1,7 +1,6 @@
-import type { BinaryOp, UnaryOp, UnaryParams, View } from '../backend/types.js';
-import { sizeOf } from '../backend/types.js';
+import { type BinaryOp, sizeOf, type UnaryOp, type UnaryParams, type View } from '../types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { asGrid3, coalesce } from './coalesce.js';
 import { UniformWriter } from './uniform.js';
 

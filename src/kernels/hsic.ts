@@ -1,7 +1,7 @@
-import { padTo4 } from '../backend/hsic.js';
+import { padTo4 } from '../types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { LimitError } from '../gpu/errors.js';
-import { shaders } from './shaders.generated.js';
+import { LimitError } from '../errors.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
 const WG = 64;

@@ -1,5 +1,5 @@
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
 const WG = 64;

@@ -1,7 +1,7 @@
-import type { MatView } from '../backend/types.js';
-import { LimitError } from '../gpu/errors.js';
+import type { MatView } from '../types.js';
+import { LimitError } from '../errors.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { NormGeom } from '../backend/norm.js';
+import type { NormGeom } from '../types.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
 // Launchers of shaders/norm.wgsl: per-channel reductions run one workgroup per channel; the

@@ -1,6 +1,6 @@
-import type { AdamHyper, SgdHyper } from '../backend/optim.js';
+import type { AdamHyper, SgdHyper } from '../types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
 const WG = 64;

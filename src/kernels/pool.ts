@@ -1,6 +1,6 @@
-import type { PoolGeom } from '../backend/conv.js';
+import type { PoolGeom } from '../types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { UniformWriter } from './uniform.js';
 
 // Launchers of shaders/pool.wgsl: one invocation per output (forward) or per input (backward).

@@ -1,7 +1,6 @@
-import type { ReduceOp, View } from '../backend/types.js';
-import { sizeOf } from '../backend/types.js';
+import { type ReduceOp, sizeOf, type View } from '../types.js';
 import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from './shaders.generated.js';
+import { shaders } from '../gpu/shaders.generated.js';
 import { coalesce } from './coalesce.js';
 import { UniformWriter } from './uniform.js';
 

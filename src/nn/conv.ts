@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { conv2d, type Conv2dOptions } from '../ops/conv.js';
 import { avgPool2d, globalAvgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
 import type { Pair } from '../ops/window.js';

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/types.js';
-import { sizeOf } from '../backend/types.js';
-import { ValueError, fmtShape } from '../gpu/errors.js';
+import { sizeOf } from '../types.js';
+import { ValueError, fmtShape } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';

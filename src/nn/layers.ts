@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/types.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { add, relu } from '../ops/elementwise.js';
 import { flatten } from '../ops/layout.js';
 import { matmulT } from '../ops/matmul.js';

@@ -1,5 +1,5 @@
 import { tidy } from '../engine.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { add, affine, exp, mul, neg, relu, square, sub } from '../ops/elementwise.js';
 import { gather } from '../ops/layout.js';

@@ -1,5 +1,5 @@
 import { tidy } from '../engine.js';
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { full } from '../ops/creation.js';
 import { flatten } from '../ops/layout.js';
 import type { Tensor } from '../tensor.js';

@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { full } from '../ops/creation.js';
 import { batchNorm2d } from '../ops/norm.js';
 import type { Tensor } from '../tensor.js';

@@ -1,6 +1,6 @@
-import type { ConvGeom } from '../backend/conv.js';
+import type { ConvGeom } from '../types.js';
 import { record, type VjpTable } from '../autograd/tape.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { backendOf, checkAlloc, requireFloat, wrap } from './util.js';

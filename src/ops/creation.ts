@@ -1,8 +1,8 @@
-import type { Backend, DType } from '../backend/types.js';
-import { sizeOf } from '../backend/types.js';
+import type { Backend } from '../backend/types.js';
+import { type DType, sizeOf } from '../types.js';
 import { hooks } from '../autograd/tape.js';
 import { getBackend } from '../engine.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Rng } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkAlloc, checkShape, wrap } from './util.js';

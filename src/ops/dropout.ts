@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { isTaping } from '../autograd/tape.js';

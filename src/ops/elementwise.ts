@@ -1,8 +1,7 @@
-import type { BinaryOp, UnaryOp, UnaryParams } from '../backend/types.js';
-import { contiguousView } from '../backend/types.js';
+import { type BinaryOp, contiguousView, type UnaryOp, type UnaryParams } from '../types.js';
 import { hooks, isTaping, record, type Vjp, type VjpTable } from '../autograd/tape.js';
 import { Tensor } from '../tensor.js';
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { scalarLike } from './creation.js';
 import { reshape } from './layout.js';
 import { sumTo } from './reduce.js';

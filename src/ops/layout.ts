@@ -1,7 +1,6 @@
-import type { View } from '../backend/types.js';
-import { contiguousStrides, sizeOf } from '../backend/types.js';
+import { contiguousStrides, sizeOf, type View } from '../types.js';
 import { record, type Vjp } from '../autograd/tape.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { sumTo } from './reduce.js';

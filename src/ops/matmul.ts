@@ -1,7 +1,6 @@
-import type { MatView } from '../backend/types.js';
-import { sizeOf } from '../backend/types.js';
+import { type MatView, sizeOf } from '../types.js';
 import { record, type Vjp } from '../autograd/tape.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
 import { backendOf, broadcastShapes, checkAlloc, requireFloat, wrap } from './util.js';

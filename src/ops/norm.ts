@@ -1,6 +1,6 @@
-import type { NormGeom } from '../backend/norm.js';
+import type { NormGeom } from '../types.js';
 import { isTracked, record, type VjpTable } from '../autograd/tape.js';
-import { LimitError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { LimitError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, requireFloat, wrap } from './util.js';
 

@@ -1,6 +1,6 @@
-import type { PoolGeom } from '../backend/conv.js';
+import type { PoolGeom } from '../types.js';
 import { record, type VjpTable } from '../autograd/tape.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { outSize, pair, type Pair } from './window.js';
 import { mean } from './reduce.js';

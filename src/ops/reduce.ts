@@ -1,5 +1,4 @@
-import type { ReduceOp, View } from '../backend/types.js';
-import { contiguousStrides } from '../backend/types.js';
+import { contiguousStrides, type ReduceOp, type View } from '../types.js';
 import { record, type VjpTable } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { abs, div, eq, exp, log, mul, sub, square, add, where } from './elementwise.js';

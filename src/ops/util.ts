@@ -1,6 +1,6 @@
-import type { Backend, DType, View } from '../backend/types.js';
-import { contiguousStrides } from '../backend/types.js';
-import { DTypeError, LimitError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import type { Backend } from '../backend/types.js';
+import { contiguousStrides, type DType, type View } from '../types.js';
+import { DTypeError, LimitError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { engine } from '../engine.js';
 import { Tensor } from '../tensor.js';
 

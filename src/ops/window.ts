@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 
 // Window geometry shared by convolution and pooling (not part of the public API).
 

@@ -1,5 +1,5 @@
 import { tidy } from '../engine.js';
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { add, div, minimum, mul, sqrt, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';

@@ -1,5 +1,5 @@
 import { keep } from '../engine.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { zerosLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 

@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 
 /**
  * Learning-rate schedules as plain functions of time `t` (an epoch, a fractional epoch or a step:

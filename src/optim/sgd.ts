@@ -1,4 +1,4 @@
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { Optimizer } from './optimizer.js';
 import { checkHyper, checkStep, paramNames, paramTensors, zeroState, type ParamList } from './params.js';

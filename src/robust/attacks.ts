@@ -1,6 +1,6 @@
 import { isTracked, noGrad, valueAndGrad } from '../autograd/tape.js';
 import { keep, tidy } from '../engine.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { oneHotLike } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { full, tensor } from '../ops/creation.js';

@@ -1,6 +1,6 @@
 import { throttle } from '../engine.js';
 import type { Module } from '../nn/module.js';
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import {

@@ -1,6 +1,6 @@
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
 import { keep, throttle, tidy } from '../engine.js';
-import { ValueError } from '../gpu/errors.js';
+import { ValueError } from '../errors.js';
 import { crossEntropy, klDivergence, mse, oneHotLike } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';

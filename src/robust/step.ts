@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { backendOf, wrap } from '../ops/util.js';
 import type { Tensor } from '../tensor.js';
 

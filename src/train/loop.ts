@@ -1,6 +1,6 @@
 import { keep, throttle, tidy } from '../engine.js';
 import { noGrad, valueAndGrad } from '../autograd/tape.js';
-import { ShapeError, ValueError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { add, eq, mul } from '../ops/elementwise.js';
 import { max, sum } from '../ops/reduce.js';

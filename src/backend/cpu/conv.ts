@@ -1,4 +1,5 @@
-import type { ConvGeom, ConvOps, PoolGeom, PoolOps } from '../conv.js';
+import type { ConvOps, PoolOps } from '../conv.js';
+import type { ConvGeom, PoolGeom } from '../../types.js';
 
 /**
  * The float64 reference for convolution and pooling: direct loops over the definitions in

@@ -1,5 +1,5 @@
-import type { BinaryOp, CoreOps, DType, MatView, ReduceOp, UnaryOp, UnaryParams, View } from '../types.js';
-import { sizeOf } from '../types.js';
+import type { CoreOps } from '../types.js';
+import { type BinaryOp, type DType, type MatView, type ReduceOp, sizeOf, type UnaryOp, type UnaryParams, type View } from '../../types.js';
 
 /**
  * The float64 reference for the core ops. Written for clarity, not speed: every loop walks the

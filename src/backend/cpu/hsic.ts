@@ -1,5 +1,5 @@
 import type { HsicOps } from '../hsic.js';
-import { padTo4 } from '../hsic.js';
+import { padTo4 } from '../../types.js';
 
 /**
  * The float64 oracle of the HSIC family: the formulas of methods.md §1 written out directly.

@@ -1,4 +1,5 @@
-import type { NormGeom, NormOps } from '../norm.js';
+import type { NormOps } from '../norm.js';
+import type { NormGeom } from '../../types.js';
 
 /**
  * The float64 reference for batch normalisation: the formulas of src/backend/norm.ts as loops,

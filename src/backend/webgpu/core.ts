@@ -1,4 +1,5 @@
-import type { CoreOps, DType } from '../types.js';
+import type { CoreOps } from '../types.js';
+import type { DType } from '../../types.js';
 import type { GpuRuntime } from '../../gpu/runtime.js';
 import * as copy from '../../kernels/copy.js';
 import * as ew from '../../kernels/elementwise.js';
