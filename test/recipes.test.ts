@@ -188,3 +188,62 @@ describe('trainRobust', () => {
     model.dispose();
   });
 });
+
+describe('recipes with an L2 threat model (issue 16)', () => {
+  const weightsOf = (m: Mlp) => Promise.all(m.parameters().map(async (p) => Array.from(await p.data())));
+
+  it('PGD-AT attacks from the L2 random start (pgd\'s own default for the norm), not the L∞ box', async () => {
+    const attack = { eps: 0.5, steps: 2, alpha: 0.3, norm: 'l2' as const };
+    const [batch] = dataset(8, 3, 8);
+    const b = batch!;
+    // One step by hand: pgd with its default start for L2, seeded as the run seeds its inner attacks.
+    const byHand = async (start?: rl.robust.StartKind) => {
+      const m = new Mlp(8, 6, 3, 21);
+      const r = robust.resolvePgd('test', b.x, b.y, { ...attack, seed: new rl.Rng(4), trackSteps: false, ...(start ? { start } : {}) });
+      const adv = robust.pgdTensors(m, b.x, b.y, r);
+      const { value, grads } = rl.valueAndGrad(() => rl.nn.crossEntropy(m.forward(adv.x), b.y), m.parameters());
+      new TinySgd(0.2).step(m.parameters(), grads);
+      for (const t of [value, ...grads, adv.x, adv.success, adv.loss, adv.firstStep, adv.cleanCorrect]) t.dispose();
+      const w = await weightsOf(m);
+      m.dispose();
+      return w;
+    };
+    const model = new Mlp(8, 6, 3, 21);
+    try {
+      (await robust.trainRobust(model, new TinySgd(0.2), { train: [b] }, { kind: 'pgd-at', attack }, { epochs: 1, seed: 4 })).dispose();
+      const madry = await byHand();
+      expect(await weightsOf(model)).toEqual(madry);
+      expect(await byHand('uniform')).not.toEqual(madry); // the start matters, so the check above can fail
+    } finally {
+      b.x.dispose();
+      model.dispose();
+    }
+  });
+
+  it('the per-epoch evaluation attacks in the recipe\'s norm (by default and when evalAttack names none)', async () => {
+    const eps = 0.15;
+    const train = dataset(60, 5, 10);
+    const test = dataset(60, 6, 20);
+    const recipe: rl.robust.Recipe = { kind: 'pgd-at', attack: { eps, steps: 2, alpha: 0.1, norm: 'l2' } };
+    try {
+      for (const evalAttack of [undefined, { eps, steps: 10, alpha: eps / 4 }]) {
+        const model = new Mlp(8, 6, 3, 12);
+        try {
+          const opt = new TinySgd(0.5);
+          (await robust.trainRobust(model, opt, { train }, { kind: 'standard' }, { epochs: 20 })).dispose(); // an accurate model first
+          const res = await robust.trainRobust(model, opt, { train, test }, recipe, { epochs: 1, seed: 7, ...(evalAttack ? { evalAttack } : {}) });
+          res.dispose();
+          // One epoch and no trainEval set: the test evaluation is the first draw from the run's stream Rng(seed + 1).
+          const attackIn = async (norm: rl.robust.Norm) => (await robust.robustEvaluate(model, test, { type: 'pgd', eps, steps: 10, alpha: eps / 4, norm, seed: 8 })).robustAccuracy;
+          const l2 = await attackIn('l2');
+          expect(res.log[0]!.testRobustAcc).toBe(l2);
+          expect(await attackIn('linf')).toBeLessThan(l2); // the norms disagree here, so the check above can fail
+        } finally {
+          model.dispose();
+        }
+      }
+    } finally {
+      for (const b of [...train, ...test]) b.x.dispose();
+    }
+  });
+});

@@ -134,7 +134,7 @@ export interface TrainOptions {
   lr?: (epoch: number) => number;
   /** Random-label training: labels resampled once with `seed` (batches must carry `idx`). */
   labelNoise?: { rate: number; seed: number; numClasses: number };
-  /** The per-epoch evaluation attack; default PGD-10, α = ε/4, random start, at the recipe's ε. */
+  /** The per-epoch evaluation attack; default PGD-10, α = ε/4, random start, at the recipe's ε; in the recipe's norm unless it names one. */
   evalAttack?: PgdOptions;
   /** Seed of every random start of the run. */
   seed?: number;
@@ -232,7 +232,11 @@ export async function trainRobust(model: Module, optimizer: Optimizer, data: Tra
   const teEnd = te?.endEpoch ?? teWindow(E).end;
   const ensemble = te ? new EnsembleState(te.numExamples, te.momentum ?? 0.9) : null;
   const eps = recipeEps(recipe);
-  const evalAttack: PgdOptions | null = opts.evalAttack ?? (eps === null ? null : { eps, steps: 10, alpha: eps / 4 });
+  // The evaluation attack threatens in the recipe's norm unless it names its own.
+  const norm = recipe.kind === 'pgd-at' || recipe.kind === 'trades' ? recipe.attack.norm : undefined;
+  const evalAttack: PgdOptions | null = opts.evalAttack
+    ? { ...opts.evalAttack, norm: opts.evalAttack.norm ?? norm }
+    : eps === null ? null : { eps, steps: 10, alpha: eps / 4, norm };
   const evalRng = new Rng((opts.seed ?? 0) + 1);
   const params = model.parameters();
   const log: EpochLog[] = [];
@@ -365,7 +369,7 @@ function trainStep(model: Module, optimizer: Optimizer, params: Tensor[], recipe
     let pClean: Tensor | null = null;
     if (recipe.kind === 'pgd-at' || recipe.kind === 'fast-fgsm') {
       const inner: PgdOptions = recipe.kind === 'pgd-at'
-        ? { ...recipe.attack, start: 'uniform', seed: rng, trackSteps: false }
+        ? { ...recipe.attack, seed: rng, trackSteps: false } // pgd's own start for the norm: uniform (L∞), madry (L2)
         : { eps: recipe.eps, steps: 1, alpha: recipe.alpha ?? 1.25 * recipe.eps, start: 'uniform', norm: 'linf', seed: rng, trackSteps: false };
       if (target) {
         // PGD-AT+TE inner objective: CE(f(x'), y) (batch mean) + w·MSE(softmax(f(x')), T), per example.
