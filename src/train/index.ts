@@ -4,5 +4,5 @@ export { fit, type EpochDone, type FitOptions, type FitResult, type StateSnapsho
 export type { StepContext, Tally, TrainStep } from './step.js';
 export { standardStep, crossEntropyLoss, type LossFn, type StandardStepOptions } from './standard.js';
 export { countCorrect, countArgmaxCorrect } from './correct.js';
-export { distill, distillLoss, distillStep, type DistillLossOptions, type DistillOptions, type DistillResult, type TeacherSource } from './distill.js';
+export { distill, distillLoss, distillStep, type DistillBatch, type DistillLossOptions, type DistillOptions, type DistillResult, type TeacherSource } from './distill.js';
 export { ProgressBar } from './progress.js';

@@ -26,10 +26,10 @@ export interface StepContext {
 
 /**
  * One training step on a batch of type B. `prepare` runs first, outside the gradient tape (attacks,
- * soft targets, teacher logits; it may await readbacks); `loss` runs inside the tape with the model
- * in training mode and returns the mean loss to descend; `release` frees what `prepare` made, after
- * the update or when the step fails. Without an optimizer (evaluation) `loss` runs without a tape,
- * the model in eval mode.
+ * soft targets, teacher logits; it may await readbacks; if it fails it frees its own work); `loss`
+ * runs inside the tape with the model in training mode and returns the mean loss to descend;
+ * `release` frees what `prepare` made, after the update or when the loss or the update fails.
+ * Without an optimizer (evaluation) `loss` runs without a tape, the model in eval mode.
  */
 export interface TrainStep<B, P = void> {
   prepare?(batch: B, ctx: StepContext): P | Promise<P>;
