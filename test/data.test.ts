@@ -69,7 +69,7 @@ describe('Dataset', () => {
     expect([...a].sort((p, q) => p - q)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(order(1)).toEqual(a);
     expect(order(2)).not.toEqual(a);
-    const b: Batch = ds.batches(8, { shuffle: 3 }).next().value;
+    const b: Batch<Int32Array> & { idx: Int32Array } = ds.batches(8, { shuffle: 3 }).next().value;
     const xs = await b.x.data();
     b.idx.forEach((i, j) => {
       expect(b.y[j]).toBe(i % 7);

@@ -3,6 +3,7 @@ import * as rl from '../src/node.js';
 import { cpu } from '../src/node.js';
 import * as L from '../src/analysis/logits.js';
 import * as D from '../src/analysis/distill.js';
+import * as T from '../src/train/distill.js';
 import { expectClose, randomValues } from './helpers/oracle.js';
 import { TinyLinear, TinySgd } from './helpers/tiny.js';
 
@@ -212,10 +213,10 @@ describe('distillation', () => {
 
   it('the distillation loss matches the oracle and finite differences', async () => {
     const { checkOp } = await import('./helpers/oracle.js');
-    await checkOp('distillLoss T=3 α=0.5', (s, t) => D.distillLoss(s, t, [0, 2, 1, 4], { temperature: 3, alpha: 0.5 }), [{ shape: [4, 5] }, { shape: [4, 5], grad: false }]);
+    await checkOp('distillLoss T=3 α=0.5', (s, t) => T.distillLoss(s, t, [0, 2, 1, 4], { temperature: 3, alpha: 0.5 }), [{ shape: [4, 5] }, { shape: [4, 5], grad: false }]);
     // T² scaling: with T = 1 and identical logits the loss is 0.
     const a = rl.tensor(z, [rows, C]);
-    const l = D.distillLoss(a, a, undefined, { temperature: 1 });
+    const l = T.distillLoss(a, a, undefined, { temperature: 1 });
     expect(Math.abs(await l.item())).toBeLessThan(1e-6);
     a.dispose();
     l.dispose();
@@ -239,7 +240,7 @@ describe('distillation', () => {
     };
     const before = await agree();
     const batches = Array.from({ length: 60 }, (_, s) => ({ x: xs[s % 4]! }));
-    const r = await D.distill(student, D.teacherLogits(teacher, 'shuffleNonMax', { seed: 1 }), new TinySgd(0.5), batches, { temperature: 2, logEvery: 59 });
+    const r = await T.distill(student, D.teacherLogits(teacher, 'shuffleNonMax', { seed: 1 }), new TinySgd(0.5), batches, { temperature: 2, logEvery: 59 });
     expect(r.steps).toBe(60);
     expect(r.losses[1]!.loss).toBeLessThan(r.losses[0]!.loss);
     const after = await agree();

@@ -82,9 +82,9 @@ describe('TRADES outer loss', () => {
 });
 
 /** Two separable blobs in [0, 1]^8 with a third class in between, as batches with indices. */
-function dataset(n: number, seed: number, batch: number): rl.robust.Batch[] {
+function dataset(n: number, seed: number, batch: number): rl.data.Batch<Int32Array>[] {
   const rng = new rl.Rng(seed);
-  const out: rl.robust.Batch[] = [];
+  const out: rl.data.Batch<Int32Array>[] = [];
   for (let s = 0; s < n; s += batch) {
     const B = Math.min(batch, n - s);
     const y = Int32Array.from({ length: B }, () => rng.int(3));
@@ -186,5 +186,34 @@ describe('trainRobust', () => {
     await expect(robust.trainRobust(model, opt, { train: badY }, { kind: 'standard' }, { epochs: 1, labelNoise: { rate: 0, seed: 1, numClasses: 3 } })).rejects.toThrow(/outside \[0, 3\)/);
     for (const b of train) b.x.dispose();
     model.dispose();
+  });
+});
+
+describe('recipes with an L2 threat model (issue 16)', () => {
+  it('the per-epoch evaluation attacks in the recipe\'s norm (by default and when evalAttack names none)', async () => {
+    const eps = 0.15;
+    const train = dataset(60, 5, 10);
+    const test = dataset(60, 6, 20);
+    const recipe: rl.robust.Recipe = { kind: 'pgd-at', attack: { eps, steps: 2, alpha: 0.1, norm: 'l2' } };
+    try {
+      for (const evalAttack of [undefined, { eps, steps: 10, alpha: eps / 4 }]) {
+        const model = new Mlp(8, 6, 3, 12);
+        try {
+          const opt = new TinySgd(0.5);
+          (await robust.trainRobust(model, opt, { train }, { kind: 'standard' }, { epochs: 20 })).dispose(); // an accurate model first
+          const res = await robust.trainRobust(model, opt, { train, test }, recipe, { epochs: 1, seed: 7, ...(evalAttack ? { evalAttack } : {}) });
+          res.dispose();
+          // One epoch and no trainEval set: the test evaluation is the first draw from the run's stream Rng(seed + 1).
+          const attackIn = async (norm: rl.robust.Norm) => (await robust.robustEvaluate(model, test, { type: 'pgd', eps, steps: 10, alpha: eps / 4, norm, seed: 8 })).robustAccuracy;
+          const l2 = await attackIn('l2');
+          expect(res.log[0]!.testRobustAcc).toBe(l2);
+          expect(await attackIn('linf')).toBeLessThan(l2); // the norms disagree here, so the check above can fail
+        } finally {
+          model.dispose();
+        }
+      }
+    } finally {
+      for (const b of [...train, ...test]) b.x.dispose();
+    }
   });
 });

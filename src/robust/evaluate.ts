@@ -1,21 +1,12 @@
+import type { Batch, BatchSource } from '../data/dataset.js';
 import { throttle } from '../engine.js';
 import type { Module } from '../nn/module.js';
 import { ValueError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
-import {
-  checkInputRange, fgsmOptions, pgdTensors, readAttack, resolvePgd,
-  type AttackTensors, type FgsmOptions, type PgdOptions,
-} from './attacks.js';
-
-/** A batch as the data layer yields it: inputs in [0, 1], host labels, optional dataset indices. */
-export interface Batch {
-  x: Tensor;
-  y: Int32Array;
-  idx?: Int32Array;
-}
-
-export type BatchSource = Iterable<Batch> | AsyncIterable<Batch>;
+import { fgsmOptions, type FgsmOptions } from './fgsm.js';
+import { pgdTensors, readAttack, type AttackTensors } from './pgd.js';
+import { checkInputRange, resolvePgd, type PgdOptions } from './pgd-options.js';
 
 /** An attack for evaluation: PGD or FGSM options, or any function queuing an attack on a batch. */
 export type AttackSpec =
@@ -56,9 +47,9 @@ export function attackFn(spec: AttackSpec): (model: Module, x: Tensor, y: Int32A
 /**
  * Clean and robust accuracy over batches (methods.md §2.3): model in eval mode; an example is
  * robust iff it is classified correctly clean and at the returned point of every restart.
- * Batches' tensors stay owned by the caller.
+ * Batches carry host labels (inputs in [0, 1]); their tensors stay owned by the caller.
  */
-export async function robustEvaluate(model: Module, batches: BatchSource, attack: AttackSpec): Promise<RobustEvaluation> {
+export async function robustEvaluate(model: Module, batches: BatchSource<Batch<Int32Array>>, attack: AttackSpec): Promise<RobustEvaluation> {
   const run = attackFn(attack);
   const cols = { index: [] as number[], label: [] as number[], clean: [] as number[], robust: [] as number[], first: [] as number[], loss: [] as number[] };
   let pos = 0;

@@ -10,3 +10,8 @@ export * from './objectives.js';
 export { linfStep, l2Step } from './step.js';
 export * from './evaluate.js';
 export * from './recipes.js';
+export * from './temporal-ensembling.js';
+export * from './label-noise.js';
+export { pgdAtStep, fastFgsmAttack } from './pgd-at.js';
+export { tradesStep, tradesLoss } from './trades.js';
+export { adversarialStep, type AdversarialBatch, type AdversarialStepParts } from './adversarial-step.js';

@@ -30,7 +30,7 @@ export async function loadStudyData(cfg: StudyConfig, seed: number): Promise<Stu
  * Batches whose tensors are freed when the consumer moves on (or stops early): the study never
  * holds more than one batch of images on the GPU per stream.
  */
-export function* owned(ds: Dataset, batchSize: number, shuffle?: number): Generator<Batch> {
+export function* owned(ds: Dataset, batchSize: number, shuffle?: number): Generator<Batch<Int32Array>> {
   for (const b of ds.batches(batchSize, shuffle === undefined ? {} : { shuffle })) {
     try {
       yield b;

@@ -1,11 +1,12 @@
 import { collectLogitStats, compareConfidence, summarize, type LogitStatsTable } from '../analysis/logits.js';
-import { distill, teacherLogits, MANIPULATIONS, type Manipulation } from '../analysis/distill.js';
+import { teacherLogits, MANIPULATIONS, type Manipulation } from '../analysis/distill.js';
 import { accuracyUnderTransforms, activationTV, filterSpectrum, filterTotalVariation, preferredInputs } from '../analysis/simplicity.js';
 import { tidy } from '../engine.js';
 import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
 import { robustEvaluate } from '../robust/evaluate.js';
 import type { Tensor } from '../tensor.js';
+import { distill } from '../train/distill.js';
 import type { StudyConfig } from './config.js';
 import { owned, type StudyData } from './data.js';
 import { build } from './models.js';

@@ -6,6 +6,7 @@ import type { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import { SGD } from '../optim/sgd.js';
 import { multiStep } from '../optim/schedules.js';
+import type { PgdOptions } from '../robust/attacks.js';
 import { trainRobust, type EpochLog, type Recipe } from '../robust/recipes.js';
 import type { StudyConfig } from './config.js';
 import { owned, type StudyData } from './data.js';
@@ -42,6 +43,16 @@ export interface ModelSpec {
 
 export const recipeName = (r: Recipe): string => (r.kind === 'trades' ? `TRADES (β=${r.beta})` : r.kind === 'pgd-at' ? 'PGD-AT' : r.kind);
 
+/**
+ * The attack of the per-epoch evaluation: PGD-min(10, evalSteps), α = 2.5·ε/K, at the run's own ε (the
+ * random-label runs use a smaller one) and in the recipe's norm.
+ */
+export function epochEvalAttack(recipe: Recipe, cfg: StudyConfig, seed: number): PgdOptions {
+  const eps = 'attack' in recipe ? recipe.attack.eps : cfg.eps;
+  const steps = Math.min(10, cfg.sizes.evalSteps);
+  return { eps, steps, alpha: (2.5 * eps) / steps, norm: 'attack' in recipe ? recipe.attack.norm : undefined, seed: seed + 17 };
+}
+
 export function build(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig, seed: number): Module {
   return createModel(spec.arch, { seed, ...(spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth, widthScale: cfg.sizes.deepWidth } : {}) });
 }
@@ -62,8 +73,6 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
       const lr = spec.lr ?? 0.05;
       const opt = spec.adam ? new Adam(params, { lr, weightDecay: spec.weightDecay ?? 0 }) : new SGD(params, { lr, momentum: 0.9, weightDecay: spec.weightDecay ?? 5e-4 });
       const t0 = performance.now();
-      // Robust accuracy during training is measured at the run's own ε (the random-label runs use a smaller one).
-      const evalEps = 'attack' in spec.recipe ? spec.recipe.attack.eps : cfg.eps;
       const train = spec.train ?? (spec.arch === 'plain-cnn' ? data.train.take(cfg.sizes.deepTrainSize) : data.train);
       const evalSet = data.test.take(cfg.sizes.epochEvalSize);
       try {
@@ -76,7 +85,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
           epochs: spec.epochs,
           // Step decay ×0.1 for the last quarter of the epochs (the papers' schedule, compressed).
           lr: (e) => multiStep(lr, [Math.max(1, Math.ceil(0.75 * spec.epochs))], 0.1)(e - 1),
-          evalAttack: { eps: evalEps, steps: Math.min(10, cfg.sizes.evalSteps), alpha: (2.5 * evalEps) / Math.min(10, cfg.sizes.evalSteps), seed: seed + 17 },
+          evalAttack: epochEvalAttack(spec.recipe, cfg, seed),
           labelNoise: spec.labelNoise,
           seed,
           onEpoch: (l) => log(`  ${spec.name} epoch ${l.epoch}: loss ${l.trainLoss.toFixed(3)}, train acc ${(100 * l.trainCleanAcc).toFixed(1)}%` +
