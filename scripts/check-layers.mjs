@@ -9,11 +9,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { LAYERS, layerOf as defaultLayerOf } from './layers.mjs';
+import { LAYERS, PENDING_ARROWS, layerOf as defaultLayerOf } from './layers.mjs';
 
 /** The module specifiers a TypeScript file imports, with their 1-based lines. */
-export function importsOf(fileName, text) {
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+export function importsOf(text) {
+  // A full parse: ts.preProcessFile, the faster scanner, misses `export * as ns from '…'`.
+  const sf = ts.createSourceFile('module.ts', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const out = [];
   const add = (lit) => {
     if (lit && ts.isStringLiteralLike(lit)) out.push({ specifier: lit.text, line: sf.getLineAndCharacterOfPosition(lit.getStart(sf)).line + 1 });
@@ -132,7 +133,7 @@ export function checkLayers({ root, layers = LAYERS, layerOf = defaultLayerOf } 
     const fromLayer = layerOf(from);
     if (fromLayer < 0) unclaimed.push(from);
     const list = [];
-    for (const { specifier, line } of importsOf(file, readFileSync(file, 'utf8'))) {
+    for (const { specifier, line } of importsOf(readFileSync(file, 'utf8'))) {
       if (!specifier.startsWith('.')) continue; // packages and node: built-ins
       const target = resolveRelative(file, specifier);
       if (!target) {
@@ -158,10 +159,20 @@ export function checkLayers({ root, layers = LAYERS, layerOf = defaultLayerOf } 
   return { files: files.map(rel), imports, arrows, cycles, unclaimed, unresolved };
 }
 
-/** One line per problem, each naming the file, the line and the import. */
-export function describeProblems(r) {
+const isPending = (a, pending) => pending.some((p) => p.from === a.from && p.to === a.to);
+
+/**
+ * One line per problem, each naming the file, the line and the import. Arrows listed in `pending`
+ * are left out; a pending entry that no longer occurs is a problem (delete it).
+ */
+export function describeProblems(r, pending = PENDING_ARROWS) {
   return [
-    ...r.arrows.map((a) => `${a.from}:${a.line}: imports '${a.specifier}' (${a.to}, layer ${a.toLayer}) from layer ${a.fromLayer}: an arrow up the layer table`),
+    ...r.arrows
+      .filter((a) => !isPending(a, pending))
+      .map((a) => `${a.from}:${a.line}: imports '${a.specifier}' (${a.to}, layer ${a.toLayer}) from layer ${a.fromLayer}: an arrow up the layer table`),
+    ...pending
+      .filter((p) => !r.arrows.some((a) => a.from === p.from && a.to === p.to))
+      .map((p) => `${p.from} -> ${p.to}: listed in PENDING_ARROWS of scripts/layers.mjs but no longer imported; delete the entry`),
     ...r.cycles.map(({ chain, files }) => {
       const all = files.length > chain.length ? ` (the knot holds ${files.length} files: ${files.join(', ')})` : '';
       return `import cycle: ${chain.map((e) => `${e.from}:${e.line}`).join(' -> ')} -> ${chain[0].from}${all}`;
@@ -175,10 +186,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const r = checkLayers({ root });
   const problems = describeProblems(r);
+  const pending = r.arrows.filter((x) => isPending(x, PENDING_ARROWS));
+  for (const a of pending) console.log(`check-layers: pending on another branch: ${a.from}:${a.line} -> ${a.to}`);
   for (const p of problems) console.error(p);
   if (problems.length > 0) {
     console.error(`check-layers: ${problems.length} problem(s) in ${r.files.length} files under src/ (layer table: scripts/layers.mjs)`);
     process.exit(1);
   }
-  console.log(`check-layers: ${r.files.length} files, ${r.imports} imports under src/: every arrow points down the layer table, no cycle`);
+  console.log(`check-layers: ${r.files.length} files, ${r.imports} imports under src/: every arrow points down the layer table${pending.length ? ` but ${pending.length} pending` : ''}, no cycle`);
 }

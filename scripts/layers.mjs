@@ -23,6 +23,14 @@ export const LAYERS = [
   { name: 'entry', holds: 'the command line and the package entry points', globs: ['src/cli/**', 'src/cli.ts', 'src/index.ts', 'src/node.ts'] },
 ];
 
+/**
+ * Upward arrows that other branches are removing (delete each entry when its branch merges): the
+ * check passes over them but fails when one no longer occurs, so the list only shrinks.
+ */
+export const PENDING_ARROWS = [
+  { from: 'src/analysis/output.ts', to: 'src/report/heatmap.ts', branch: 'h-b' },
+];
+
 /** The index in LAYERS of the layer that claims `file` (a path relative to the repository root, with '/'), or -1. */
 export function layerOf(file) {
   return LAYERS.findIndex((l) => l.globs.some((g) => (g.endsWith('/**') ? file.startsWith(g.slice(0, -2)) : file === g)));
