@@ -18,6 +18,7 @@ export interface LayerCheck {
   cycles: { chain: Import[]; files: string[] }[];
   unclaimed: string[];
   unresolved: { from: string; line: number; specifier: string }[];
+  outside: Import[];
 }
 export function importsOf(text: string): { specifier: string; line: number }[];
 export function checkLayers(opts?: { root?: string; layers?: Layer[]; layerOf?: (file: string) => number }): LayerCheck;

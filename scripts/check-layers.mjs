@@ -118,7 +118,8 @@ function components(nodes, edges) {
 /**
  * Walk every .ts file under `root`/src. Returns the files, the number of imports between them and
  * the problems: `arrows` (to a higher layer), `cycles` (each a chain of imports that returns to its
- * first file, and all files of its strongly connected component), `unclaimed` (files no layer claims) and `unresolved` (relative imports of no file).
+ * first file, and all files of its strongly connected component), `unclaimed` (files no layer
+ * claims), `unresolved` (relative imports of no file) and `outside` (imports of files outside src/).
  */
 export function checkLayers({ root, layers = LAYERS, layerOf = defaultLayerOf } = {}) {
   const rel = (p) => relative(root, p).split(sep).join('/');
@@ -127,6 +128,7 @@ export function checkLayers({ root, layers = LAYERS, layerOf = defaultLayerOf } 
   const arrows = [];
   const unclaimed = [];
   const unresolved = [];
+  const outside = [];
   let imports = 0;
   for (const file of files) {
     const from = rel(file);
@@ -141,6 +143,10 @@ export function checkLayers({ root, layers = LAYERS, layerOf = defaultLayerOf } 
         continue;
       }
       const to = rel(target);
+      if (!to.startsWith('src/')) {
+        outside.push({ from, line, specifier, to });
+        continue;
+      }
       imports++;
       list.push({ from, to, line, specifier });
       const toLayer = layerOf(to);
@@ -156,7 +162,7 @@ export function checkLayers({ root, layers = LAYERS, layerOf = defaultLayerOf } 
     const selfLoop = (edges.get(first) ?? []).some((e) => e.to === first);
     if (c.size > 1 || selfLoop) cycles.push({ chain: cycleThrough(first, edges, c), files: [...c].sort() });
   }
-  return { files: files.map(rel), imports, arrows, cycles, unclaimed, unresolved };
+  return { files: files.map(rel), imports, arrows, cycles, unclaimed, unresolved, outside };
 }
 
 const isPending = (a, pending) => pending.some((p) => p.from === a.from && p.to === a.to);
@@ -179,6 +185,7 @@ export function describeProblems(r, pending = PENDING_ARROWS) {
     }),
     ...r.unclaimed.map((f) => `${f}: no layer of scripts/layers.mjs claims this file; add it to the layer it belongs to`),
     ...r.unresolved.map((u) => `${u.from}:${u.line}: import '${u.specifier}' resolves to no file`),
+    ...r.outside.map((o) => `${o.from}:${o.line}: imports '${o.specifier}' (${o.to}), outside src/ and the layer table`),
   ];
 }
 

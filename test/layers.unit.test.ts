@@ -87,7 +87,7 @@ describe('the walker', () => {
     ]);
   });
 
-  it('reports a cycle as a chain of files, the whole knot, a file no layer claims and an import of nothing', () => {
+  it('reports a cycle as a chain of files, the whole knot, a file no layer claims, an import of nothing and one outside src/', () => {
     const dir = tree('cycle', {
       'src/low/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
       'src/low/b.ts': "import type { C } from './c.js';\nexport const b = 1;\nexport type B = C;\n",
@@ -95,12 +95,15 @@ describe('the walker', () => {
       'src/low/d.ts': "import { c } from './c.js';\nexport const d = 1, e = () => c;\n",
       'src/low/self.ts': "import { s } from './self.js';\nexport const s = 1, t = () => s;\n",
       'src/stray.ts': "import { missing } from './low/missing.js';\nexport const x = missing;\n",
+      'src/high/out.ts': "import { helper } from '../../scripts/helper.js';\nexport const o = helper;\n",
+      'scripts/helper.ts': 'export const helper = 1;\n',
     });
     expect(check(dir)).toEqual([
       'import cycle: src/low/a.ts:1 -> src/low/b.ts:1 -> src/low/c.ts:3 -> src/low/a.ts (the knot holds 4 files: src/low/a.ts, src/low/b.ts, src/low/c.ts, src/low/d.ts)',
       'import cycle: src/low/self.ts:1 -> src/low/self.ts',
       'src/stray.ts: no layer of scripts/layers.mjs claims this file; add it to the layer it belongs to',
       "src/stray.ts:1: import './low/missing.js' resolves to no file",
+      "src/high/out.ts:1: imports '../../scripts/helper.js' (scripts/helper.ts), outside src/ and the layer table",
     ]);
   });
 
