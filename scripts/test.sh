@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The test command of the README (`npm test`). Stages, in order:
-#   shaders (gen-shaders) -> build (tsup + check-dist) -> types (tsc) -> node (vitest)
+#   shaders (gen-shaders) -> build (tsup + check-dist) -> types (tsc)
+#   -> layers (scripts/check-layers.mjs: no import up the layer table, no cycle)
+#   -> size (scripts/check-size.mjs: no file over 400 lines)
+#   -> unit (vitest's GPU-free tier, *.unit.test.ts, run with no Vulkan driver at all)
+#   -> gpu (vitest's GPU tier, every other test file)
 #   -> deno (Deno smoke test) -> chromium (headless Chromium smoke test)
 #   -> determinism (the fingerprint of test/smoke/fingerprint.js from Node on lavapipe and on
 #      SwiftShader, each run twice and compared bitwise, and from Deno on SwiftShader; then every
@@ -35,10 +39,19 @@ run_stage() { # name, command...
 finish() {
   printf '\n=== summary (adapter: %s) ===\n' "${VK_ICD_FILENAMES:-Vulkan loader default}"
   printf '%s\n' "${summary[@]}"
-  # One plain closing line with the vitest counts (every other stage is listed above).
-  if [ -f out/vitest.json ]; then
-    node -e 'const r = JSON.parse(require("fs").readFileSync("out/vitest.json", "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)'
-  fi
+  # One plain closing line with the vitest counts of both tiers (every other stage is listed above).
+  node -e '
+    const fs = require("fs");
+    const t = { passed: 0, failed: 0, skipped: 0 };
+    const tiers = [];
+    for (const tier of ["unit", "gpu"]) {
+      const f = `out/vitest-${tier}.json`;
+      if (!fs.existsSync(f)) continue;
+      const r = JSON.parse(fs.readFileSync(f, "utf8"));
+      t.passed += r.numPassedTests; t.failed += r.numFailedTests; t.skipped += r.numPendingTests;
+      tiers.push(`${tier} ${r.numPassedTests}/${r.numTotalTests}`);
+    }
+    if (tiers.length) console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (passed per tier: ${tiers.join(", ")})`);'
   exit "$failed"
 }
 
@@ -59,10 +72,15 @@ if [[ "${summary[-1]}" == *FAILED ]]; then
   finish
 fi
 run_stage types npx tsc --noEmit -p .
+run_stage layers node scripts/check-layers.mjs
+run_stage size node scripts/check-size.mjs
 mkdir -p out
-# Fingerprints of an earlier run must not stand in for a runtime that fails to write one now.
-rm -rf out/fingerprints
-run_stage node npx vitest run --reporter=default --reporter=json --outputFile.json=out/vitest.json
+# Fingerprints and counts of an earlier run must not stand in for a stage that fails to write them now.
+rm -rf out/fingerprints out/vitest-unit.json out/vitest-gpu.json
+# The unit tier runs where no Vulkan driver can be found: it must never need a WebGPU adapter.
+run_stage unit env VK_ICD_FILENAMES=/nonexistent VK_DRIVER_FILES=/nonexistent \
+  npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=out/vitest-unit.json
+run_stage gpu npx vitest run --project gpu --reporter=default --reporter=json --outputFile.json=out/vitest-gpu.json
 
 # Deno: the npm package `deno` (a devDependency) ships the binary.
 if npx --no-install deno --version >/dev/null 2>&1; then

@@ -23,11 +23,18 @@ class EngineState {
   nextId = 1;
   /** When on, every float32 readback is scanned for NaN/Inf (see setNumericsCheck). */
   checkNumerics = false;
-  /** Set by the autograd tape: tensors a pending backward pass still needs. */
-  isPinned: (t: Disposable) => boolean = () => false;
+  /** The ids of the tensors each open gradient tape still needs for its backward pass, one set per
+   *  tape while its function runs (autograd/tape.ts adds and removes them). */
+  readonly pinnedByTapes = new Set<ReadonlySet<number>>();
 }
 
 export const engine = new EngineState();
+
+/** True when an open gradient tape still needs `t`. */
+function isPinned(t: Disposable): boolean {
+  for (const ids of engine.pinnedByTapes) if (ids.has(t.id)) return true;
+  return false;
+}
 
 /** The backend new tensors go to when none is named. */
 export function getBackend(): Backend<any> {
@@ -91,7 +98,7 @@ export function tidy<T>(fn: () => T): T {
   const parent = engine.scopes[engine.scopes.length - 1];
   for (const t of scope) {
     // Tensors the open gradient tape still needs outlive inner scopes: they belong to valueAndGrad.
-    if (kept.has(t) || (parent && engine.isPinned(t))) parent?.add(t);
+    if (kept.has(t) || (parent && isPinned(t))) parent?.add(t);
     else t.dispose();
   }
   return result;

@@ -1,23 +1,16 @@
 // The analysis commands in-process: `robustlens similarity` on the methods.md §1.8 vectors written
-// as .npy files, bad files and flags rejected with exit codes, and `attack` on a saved checkpoint.
+// as .npy files, and bad files rejected with exit code 1 (wrong command lines: cli-args.unit.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { serializeNpy } from '../src/data/npy.js';
+import { captureConsole as capture } from './helpers/capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robustlens-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
 
 const N = 12;
 const X = Array.from({ length: N }, (_, i) => Array.from({ length: 4 }, (_, j) => Math.sin(0.5 * i + 1.3 * j) + 0.05 * i * j));
@@ -49,12 +42,5 @@ describe('robustlens similarity', () => {
     writeFileSync(bad, 'not a numpy file at all');
     expect(await main(['similarity', bad, npy('y3.npy', Y)])).toBe(1);
     expect(err.join('\n')).toMatch(/magic/i);
-  });
-
-  it('a wrong command line exits 2', async () => {
-    capture();
-    expect(await main(['similarity', 'only-one.npy'])).toBe(2);
-    expect(await main(['similarity', 'a.npy', 'b.npy', '--batch', 'two'])).toBe(2);
-    expect(await main(['train', '--recipe', 'magic'])).toBe(2);
   });
 });

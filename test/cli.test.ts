@@ -1,15 +1,9 @@
-// The CLI dispatcher and `robustlens info`, run in-process on the test's engine.
+// `robustlens info`, run in-process on the test's engine (the command lines themselves:
+// cli-args.unit.test.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { init } from '../src/node.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
+import { captureConsole as capture } from './helpers/capture.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -34,23 +28,5 @@ describe('robustlens CLI', () => {
     for (const label of ['runtime', 'adapter', 'driver', 'features', 'limits', 'maxStorageBufferBindingSize']) {
       expect(text).toContain(label);
     }
-  });
-
-  it('--help lists the commands; each command has its own --help', async () => {
-    const { out } = capture();
-    expect(await main(['--help'])).toBe(0);
-    expect(out.join('\n')).toMatch(/info\s+print the runtime/);
-    out.length = 0;
-    expect(await main(['info', '--help'])).toBe(0);
-    expect(out.join('\n')).toContain('Usage: robustlens info');
-  });
-
-  it('a wrong command line exits 2 with a hint', async () => {
-    const { err } = capture();
-    expect(await main([])).toBe(2);
-    expect(await main(['frobnicate'])).toBe(2);
-    expect(err.join('\n')).toContain("unknown command 'frobnicate'");
-    expect(await main(['info', '--colour'])).toBe(2);
-    expect(err.join('\n')).toContain("Run 'robustlens info --help'");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
-import { Adam, AdamW, SGD, clipGradNorm, cosine, multiStep, piecewise, stepDecay, withWarmup, type Optimizer } from '../src/optim/index.js';
+import { Adam, AdamW, SGD, clipGradNorm, type Optimizer } from '../src/optim/index.js';
 import { expectClose, randomValues } from './helpers/oracle.js';
 
 type Make = (params: [string, rl.Tensor][]) => Optimizer;
@@ -127,26 +127,5 @@ describe('gradient clipping', () => {
     const c2 = clipGradNorm([a, b], 10);
     expectClose(Array.from(await c2.grads[1]!.data()), [0, 4], { atol: 1e-6 });
     [a, b, c1.norm, c2.norm, ...c1.grads, ...c2.grads].forEach((t) => t.dispose());
-  });
-});
-
-describe('schedules', () => {
-  it('step, multistep, piecewise, cosine, warm-up', () => {
-    expect(stepDecay(0.1, 30)(29)).toBeCloseTo(0.1);
-    expect(stepDecay(0.1, 30)(30)).toBeCloseTo(0.01);
-    const ms = multiStep(0.1, [100, 150]);
-    expect([ms(99), ms(100), ms(150)].map((v) => +v.toFixed(6))).toEqual([0.1, 0.01, 0.001]);
-    const pw = piecewise([[0, 0], [15, 0.2], [30, 0]]);
-    expect([pw(-1), pw(7.5), pw(15), pw(22.5), pw(40)].map((v) => +v.toFixed(6))).toEqual([0, 0.1, 0.2, 0.1, 0]);
-    const cs = cosine(0.1, 10, 0.001);
-    expect(cs(0)).toBeCloseTo(0.1);
-    expect(cs(5)).toBeCloseTo(0.0505);
-    expect(cs(10)).toBeCloseTo(0.001);
-    const wu = withWarmup(cosine(0.1, 10), 2, { shift: true });
-    expect(wu(0)).toBeCloseTo(0);
-    expect(wu(1)).toBeCloseTo(0.05);
-    expect(wu(2)).toBeCloseTo(0.1);
-    expect(wu(7)).toBeCloseTo(0.05);
-    expect(() => piecewise([[1, 0], [1, 1]])).toThrow(/increase/);
   });
 });

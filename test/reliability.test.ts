@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/data/fs-node.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint-node.js';
 import { engine } from '../src/engine.js';
 import { pgdTensors, resolvePgd } from '../src/robust/attacks.js';
 import { trainRobust } from '../src/robust/recipes.js';

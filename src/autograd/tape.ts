@@ -1,6 +1,7 @@
 import { engine, tidy } from '../engine.js';
-import { RobustlensError, fmtShape } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { RobustlensError, ValueError, fmtShape } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { contiguousView } from '../types.js';
 
 /**
  * A vector-Jacobian product: given the gradient `g` of the output, return the gradient of each
@@ -35,9 +36,8 @@ class Tape {
   readonly pinned = new Set<number>();
 }
 
+/** The open tapes, innermost last; null marks a `noGrad` region. */
 const tapes: (Tape | null)[] = [];
-
-engine.isPinned = (t) => tapes.some((tape) => tape?.pinned.has(t.id) ?? false);
 
 function activeTape(): Tape | null {
   return tapes.length > 0 ? tapes[tapes.length - 1]! : null;
@@ -91,11 +91,14 @@ export function valueAndGrad(fn: () => Tensor, wrt: readonly Tensor[]): { value:
       tape.tracked.add(t.id);
     }
     tapes.push(tape);
+    // While fn runs, inner tidy scopes hand the tensors this tape needs to the enclosing scope.
+    engine.pinnedByTapes.add(tape.pinned);
     let value: Tensor;
     try {
       value = fn();
     } finally {
       tapes.pop();
+      engine.pinnedByTapes.delete(tape.pinned);
     }
     if (value.size !== 1) {
       throw new RobustlensError(`valueAndGrad: fn must return one value, got shape ${fmtShape(value.shape)}; reduce it with sum() or mean() first`);
@@ -112,18 +115,29 @@ export function grad(fn: () => Tensor, wrt: readonly Tensor[]): Tensor[] {
   return grads;
 }
 
-// Filled in by ops/creation.ts and ops/elementwise.ts to avoid an import cycle.
-export const hooks: {
-  onesLike?: (t: Tensor) => Tensor;
-  zerosLike?: (t: Tensor) => Tensor;
-  add?: (a: Tensor, b: Tensor) => Tensor;
-} = {};
+// The tape sits below the ops, so it makes its seeds and sums with the backend directly: the same
+// kernels that full() and add() run, without their checks (shapes and dtypes are known to match).
+
+/** A tensor like `t` filled with `v`: the seed 1 of the backward pass, or the 0 of an unused input. */
+function filledLike(t: Tensor, v: number): Tensor {
+  const be = t.backend;
+  return new Tensor([...t.shape], t.dtype, be, be.fill(t.size, v, t.dtype));
+}
+
+/** a + b for two gradients of the same input (same shape, float32). */
+function accumulate(op: string, a: Tensor, b: Tensor): Tensor {
+  const be = a.backend;
+  if (b.backend !== be) throw new ValueError(`backward of ${op}: gradients on two backends (${be.kind}, ${b.backend.kind}); keep every tensor of a graph on one backend`);
+  const view = contiguousView(a.shape);
+  const out = new Tensor([...a.shape], 'float32', be, be.binary('add', a.storage('backward'), view, b.storage('backward'), view, [...a.shape]));
+  out.origin = 'add';
+  return out;
+}
 
 function backward(tape: Tape, value: Tensor, wrt: readonly Tensor[]): Tensor[] {
-  const { onesLike, zerosLike, add } = hooks as Required<typeof hooks>;
   const grads = new Map<number, Tensor>();
   const wanted = new Set(wrt.map((t) => t.id));
-  if (tape.tracked.has(value.id)) grads.set(value.id, onesLike(value));
+  if (tape.tracked.has(value.id)) grads.set(value.id, filledLike(value, 1));
   for (let i = tape.nodes.length - 1; i >= 0; i--) {
     const node = tape.nodes[i]!;
     const g = grads.get(node.output.id);
@@ -137,7 +151,7 @@ function backward(tape: Tape, value: Tensor, wrt: readonly Tensor[]): Tensor[] {
         throw new RobustlensError(`backward of ${node.op}: gradient shape ${fmtShape(gi.shape)} does not match input ${fmtShape(input.shape)}`);
       }
       const prev = grads.get(input.id);
-      grads.set(input.id, prev ? add(prev, gi) : gi);
+      grads.set(input.id, prev ? accumulate(node.op, prev, gi) : gi);
     });
     // The output's gradient is no longer needed unless a rule passed it straight through.
     if (!wanted.has(node.output.id) && !gIns.includes(g)) {
@@ -145,7 +159,7 @@ function backward(tape: Tape, value: Tensor, wrt: readonly Tensor[]): Tensor[] {
       if (![...grads.values()].includes(g)) g.dispose();
     }
   }
-  return wrt.map((t) => grads.get(t.id) ?? zerosLike(t));
+  return wrt.map((t) => grads.get(t.id) ?? filledLike(t, 0));
 }
 
 /** How many tapes are open (for tests and diagnostics). */

@@ -1,7 +1,7 @@
 /** `robustlens attack`: clean and robust accuracy of a checkpoint under FGSM or PGD. */
 import { init } from '../node.js';
 import { robustEvaluate } from '../robust/evaluate.js';
-import { owned } from '../study/data.js';
+import { ownedBatches } from '../data/owned-batches.js';
 import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
 import { dataFrom, dataHelp, dataOptions, modelFromCheckpoint } from './common.js';
@@ -45,7 +45,7 @@ Prints JSON: clean and robust accuracy and the number of examples.`,
       const set = data.test.take(int(args, 'n', data.test.length, 1));
       log(`${type} ${norm} ε=${eps} on ${set.length} images of ${data.name}`);
       const spec = type === 'fgsm' ? { type, eps, seed } : { type, eps, steps, alpha, norm, restarts, loss, seed };
-      const r = await robustEvaluate(model, owned(set, 250), spec);
+      const r = await robustEvaluate(model, ownedBatches(set, 250), spec);
       console.log(JSON.stringify({ checkpoint: args.positionals[0], attack: spec, n: r.n, cleanAccuracy: r.cleanAccuracy, robustAccuracy: r.robustAccuracy }, null, 1));
       return 0;
     } finally {

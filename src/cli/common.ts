@@ -1,4 +1,4 @@
-import { loadCheckpoint } from '../data/fs-node.js';
+import { loadCheckpoint } from '../train/checkpoint-node.js';
 import { createModel, modelNames } from '../nn/models.js';
 import type { Module } from '../nn/module.js';
 import { studyConfig } from '../study/config.js';

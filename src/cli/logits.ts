@@ -1,7 +1,7 @@
 /** `robustlens logits CKPT [--compare CKPT2]`: logit statistics of a checkpoint on test images. */
 import { collectLogitStats, compareConfidence, summarize } from '../analysis/logits.js';
 import { init } from '../node.js';
-import { owned } from '../study/data.js';
+import { ownedBatches } from '../data/owned-batches.js';
 import { int } from './args.js';
 import type { Command } from './command.js';
 import { dataFrom, dataHelp, dataOptions, modelFromCheckpoint } from './common.js';
@@ -28,13 +28,13 @@ ${dataHelp}`,
     const set = data.test.take(int(args, 'n', 1000, 2));
     const a = await modelFromCheckpoint(args, args.positionals[0]);
     try {
-      const ta = await collectLogitStats(a, owned(set, 250));
+      const ta = await collectLogitStats(a, ownedBatches(set, 250));
       const out: Record<string, unknown> = { checkpoint: args.positionals[0], n: ta.n, summary: summarize(ta) };
       const other = args.values.compare;
       if (typeof other === 'string') {
         const b = await modelFromCheckpoint(args, other);
         try {
-          const tb = await collectLogitStats(b, owned(set, 250));
+          const tb = await collectLogitStats(b, ownedBatches(set, 250));
           const c = compareConfidence(ta.confidence, tb.confidence);
           out.compare = { checkpoint: other, summary: summarize(tb), spearman: c.spearman, k: c.k, topOverlap: c.topOverlap, bottomOverlap: c.bottomOverlap, aOverB: c.aOverB, bOverA: c.bOverA };
         } finally {

@@ -1,11 +1,11 @@
 /** `robustlens train`: one model with one recipe; checkpoints and a JSON log. */
 import { join } from 'node:path';
-import { saveCheckpoint } from '../data/fs-node.js';
+import { ownedBatches } from '../data/owned-batches.js';
+import { writeTextAtomic } from '../data/fs-node.js';
 import { init } from '../node.js';
 import { SGD } from '../optim/sgd.js';
 import { trainRobust, type Recipe } from '../robust/recipes.js';
-import { atomicWrite } from '../study/stages.js';
-import { owned } from '../study/data.js';
+import { saveCheckpoint } from '../train/checkpoint-node.js';
 import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
 import { dataFrom, dataHelp, dataOptions, modelFrom } from './common.js';
@@ -56,8 +56,8 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
     log(`training ${str(args, 'model', 'cnn-small')} with ${kind} on ${data.name}: ${data.train.length} images, ${epochs} epochs`);
     try {
       const res = await trainRobust(model, opt, {
-        train: (e) => owned(data.train, batch, seed * 1000 + e),
-        test: () => owned(data.test, 256),
+        train: (e) => ownedBatches(data.train, batch, seed * 1000 + e),
+        test: () => ownedBatches(data.test, 256),
       }, recipe, {
         epochs, seed,
         lr: (e) => (e > Math.ceil(0.75 * epochs) ? lr * 0.1 : lr),
@@ -69,7 +69,7 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
       const summary = { data: data.name, recipe, epochs, log: res.log, bestEpoch: res.best?.epoch ?? null, robustOverfittingGap: res.robustOverfittingGap, generalizationGap: res.generalizationGap, checkpoints: { best: join(out, 'best.safetensors'), last: join(out, 'last.safetensors') } };
       res.best?.state.forEach(([, t]) => t.dispose());
       res.last?.state.forEach(([, t]) => t.dispose());
-      await atomicWrite(join(out, 'log.json'), JSON.stringify(summary, null, 1));
+      await writeTextAtomic(join(out, 'log.json'), JSON.stringify(summary, null, 1));
       console.log(JSON.stringify(summary, null, 1));
       return 0;
     } finally {

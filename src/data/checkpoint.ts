@@ -1,7 +1,5 @@
 import { contiguousView } from '../types.js';
 import { FormatError, ValueError, fmtShape } from '../errors.js';
-import type { Module } from '../nn/module.js';
-import type { Optimizer } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor.js';
 import { parseSafetensors, serializeSafetensors, type StTensor, type StWrite } from './safetensors.js';
 
@@ -19,14 +17,20 @@ import { parseSafetensors, serializeSafetensors, type StTensor, type StWrite } f
  * and a PyTorch state_dict saved with `save_file(model.state_dict(), path)` loads here.
  * float32 tensors are stored as F32, int32 ones as I32; loading accepts F32/F64/F16/BF16 for
  * float32 and I32/I64/I16/I8/U8 for int32 tensors (PyTorch's num_batches_tracked is I64).
+ *
+ * This file is the format on named tensors; src/train/checkpoint.ts binds it to modules and
+ * optimizers (which sit above data/).
  */
 export const OPTIMIZER_PREFIX = 'optimizer/';
 
-export interface CheckpointInput {
-  /** A module (parameters and buffers), or named tensors. */
-  model: Module | readonly [string, Tensor][];
-  /** An optimizer (its state()), or named tensors; stored under optimizer/. */
-  optimizer?: Optimizer | readonly [string, Tensor][];
+/** Tensors by name, in order. */
+export type NamedTensors = readonly (readonly [string, Tensor])[];
+
+export interface CheckpointTensors {
+  /** Parameters and buffers under their PyTorch state_dict names. */
+  model: NamedTensors;
+  /** Optimizer state tensors; stored under optimizer/. */
+  optimizer?: NamedTensors;
   /** String metadata (numbers and objects are JSON-encoded), e.g. epoch, seed, config. */
   metadata?: Record<string, unknown>;
 }
@@ -37,28 +41,19 @@ export interface Checkpoint {
   metadata: Record<string, string>;
 }
 
-const named = (x: Module | Optimizer | readonly [string, Tensor][]): [string, Tensor][] => {
-  if (Array.isArray(x)) return [...(x as [string, Tensor][])];
-  if ('namedParameters' in (x as object)) {
-    const m = x as Module;
-    return [...m.namedParameters(), ...m.namedBuffers()];
-  }
-  return (x as Optimizer).state();
-};
-
 async function toWrite(t: Tensor): Promise<StWrite> {
   const data = await t.data();
   return { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: t.shape, data };
 }
 
 /** The bytes of a checkpoint (reads every tensor back from its backend). */
-export async function checkpointBytes(c: CheckpointInput): Promise<Uint8Array> {
+export async function serializeCheckpoint(c: CheckpointTensors): Promise<Uint8Array> {
   const entries: [string, StWrite][] = [];
-  for (const [n, t] of named(c.model)) {
+  for (const [n, t] of c.model) {
     if (n.startsWith(OPTIMIZER_PREFIX)) throw new ValueError(`checkpoint: model tensor name "${n}" may not start with "${OPTIMIZER_PREFIX}"`);
     entries.push([n, await toWrite(t)]);
   }
-  if (c.optimizer) for (const [n, t] of named(c.optimizer)) entries.push([OPTIMIZER_PREFIX + n, await toWrite(t)]);
+  for (const [n, t] of c.optimizer ?? []) entries.push([OPTIMIZER_PREFIX + n, await toWrite(t)]);
   const metadata: Record<string, string> = { format: 'pt', producer: 'robustlens' };
   for (const [k, v] of Object.entries(c.metadata ?? {})) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
   return serializeSafetensors(entries, metadata);
@@ -126,7 +121,7 @@ export interface LoadOptions {
  * and a compatible dtype; with strict, no stored name may be left over. Everything is checked
  * before anything is written, so a failed load leaves the target untouched.
  */
-export function loadNamed(target: readonly [string, Tensor][], stored: Map<string, StTensor>, opts: LoadOptions = {}): void {
+export function loadNamed(target: NamedTensors, stored: Map<string, StTensor>, opts: LoadOptions = {}): void {
   const file = opts.file ?? '<checkpoint>';
   const what = opts.what ?? 'model';
   const missing: string[] = [];
@@ -149,14 +144,4 @@ export function loadNamed(target: readonly [string, Tensor][], stored: Map<strin
     if (extra.length) throw new FormatError(`checkpoint ${file}: ${extra.length} tensor(s) in the file that the ${what} does not have: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ', …' : ''} (pass strict: false to ignore them)`);
   }
   for (const [t, v] of plan) assignTensor(t, v);
-}
-
-/** Load a PyTorch-style state dict (parameters and buffers) into a module, checking every name and shape. */
-export function loadStateDict(module: Module, tensors: Map<string, StTensor>, opts: LoadOptions = {}): void {
-  loadNamed([...module.namedParameters(), ...module.namedBuffers()], tensors, { what: 'model', ...opts });
-}
-
-/** Restore optimizer state tensors (as returned by `optimizer.state()`) for resuming. */
-export function loadOptimizerState(optimizer: Optimizer, tensors: Map<string, StTensor>, opts: LoadOptions = {}): void {
-  loadNamed(optimizer.state(), tensors, { what: 'optimizer', ...opts });
 }

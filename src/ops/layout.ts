@@ -3,8 +3,7 @@ import { record, type Vjp } from '../autograd/tape.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { full } from './creation.js';
-import { sumTo } from './reduce.js';
-import { backendOf, broadcastShapes, broadcastView, checkAlloc, checkShape, normAxes, sameShape, wrap } from './util.js';
+import { backendOf, checkAlloc, checkShape, normAxes, viewCopy, wrap } from './util.js';
 
 // ---- reshape (no copy) -----------------------------------------------------------------------
 
@@ -41,12 +40,6 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 
 // ---- views that copy -------------------------------------------------------------------------
 
-function viewCopy(op: string, x: Tensor, v: View): Tensor {
-  const be = x.backend;
-  checkAlloc(op, v.shape, be);
-  return wrap(v.shape, x.dtype, be, be.readView(x.storage(op), v));
-}
-
 const permuteVjp: Vjp<number[]> = (g, _x, _y, perm) => {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
@@ -74,17 +67,6 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
   const bi = b < 0 ? b + x.rank : b;
   [perm[ai], perm[bi]] = [perm[bi]!, perm[ai]!];
   return permute(x, perm);
-}
-
-const broadcastVjp: Vjp = (g, [x]) => [sumTo(g, x!.shape)];
-
-/** Materialise `x` broadcast to `shape`. */
-export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  const s = broadcastShapes('broadcastTo', x.shape, shape);
-  if (!sameShape(s, shape)) throw new ShapeError(`broadcastTo: ${fmtShape(x.shape)} cannot be broadcast to ${fmtShape(shape)}`);
-  const out = viewCopy('broadcastTo', x, broadcastView(x.shape, shape));
-  record('broadcastTo', broadcastVjp, [x], out, undefined);
-  return out;
 }
 
 interface SliceParams {

@@ -2,7 +2,7 @@ import { type MatView, sizeOf } from '../types.js';
 import { record, type Vjp } from '../autograd/tape.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './broadcast.js';
 import { backendOf, broadcastShapes, checkAlloc, requireFloat, wrap } from './util.js';
 
 interface MatmulParams {

@@ -9,6 +9,13 @@ export function wrap(shape: readonly number[], dtype: DType, backend: Backend<an
   return new Tensor([...shape], dtype, backend, storage);
 }
 
+/** A copy of the elements of `x` that view `v` selects, as a new contiguous tensor (no gradient recorded). */
+export function viewCopy(op: string, x: Tensor, v: View): Tensor {
+  const be = x.backend;
+  checkAlloc(op, v.shape, be);
+  return wrap(v.shape, x.dtype, be, be.readView(x.storage(op), v));
+}
+
 /** The backend shared by all inputs of an op; mixing backends is an error. */
 export function backendOf(op: string, ...ts: Tensor[]): Backend<any> {
   const b = ts[0]!.backend;

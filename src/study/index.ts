@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { engine } from '../engine.js';
 import { renderReport, type Finding, type ReportSection } from '../report/html.js';
 import type { StudyConfig } from './config.js';
-import { loadStudyData, owned } from './data.js';
+import { loadStudyData } from './data.js';
+import { writeTextAtomic } from '../data/fs-node.js';
 import { distillStudy, evaluateModel, logitStudy, simplicityStudy, type EvalResult } from './experiments.js';
 import { sections, type SeedResults } from './findings.js';
 import { loadBest, trainOrLoad, type ModelSpec, type TrainedSummary } from './models.js';
 import { benignVsAdversarial, crossModel, withinModel } from './similarity.js';
-import { StageRunner, atomicWrite } from './stages.js';
+import { StageRunner } from './stages.js';
 import type { Module } from '../nn/module.js';
 
 export interface StudyOutput {
@@ -132,8 +133,8 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
   }, reportSections);
   const resultsPath = join(cfg.outDir, 'results.json');
   const reportPath = join(cfg.outDir, 'report.html');
-  await atomicWrite(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, stageSeconds: stageTime.compute, resumedSeconds: stageTime.resumed, verdicts, seeds: all }, null, 1));
-  await atomicWrite(reportPath, html);
+  await writeTextAtomic(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, stageSeconds: stageTime.compute, resumedSeconds: stageTime.resumed, verdicts, seeds: all }, null, 1));
+  await writeTextAtomic(reportPath, html);
   return { resultsPath, reportPath, seeds: all, verdicts, seconds };
 }
 
@@ -156,5 +157,3 @@ function seedSpread(secs: ReportSection[][]): ReportSection {
   });
   return { paper: 'Spread over seeds (mean ± standard deviation)', findings };
 }
-
-export { owned };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../data/fs-node.js';
+import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-node.js';
 import { createModel } from '../nn/models.js';
 import type { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
@@ -9,7 +9,8 @@ import { multiStep } from '../optim/schedules.js';
 import type { PgdOptions } from '../robust/attacks.js';
 import { trainRobust, type EpochLog, type Recipe } from '../robust/recipes.js';
 import type { StudyConfig } from './config.js';
-import { owned, type StudyData } from './data.js';
+import { ownedBatches } from '../data/owned-batches.js';
+import type { StudyData } from './data.js';
 import type { StageRunner } from './stages.js';
 
 export interface TrainedSummary {
@@ -77,10 +78,10 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
       const evalSet = data.test.take(cfg.sizes.epochEvalSize);
       try {
         const res = await trainRobust(model, opt, {
-          train: (epoch) => owned(train, spec.batchSize ?? cfg.sizes.batchSize, seed * 1000 + epoch),
+          train: (epoch) => ownedBatches(train, spec.batchSize ?? cfg.sizes.batchSize, seed * 1000 + epoch),
           // Random-label runs are judged on their training set; test accuracy is chance by design.
-          ...(spec.labelNoise ? {} : { test: () => owned(evalSet, 256) }),
-          ...(spec.trainEval ? { trainEval: () => owned(train, 256) } : {}),
+          ...(spec.labelNoise ? {} : { test: () => ownedBatches(evalSet, 256) }),
+          ...(spec.trainEval ? { trainEval: () => ownedBatches(train, 256) } : {}),
         }, spec.recipe, {
           epochs: spec.epochs,
           // Step decay ×0.1 for the last quarter of the epochs (the papers' schedule, compressed).

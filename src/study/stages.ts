@@ -1,9 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../data/fs-node.js';
-
-/** Write text atomically (temp file, fsync, rename): a crash never leaves a half-written file. */
-export const atomicWrite = (path: string, text: string): Promise<void> => writeFileAtomic(path, new TextEncoder().encode(text));
+import { writeTextAtomic } from '../data/fs-node.js';
 
 export interface StageContext {
   /** Directory for this run's artefacts (checkpoints, stage results). */
@@ -81,8 +78,8 @@ export class StageRunner {
     const result = await stage.run(this.ctx);
     const seconds = (performance.now() - t0) / 1000;
     // Timing first: a crash between the two writes leaves a timing without a result, which is rerun.
-    await atomicWrite(this.timingPath(stage.name), JSON.stringify({ seconds }));
-    await atomicWrite(file, JSON.stringify(result, null, 1));
+    await writeTextAtomic(this.timingPath(stage.name), JSON.stringify({ seconds }));
+    await writeTextAtomic(file, JSON.stringify(result, null, 1));
     this.computeSeconds += seconds;
     this.done.push(stage.name);
     this.ctx.log(`stage ${stage.name}: done in ${seconds.toFixed(1)} s`);
