@@ -1,6 +1,6 @@
 /** `robustlens info`: the runtime, the WebGPU adapter and driver, features and limits. */
 import { init } from '../node.js';
-import type { AdapterDescription } from '../gpu/runtime.js';
+import type { AdapterDescription } from '../gpu/device.js';
 import type { Command } from './command.js';
 
 export interface InfoReport extends AdapterDescription {

@@ -1,5 +1,14 @@
 import { RobustlensError } from '../errors.js';
-import type { AdapterDescription } from './runtime.js';
+
+export interface AdapterDescription {
+  runtime: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+  limits: Record<string, number>;
+}
 
 const LIMITS_WANTED = [
   'maxStorageBufferBindingSize',
