@@ -9,6 +9,8 @@
 // f16, a runtime-sized array) is refused with the struct, the member and the type named, so that a
 // shader change cannot silently produce a layout the writer would fill wrong.
 
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+
 const SCALARS = new Set(['u32', 'i32', 'f32']);
 const SUFFIX = { u: 'u32', i: 'i32', f: 'f32' };
 
@@ -51,4 +53,11 @@ export function uniformLayout(variable, where) {
     return { name: m.name, offset: m.offset, type: typeText(m.type), ...element, count: 1, stride: m.size };
   });
   return { struct: struct.name, size: variable.size, fields };
+}
+
+/** The layouts of every `var<uniform>` of a WGSL module, by variable name. */
+export function uniformLayouts(code, where) {
+  const out = {};
+  for (const u of new WgslReflect(code).uniforms) out[u.name] = uniformLayout(u, where);
+  return out;
 }
