@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { init } from '../src/node.js';
+import { init, withFastPolling } from '../src/node.js';
 import type { GpuRuntime } from '../src/gpu/runtime.js';
 
 export interface Row {
@@ -52,7 +52,8 @@ export interface BenchContext {
 }
 
 export async function setup(reps = 7): Promise<BenchContext> {
-  const engine = await init();
+  // Gentle polling during the engine's GPU waits (src/gpu/fast-polling.ts), as the CLI and the tests.
+  const engine = await init({ fastPolling: true });
   const rt = engine.runtime;
   if (!rt) throw new Error('bench: no WebGPU runtime (init fell back to the CPU backend)');
   const a = rt.adapter;
@@ -162,10 +163,12 @@ export async function timeInterleaved(
   rt: GpuRuntime,
   cases: { run: () => Promise<unknown>; reps: number; warmup?: boolean; probe?: { rate: () => Promise<number>; work: number } }[],
 ): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }[]> {
+  // A peer's own waits on our Dawn (TF.js, jax-js) poll as the engine's do, so that both sides
+  // are timed alike.
   const once = async (run: () => Promise<unknown>): Promise<number> => {
     await rt.sync();
     const t0 = performance.now();
-    await run();
+    await withFastPolling(run);
     return performance.now() - t0;
   };
   const out = [];
