@@ -51,9 +51,19 @@ export interface BenchContext {
   probes?: { gflops(): Promise<number>; gbps(): Promise<number> };
 }
 
+/**
+ * Fast polling (src/gpu/fast-polling.ts) for the benchmarks: 'scoped' (the default, as the CLI and
+ * the tests: only during the engine's GPU waits), 'always' (for the whole process) or 'off'; set
+ * ROBUSTLENS_BENCH_POLLING to compare them.
+ */
+function benchPolling(): boolean | 'always' {
+  const p = process.env.ROBUSTLENS_BENCH_POLLING || 'scoped';
+  if (p === 'scoped' || p === 'always' || p === 'off') return p === 'scoped' ? true : p === 'always' ? 'always' : false;
+  throw new Error(`bench: ROBUSTLENS_BENCH_POLLING must be scoped, always or off, got '${p}'`);
+}
+
 export async function setup(reps = 7): Promise<BenchContext> {
-  // Gentle polling during the engine's GPU waits (src/gpu/fast-polling.ts), as the CLI and the tests.
-  const engine = await init({ fastPolling: true });
+  const engine = await init({ fastPolling: benchPolling() });
   const rt = engine.runtime;
   if (!rt) throw new Error('bench: no WebGPU runtime (init fell back to the CPU backend)');
   const a = rt.adapter;

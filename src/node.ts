@@ -23,15 +23,19 @@ let dawnGpu: GPU | null = null;
 /** The adapter choice Dawn was created under and the driver file the loader read (null: its own search). */
 let created: { plan: AdapterPlan; driver: string | null } | null = null;
 
-/** Mesa's major version from dpkg (as scripts/gpu-env.sh), or null when dpkg cannot tell. */
+let mesa: number | null | undefined;
+
+/** Mesa's major version from dpkg (as scripts/gpu-env.sh), or null when dpkg cannot tell; asked once. */
 function mesaMajor(): number | null {
+  if (mesa !== undefined) return mesa;
   try {
     const v = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'mesa-vulkan-drivers'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const m = /^(?:\d+:)?(\d+)/.exec(v.trim());
-    return m ? Number(m[1]) : null;
+    mesa = m ? Number(m[1]) : null;
   } catch {
-    return null;
+    mesa = null;
   }
+  return mesa;
 }
 
 const host: AdapterHost = { exists: existsSync, mesaMajor, env: process.env };
@@ -63,7 +67,10 @@ export interface NodeInitOptions extends InitOptions {
  */
 export function nodeGpu(opts: Pick<NodeInitOptions, 'adapter' | 'fastPolling'> = {}): GPU {
   if (opts.fastPolling !== undefined) setFastPolling(pollingMode(opts.fastPolling));
-  const plan = planAdapter(opts.adapter, host);
+  return dawnFor(planAdapter(opts.adapter, host));
+}
+
+function dawnFor(plan: AdapterPlan): GPU {
   if (dawnGpu && created) {
     checkSameDriver(plan, created);
     return dawnGpu;
@@ -105,7 +112,7 @@ export async function init(opts: NodeInitOptions = {}): Promise<Engine> {
     return initCore(opts);
   }
   const plan = planAdapter(opts.adapter, host);
-  const gpu = nodeGpu({ adapter: opts.adapter });
+  const gpu = dawnFor(plan);
   const running = engine.runtime;
   const result = await initCore({ ...opts, gpu });
   try {
