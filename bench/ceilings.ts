@@ -3,9 +3,7 @@
  * contiguous copy with 1 and 4 vec4 per invocation (GB/s counted as bytes read + written).
  * Kernels: shaders/bench-ceilings.wgsl. The other benchmarks report their rates as fractions of these.
  */
-import { grid1d } from '../src/gpu/runtime.js';
-import { shaders } from '../src/gpu/shaders.generated.js';
-import { UniformWriter } from '../src/kernels/uniform.js';
+import { grid1d } from '../src/gpu/limits.js';
 import { timeGpu, timeGpuCalls, type BenchContext, type Row } from './harness.js';
 
 const WG = 64;
@@ -28,9 +26,8 @@ export async function benchCeilings(ctx: BenchContext): Promise<Row[]> {
   const iters = 1024;
   const sink = rt.createStorage(n * 16, 'bench.sink');
   held.push(sink);
-  const fu = new UniformWriter(shaders['bench-ceilings'].uniformSizes.f).u(iters).u(n).f(1).buffer;
   const fma = await timeGpu(rt, () => {
-    rt.dispatch({ shader: 'bench-ceilings', entry: 'fma_bound', overrides: { WG }, uniform: fu, buffers: { 1: sink }, workgroups: grid1d(n, WG) });
+    rt.dispatch({ shader: 'bench-ceilings', entry: 'fma_bound', overrides: { WG }, uniforms: { iters, n, seed: 1 }, buffers: { sink }, workgroups: grid1d(n, WG) });
   }, ctx.reps);
   const gflops = (n * iters * 8 * 4 * 2) / fma.ms / 1e6;
   rows.push({ adapter: ctx.adapter, op: 'ceiling: FMA-bound kernel', shape: `${n}x${iters} vec4 FMA x8`, ms: fma.ms, compileMs: fma.compileMs, rate: gflops, unit: 'GFLOP/s', ofCeiling: 1 });
@@ -41,13 +38,13 @@ export async function benchCeilings(ctx: BenchContext): Promise<Row[]> {
   const src = rt.createStorage(bytes, 'bench.src');
   const dst = rt.createStorage(bytes, 'bench.dst');
   held.push(src, dst);
-  const cu = new UniformWriter(shaders['bench-ceilings'].uniformSizes.c).u(nv4).buffer;
+  const cu = { n_vec4: nv4 };
   let best = 0;
   // COPY_CALLS copies per queue wait: a copy takes a few milliseconds, so a single one would count the
   // wait's latency (up to a millisecond on Dawn) as copy time. Short rows elsewhere amortise the same way.
   for (const [entry, per] of [['copy_vec4', 1], ['copy_vec4x4', 4]] as const) {
     const t = await timeGpuCalls(rt, () => {
-      rt.dispatch({ shader: 'bench-ceilings', entry, overrides: { WG }, uniform: cu, buffers: { 1: src, 2: dst }, workgroups: grid1d(Math.ceil(nv4 / per), WG) });
+      rt.dispatch({ shader: 'bench-ceilings', entry, overrides: { WG }, uniforms: cu, buffers: { src, dst }, workgroups: grid1d(Math.ceil(nv4 / per), WG) });
     }, ctx.reps, { calls: COPY_CALLS });
     const gbps = (2 * bytes) / t.ms / 1e6;
     best = Math.max(best, gbps);
@@ -58,7 +55,7 @@ export async function benchCeilings(ctx: BenchContext): Promise<Row[]> {
 
   // Short probes (a quarter of the FMA work, the 4-vec4 copy) for interleaving with other rows.
   const probeIters = iters / 4;
-  const pu = new UniformWriter(shaders['bench-ceilings'].uniformSizes.f).u(probeIters).u(n).f(1).buffer;
+  const pu = { iters: probeIters, n, seed: 1 };
   const timeOnce = async (record: () => void, calls = 1): Promise<number> => {
     await rt.sync();
     const t0 = performance.now();
@@ -67,8 +64,8 @@ export async function benchCeilings(ctx: BenchContext): Promise<Row[]> {
     return (performance.now() - t0) / calls;
   };
   ctx.probes = {
-    gflops: async () => (n * probeIters * 64) / (await timeOnce(() => rt.dispatch({ shader: 'bench-ceilings', entry: 'fma_bound', overrides: { WG }, uniform: pu, buffers: { 1: sink }, workgroups: grid1d(n, WG) }))) / 1e6,
-    gbps: async () => (2 * bytes) / (await timeOnce(() => rt.dispatch({ shader: 'bench-ceilings', entry: 'copy_vec4x4', overrides: { WG }, uniform: cu, buffers: { 1: src, 2: dst }, workgroups: grid1d(Math.ceil(nv4 / 4), WG) }), COPY_CALLS)) / 1e6,
+    gflops: async () => (n * probeIters * 64) / (await timeOnce(() => rt.dispatch({ shader: 'bench-ceilings', entry: 'fma_bound', overrides: { WG }, uniforms: pu, buffers: { sink }, workgroups: grid1d(n, WG) }))) / 1e6,
+    gbps: async () => (2 * bytes) / (await timeOnce(() => rt.dispatch({ shader: 'bench-ceilings', entry: 'copy_vec4x4', overrides: { WG }, uniforms: cu, buffers: { src, dst }, workgroups: grid1d(Math.ceil(nv4 / 4), WG) }), COPY_CALLS)) / 1e6,
   };
   return rows;
 }

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { init } from '../src/node.js';
+import { init, withFastPolling } from '../src/node.js';
 import type { GpuRuntime } from '../src/gpu/runtime.js';
 
 export interface Row {
@@ -51,8 +51,19 @@ export interface BenchContext {
   probes?: { gflops(): Promise<number>; gbps(): Promise<number> };
 }
 
+/**
+ * Fast polling (src/gpu/fast-polling.ts) for the benchmarks: 'scoped' (the default, as the CLI and
+ * the tests: only during the engine's GPU waits), 'always' (for the whole process) or 'off'; set
+ * ROBUSTLENS_BENCH_POLLING to compare them.
+ */
+function benchPolling(): boolean | 'always' {
+  const p = process.env.ROBUSTLENS_BENCH_POLLING || 'scoped';
+  if (p === 'scoped' || p === 'always' || p === 'off') return p === 'scoped' ? true : p === 'always' ? 'always' : false;
+  throw new Error(`bench: ROBUSTLENS_BENCH_POLLING must be scoped, always or off, got '${p}'`);
+}
+
 export async function setup(reps = 7): Promise<BenchContext> {
-  const engine = await init();
+  const engine = await init({ fastPolling: benchPolling() });
   const rt = engine.runtime;
   if (!rt) throw new Error('bench: no WebGPU runtime (init fell back to the CPU backend)');
   const a = rt.adapter;
@@ -162,10 +173,12 @@ export async function timeInterleaved(
   rt: GpuRuntime,
   cases: { run: () => Promise<unknown>; reps: number; warmup?: boolean; probe?: { rate: () => Promise<number>; work: number } }[],
 ): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }[]> {
+  // A peer's own waits on our Dawn (TF.js, jax-js) poll as the engine's do, so that both sides
+  // are timed alike.
   const once = async (run: () => Promise<unknown>): Promise<number> => {
     await rt.sync();
     const t0 = performance.now();
-    await run();
+    await withFastPolling(run);
     return performance.now() - t0;
   };
   const out = [];

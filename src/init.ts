@@ -1,8 +1,8 @@
-import { createWebGpuBackend } from './backend/webgpu/index.js';
+import { createWebGpuBackend } from './backend/webgpu.js';
 import type { Backend } from './backend/types.js';
 import { cpu, engine, setBackend } from './engine.js';
-import { describe, requestDevice } from './gpu/device.js';
-import { GpuRuntime, type AdapterDescription } from './gpu/runtime.js';
+import { describe, requestDevice, type AdapterDescription } from './gpu/device.js';
+import { GpuRuntime } from './gpu/runtime.js';
 import { shaders } from './gpu/shaders.generated.js';
 
 export interface InitOptions {

@@ -3,7 +3,7 @@
 // DeviceLostError instead of hanging.
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
-import { createWebGpuBackend } from '../src/backend/webgpu/index.js';
+import { createWebGpuBackend } from '../src/backend/webgpu.js';
 import { describe as describeAdapter } from '../src/gpu/device.js';
 import { GpuRuntime } from '../src/gpu/runtime.js';
 

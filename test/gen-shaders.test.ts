@@ -102,7 +102,7 @@ describe('// #include', () => {
   it('a compile error in an included line is reported at that file and line', async () => {
     put('broken.wgsl', ['fn ok() -> u32 { return 1u; }', 'fn broken() -> u32 { return undefined_name; }']);
     const r = expand(put('broken_mod.wgsl', ['override WG: u32 = 64;', '// #include "broken.wgsl"', '@compute @workgroup_size(WG) fn main() { _ = broken(); }'], true));
-    const info: ShaderModuleInfo = { code: r.code, lines: r.lines, entryPoints: {}, overrides: ['WG'], uniformSizes: {} };
+    const info: ShaderModuleInfo = { code: r.code, lines: r.lines, entryPoints: {}, overrides: ['WG'], uniforms: {} };
     const device = engine.runtime!.device;
     device.pushErrorScope('validation'); // the invalid module is expected: keep it off the shared device's error handler
     const err = await new PipelineCache(device).checkModules({ broken_mod: info }).then(

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import { engine } from '../src/engine.js';
-import { grid1d, MAX_ELEMENTS, storageLimitError } from '../src/gpu/runtime.js';
+import { grid1d, MAX_ELEMENTS, storageLimitError } from '../src/gpu/limits.js';
 import { asGrid3, coalesce } from '../src/kernels/coalesce.js';
 
 let cases = 0;

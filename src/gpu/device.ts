@@ -1,5 +1,14 @@
 import { RobustlensError } from '../errors.js';
-import type { AdapterDescription } from './runtime.js';
+
+export interface AdapterDescription {
+  runtime: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+  limits: Record<string, number>;
+}
 
 const LIMITS_WANTED = [
   'maxStorageBufferBindingSize',
@@ -10,6 +19,10 @@ const LIMITS_WANTED = [
   'maxComputeWorkgroupSizeX',
   'maxComputeWorkgroupSizeY',
   'maxComputeWorkgroupsPerDimension',
+  // Not used by the kernels: requested and reported so that `robustlens info` shows the value Dawn
+  // clamped (its start-up warnings are about these two; see src/node.ts).
+  'maxDynamicUniformBuffersPerPipelineLayout',
+  'maxDynamicStorageBuffersPerPipelineLayout',
 ] as const;
 
 const FEATURES_WANTED = ['timestamp-query', 'subgroups', 'shader-f16'] as const;

@@ -17,11 +17,35 @@ export interface SourceSpan {
   readonly line: number;
 }
 
+/**
+ * One field of a uniform struct, reflected by scripts/wgsl-layout.mjs: `count` elements (1 unless
+ * the field is an array) of `components` values of `kind` (1 for a scalar, N for vecN), element e
+ * starting at byte `offset + e * stride`. Fields named `_...` are padding.
+ */
+export interface UniformField {
+  readonly name: string;
+  readonly offset: number;
+  /** The WGSL type, for messages: 'u32', 'vec4f', 'array<vec4u, 2>'. */
+  readonly type: string;
+  readonly kind: 'u32' | 'i32' | 'f32';
+  readonly components: number;
+  readonly count: number;
+  readonly stride: number;
+}
+
+/** The byte layout of a uniform struct: its WGSL name, size (bytes) and fields in order. */
+export interface UniformLayout {
+  readonly struct: string;
+  readonly size: number;
+  readonly fields: readonly UniformField[];
+}
+
 export interface ShaderModuleInfo {
   readonly code: string;
   readonly entryPoints: Readonly<Record<string, { readonly bindings: readonly BindingInfo[] }>>;
   readonly overrides: readonly string[];
-  readonly uniformSizes: Readonly<Record<string, number>>;
+  /** Uniform struct layouts by the variable's name (`var<uniform> NAME: Struct`). */
+  readonly uniforms: Readonly<Record<string, UniformLayout>>;
   /** The line map of `code`; without it, line n is line n of shaders/NAME.wgsl. */
   readonly lines?: readonly SourceSpan[];
 }

@@ -1,8 +1,8 @@
 import type { ConvGeom } from '../types.js';
-import { grid1d, type DispatchSpec, type GpuRuntime } from '../gpu/runtime.js';
+import { grid1d } from '../gpu/limits.js';
+import type { GpuRuntime } from '../gpu/runtime.js';
 import { reduce } from './reduce.js';
-import { shaders } from '../gpu/shaders.generated.js';
-import { UniformWriter } from './uniform.js';
+import { bindRuntime } from './slice.js';
 
 // Launchers of shaders/conv.wgsl and conv_subgroups.wgsl, chosen per shape:
 //  - stride 1, dilation 1, kernel width 3 (and, for dx, padding <= k − 1; for dw, height 3): the
@@ -16,14 +16,11 @@ const WG = 64;
 const CH = 8; // channels per invocation
 const PX = 4; // pixels (or weight columns) per invocation
 
-function uniform(g: ConvGeom, hasBias: boolean, splits = 1, chunk = 0): ArrayBuffer {
-  return new UniformWriter(shaders.conv.uniformSizes.cv)
-    .u(g.N).u(g.C).u(g.H).u(g.W)
-    .u(g.O).u(g.OH).u(g.OW).u(g.KH)
-    .u(g.KW).u(g.SH).u(g.SW).u(g.PH)
-    .u(g.PW).u(g.DH).u(g.DW).u(hasBias ? 1 : 0)
-    .u(splits).u(chunk).u(0).u(0).buffer;
-}
+/** The Conv uniform of the generic kernels. */
+const convUniforms = (g: ConvGeom, hasBias: boolean, splits = 1, chunk = 0) => ({
+  N: g.N, C: g.C, H: g.H, W: g.W, O: g.O, OH: g.OH, OW: g.OW, KH: g.KH,
+  KW: g.KW, SH: g.SH, SW: g.SW, PH: g.PH, PW: g.PW, DH: g.DH, DW: g.DW, has_bias: hasBias ? 1 : 0, splits, chunk,
+});
 
 /** A 1-D grid of `lanes` invocations folded into (x, y), with `z` channel blocks. */
 function grid(lanes: number, z: number): [number, number, number] {
@@ -52,28 +49,27 @@ interface Rows {
 }
 
 function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string): GPUBuffer {
-  const out = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
+  const Y = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
   const blocks = Math.ceil(r.OW / 8);
-  const u = new UniformWriter(shaders.conv.uniformSizes.rw)
-    .u(r.N).u(r.Cin).u(r.Hin).u(r.Win)
-    .u(r.Cout).u(r.OH).u(r.OW).u(r.KH)
-    .u(r.PH).u(r.PW).u(blocks).u(bias ? 1 : 0);
-  new Int32Array(u.buffer, 48, 5).set(r.w); // the signed weight strides (w_base .. w_sj)
+  const [w_base, w_so, w_sc, w_si, w_sj] = r.w;
+  const uniforms = {
+    N: r.N, Cin: r.Cin, Hin: r.Hin, Win: r.Win, Cout: r.Cout, OH: r.OH, OW: r.OW, KH: r.KH,
+    PH: r.PH, PW: r.PW, blocks, has_bias: bias ? 1 : 0, w_base, w_so, w_sc, w_si, w_sj,
+  };
   const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
   // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
   const sg8 = r.Cout >= 5 && useSubgroups(rt);
-  const kernel: Pick<DispatchSpec, 'shader' | 'entry' | 'overrides'> = sg8
-    ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg8', overrides: { WG } }
-    : CB === 4 && useSubgroups(rt)
-      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_sg', overrides: { WG } }
-      : { shader: 'conv' as const, entry: 'conv2d_rows3', overrides: { WG, CB } };
+  const sg4 = !sg8 && CB === 4 && useSubgroups(rt);
   rt.dispatch({
-    ...kernel,
-    uniform: u.buffer,
-    buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
+    ...(sg8 || sg4
+      ? { shader: 'conv_subgroups' as const, entry: sg8 ? ('conv2d_rows3_sg8' as const) : ('conv2d_rows3_sg' as const), overrides: { WG } }
+      : { shader: 'conv' as const, entry: 'conv2d_rows3' as const, overrides: { WG, CB } }),
+    uniforms,
+    // Without a bias the weights fill the bias binding too (both read-only, so aliasing is allowed).
+    buffers: { X: x, Wt: w, Y, B: bias ?? w },
     workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / (sg8 ? 8 : CB))),
   });
-  return out;
+  return Y;
 }
 
 /** Stride 1, dilation 1, 3 columns: the row kernel applies (see shaders/conv.wgsl). */
@@ -87,14 +83,14 @@ export function conv2d(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuff
       w: [0, g.C * kk, kk, g.KW, 1],
     }, 'conv2d');
   }
-  const out = rt.createStorage(g.N * g.O * g.OH * g.OW * 4, 'conv2d');
+  const Y = rt.createStorage(g.N * g.O * g.OH * g.OW * 4, 'conv2d');
   rt.dispatch({
-    shader: 'conv', entry: 'conv2d_forward', overrides: { WG }, uniform: uniform(g, bias !== null),
+    shader: 'conv', entry: 'conv2d_forward', overrides: { WG }, uniforms: convUniforms(g, bias !== null),
     // Without a bias the weights fill the bias binding too (both read-only, so aliasing is allowed).
-    buffers: { 1: x, 2: w, 3: out, 4: bias ?? w },
+    buffers: { X: x, Wt: w, Y, B: bias ?? w },
     workgroups: grid(Math.ceil((g.N * g.OH * g.OW) / PX), Math.ceil(g.O / CH)),
   });
-  return out;
+  return Y;
 }
 
 export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, g: ConvGeom): GPUBuffer {
@@ -106,13 +102,13 @@ export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer,
       w: [kk - 1, kk, g.C * kk, -g.KW, -1],
     }, 'conv2dBackwardInput');
   }
-  const out = rt.createStorage(g.N * g.C * g.H * g.W * 4, 'conv2dBackwardInput');
+  const Y = rt.createStorage(g.N * g.C * g.H * g.W * 4, 'conv2dBackwardInput');
   rt.dispatch({
-    shader: 'conv', entry: 'conv2d_backward_input', overrides: { WG }, uniform: uniform(g, false),
-    buffers: { 1: gy, 2: w, 3: out },
+    shader: 'conv', entry: 'conv2d_backward_input', overrides: { WG }, uniforms: convUniforms(g, false),
+    buffers: { X: gy, Wt: w, Y },
     workgroups: grid(Math.ceil((g.N * g.H * g.W) / PX), Math.ceil(g.C / CH)),
   });
-  return out;
+  return Y;
 }
 
 /**
@@ -129,8 +125,8 @@ export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer
   splits = Math.ceil(P / chunk);
   const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
   rt.dispatch({
-    shader: 'conv', entry: 'conv2d_backward_weight', overrides: { WG }, uniform: uniform(g, false, splits, chunk),
-    buffers: { 1: x, 2: gy, 3: part },
+    shader: 'conv', entry: 'conv2d_backward_weight', overrides: { WG }, uniforms: convUniforms(g, false, splits, chunk),
+    buffers: { X: x, Wt: gy, Y: part },
     workgroups: [Math.ceil(splits / WG), Math.ceil(cols / PX), Math.ceil(g.O / CH)],
   });
   if (splits === 1) return part;
@@ -153,21 +149,23 @@ function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): 
   const chunk = Math.ceil(segs / splits);
   splits = Math.ceil(segs / chunk);
   const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
-  const u = new UniformWriter(shaders.conv.uniformSizes.rw)
-    .u(g.N).u(g.C).u(g.H).u(g.W)
-    .u(g.O).u(g.OH).u(g.OW).u(3)
-    .u(g.PH).u(g.PW).u(blocks).u(0)
-    .u(chunk).u(pairs).u(0).u(0)
-    .u(0).u(0).u(0).u(0);
+  // The weight-gradient kernels reuse the Rows uniform: w_base holds the chunk (segments per
+  // invocation) and w_so the pairs (channel-block x input-channel); the weight strides are unused.
+  const uniforms = {
+    N: g.N, Cin: g.C, Hin: g.H, Win: g.W, Cout: g.O, OH: g.OH, OW: g.OW, KH: 3,
+    PH: g.PH, PW: g.PW, blocks, has_bias: 0, w_base: chunk, w_so: pairs, w_sc: 0, w_si: 0, w_sj: 0,
+  };
   rt.dispatch({
     ...(useSubgroups(rt)
-      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_weight_sg' }
-      : { shader: 'conv' as const, entry: 'conv2d_rows3_weight' }),
-    overrides: { WG }, uniform: u.buffer,
-    buffers: { 1: x, 2: gy, 3: part }, workgroups: grid1d(pairs * splits, WG),
+      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_weight_sg' as const }
+      : { shader: 'conv' as const, entry: 'conv2d_rows3_weight' as const }),
+    overrides: { WG }, uniforms,
+    buffers: { X: x, Wt: gy, Y: part }, workgroups: grid1d(pairs * splits, WG),
   });
   if (splits === 1) return part;
   const out = reduce(rt, 'sum', part, { shape: [nw], strides: [1], offset: 0 }, { shape: [splits], strides: [nw], offset: 0 });
   rt.releaseStorage(part);
   return out;
 }
+
+export const convKernels = (rt: GpuRuntime) => bindRuntime(rt, { conv2d, conv2dBackwardInput, conv2dBackwardWeight });

@@ -1,8 +1,8 @@
 import { type BinaryOp, sizeOf, type UnaryOp, type UnaryParams, type View } from '../types.js';
-import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from '../gpu/shaders.generated.js';
+import { grid1d } from '../gpu/limits.js';
+import type { GpuRuntime } from '../gpu/runtime.js';
 import { asGrid3, coalesce } from './coalesce.js';
-import { UniformWriter } from './uniform.js';
+import { bindRuntime } from './slice.js';
 
 // Op codes: the `switch OP` cases of shaders/elementwise.wgsl.
 const UNARY_CODE: Record<UnaryOp, number> = {
@@ -16,20 +16,21 @@ const BINARY_CODE: Record<BinaryOp, number> = {
 const WG = 64;
 /** vec4s per invocation in the contiguous fast paths (4 measured best for a copy, perf-facts.md). */
 const VPT = 4;
-const sizes = shaders.elementwise.uniformSizes;
 
 /** Contiguous work of n elements can run as vec4s when n % 4 == 0 (and is worth it past a few). */
 const vec4able = (n: number): boolean => n % 4 === 0 && n >= 64;
 
 export function unary(rt: GpuRuntime, op: UnaryOp, x: GPUBuffer, n: number, p: UnaryParams = {}): GPUBuffer {
   const out = rt.createStorage(n * 4, `unary.${op}`);
-  const u = new UniformWriter(sizes.u).u(n).f(p.alpha ?? 1).f(p.beta ?? 0);
-  const v4 = vec4able(n);
-  rt.dispatch({
-    shader: 'elementwise', entry: v4 ? 'unary_vec4' : 'unary',
-    overrides: v4 ? { OP: UNARY_CODE[op], WG, VPT } : { OP: UNARY_CODE[op], WG },
-    uniform: u.buffer, buffers: { 1: x, 2: out }, workgroups: grid1d(v4 ? Math.ceil(n / (4 * VPT)) : n, WG),
-  });
+  const uniforms = { n, alpha: p.alpha ?? 1, beta: p.beta ?? 0 };
+  if (vec4able(n)) {
+    rt.dispatch({
+      shader: 'elementwise', entry: 'unary_vec4', overrides: { OP: UNARY_CODE[op], WG, VPT },
+      uniforms, buffers: { ux4: x, uy4: out }, workgroups: grid1d(Math.ceil(n / (4 * VPT)), WG),
+    });
+  } else {
+    rt.dispatch({ shader: 'elementwise', entry: 'unary', overrides: { OP: UNARY_CODE[op], WG }, uniforms, buffers: { ux: x, uy: out }, workgroups: grid1d(n, WG) });
+  }
   return out;
 }
 
@@ -43,12 +44,11 @@ const isContiguous = (v: View, shape: readonly number[]): boolean => {
   return true;
 };
 
-function strided3(n: number, shape: readonly number[], a: View, b: View, c?: View): ArrayBuffer {
-  return new UniformWriter(sizes.s)
-    .u(n).u(shape.length).u(a.offset).u(b.offset).u(c?.offset ?? 0).u(0).u(0).u(0)
-    .dims(shape).dims(a.strides).dims(b.strides).dims(c?.strides ?? [])
-    .buffer;
-}
+/** The Strided3 uniform: up to three operand views broadcast over `shape` (c only for select). */
+const strided3 = (n: number, shape: readonly number[], a: View, b: View, c?: View) => ({
+  n, rank: shape.length, off_a: a.offset, off_b: b.offset, off_c: c?.offset ?? 0,
+  shape, sa: a.strides, sb: b.strides, sc: c?.strides ?? [],
+});
 
 export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, av: View, b: GPUBuffer, bv: View, shape: readonly number[]): GPUBuffer {
   const n = sizeOf(shape);
@@ -59,20 +59,27 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, av: View, b: 
   if (g3) {
     rt.dispatch({
       shader: 'elementwise', entry: 'binary_grid3', overrides: { OP: BINARY_CODE[op], WG },
-      uniform: strided3(n, g3.shape, { ...av, strides: g3.strides[0]! }, { ...bv, strides: g3.strides[1]! }),
-      buffers: { 1: a, 2: b, 3: out }, workgroups: [Math.ceil(g3.shape[2]! / WG), g3.shape[1]!, g3.shape[0]!],
+      uniforms: strided3(n, g3.shape, { ...av, strides: g3.strides[0]! }, { ...bv, strides: g3.strides[1]! }),
+      buffers: { a, b, out }, workgroups: [Math.ceil(g3.shape[2]! / WG), g3.shape[1]!, g3.shape[0]!],
     });
     return out;
   }
-  rt.dispatch({
-    shader: 'elementwise', entry: v4 ? 'binary_contiguous_vec4' : contiguous ? 'binary_contiguous' : 'binary',
-    overrides: v4 ? { OP: BINARY_CODE[op], WG, VPT } : { OP: BINARY_CODE[op], WG },
-    uniform: strided3(n, shape, av, bv), buffers: { 1: a, 2: b, 3: out },
-    workgroups: grid1d(v4 ? Math.ceil(n / (4 * VPT)) : n, WG),
-  });
+  const uniforms = strided3(n, shape, av, bv);
+  if (v4) {
+    rt.dispatch({
+      shader: 'elementwise', entry: 'binary_contiguous_vec4', overrides: { OP: BINARY_CODE[op], WG, VPT },
+      uniforms, buffers: { a4: a, b4: b, out4: out }, workgroups: grid1d(Math.ceil(n / (4 * VPT)), WG),
+    });
+  } else {
+    rt.dispatch({
+      shader: 'elementwise', entry: contiguous ? 'binary_contiguous' : 'binary', overrides: { OP: BINARY_CODE[op], WG },
+      uniforms, buffers: { a, b, out }, workgroups: grid1d(n, WG),
+    });
+  }
   return out;
 }
 
+/** out = cond != 0 ? a : b (the shader's select kernels read cond as `a`, the choices as `b` and `c`). */
 export function where(rt: GpuRuntime, cond: GPUBuffer, cv: View, a: GPUBuffer, av: View, b: GPUBuffer, bv: View, shape: readonly number[]): GPUBuffer {
   const n = sizeOf(shape);
   const out = rt.createStorage(n * 4, 'where');
@@ -80,14 +87,16 @@ export function where(rt: GpuRuntime, cond: GPUBuffer, cv: View, a: GPUBuffer, a
   if (g3) {
     rt.dispatch({
       shader: 'elementwise', entry: 'select_where_grid3', overrides: { WG },
-      uniform: strided3(n, g3.shape, { ...cv, strides: g3.strides[0]! }, { ...av, strides: g3.strides[1]! }, { ...bv, strides: g3.strides[2]! }),
-      buffers: { 1: cond, 2: a, 4: b, 5: out }, workgroups: [Math.ceil(g3.shape[2]! / WG), g3.shape[1]!, g3.shape[0]!],
+      uniforms: strided3(n, g3.shape, { ...cv, strides: g3.strides[0]! }, { ...av, strides: g3.strides[1]! }, { ...bv, strides: g3.strides[2]! }),
+      buffers: { a: cond, b: a, c: b, out3: out }, workgroups: [Math.ceil(g3.shape[2]! / WG), g3.shape[1]!, g3.shape[0]!],
     });
     return out;
   }
   rt.dispatch({
     shader: 'elementwise', entry: 'select_where', overrides: { WG },
-    uniform: strided3(n, shape, cv, av, bv), buffers: { 1: cond, 2: a, 4: b, 5: out }, workgroups: grid1d(n, WG),
+    uniforms: strided3(n, shape, cv, av, bv), buffers: { a: cond, b: a, c: b, out3: out }, workgroups: grid1d(n, WG),
   });
   return out;
 }
+
+export const elementwiseKernels = (rt: GpuRuntime) => bindRuntime(rt, { unary, binary, where });

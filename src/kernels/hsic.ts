@@ -1,8 +1,8 @@
 import { padTo4 } from '../types.js';
-import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
 import { LimitError } from '../errors.js';
-import { shaders } from '../gpu/shaders.generated.js';
-import { UniformWriter } from './uniform.js';
+import { grid1d } from '../gpu/limits.js';
+import type { GpuRuntime } from '../gpu/runtime.js';
+import { bindRuntime } from './slice.js';
 
 const WG = 64;
 const GRAM_WG = 8; // gram_sym: 8×8 lanes, each a 4×4 tile: 32×32 blocks
@@ -10,18 +10,14 @@ const BLOCK = 4 * GRAM_WG;
 const ROW_CHUNK = 64; // rows per partial column sum (first level of the tree)
 const DOT_CHUNK = 1024; // elements per partial inner product
 
-interface Fields {
-  n?: number; p?: number; ldIn?: number; ldOut?: number; chunk?: number; chunks?: number;
-  zeroDiag?: boolean; pairs?: number; rb?: number; scale?: number; gscale?: number;
+/** The fields of the Hs uniform (shaders/include/hsic_io.wgsl). */
+interface Hs {
+  n: number; p: number; ld_in: number; ld_out: number; chunk: number; chunks: number;
+  zero_diag: number; pairs: number; rb: number; scale: number; gscale: number;
 }
 
-function uniform(f: Fields): ArrayBuffer {
-  return new UniformWriter(shaders.hsic.uniformSizes.u)
-    .u(f.n ?? 0).u(f.p ?? 0).u(f.ldIn ?? 0).u(f.ldOut ?? 0)
-    .u(f.chunk ?? 0).u(f.chunks ?? 0).u(f.zeroDiag ? 1 : 0).u(f.pairs ?? 0)
-    .u(f.rb ?? 0).f(f.scale ?? 1).f(f.gscale ?? 1).u(0)
-    .buffer;
-}
+/** One uniform serves every HSIC kernel; each reads only some fields: the others are 0 (scales 1). */
+const hs = (f: Partial<Hs>): Hs => ({ n: 0, p: 0, ld_in: 0, ld_out: 0, chunk: 0, chunks: 0, zero_diag: 0, pairs: 0, rb: 0, scale: 1, gscale: 1, ...f });
 
 function checkIndex(op: string, elements: number): void {
   if (elements > 0xffffffff) throw new LimitError(`${op}: ${elements} elements overflow 32-bit indices; use fewer examples per batch`);
@@ -33,13 +29,13 @@ function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: nu
   const part = rt.createStorage(chunks * p * 4, 'hsic.col_partial');
   rt.dispatch({
     shader: 'hsic', entry: 'col_partial', overrides: { WG },
-    uniform: uniform({ n, p, ldIn: ld, chunk: ROW_CHUNK, chunks, zeroDiag }),
-    buffers: { 1: src, 2: part }, workgroups: grid1d(p * chunks, WG),
+    uniforms: hs({ n, p, ld_in: ld, chunk: ROW_CHUNK, chunks, zero_diag: zeroDiag ? 1 : 0 }),
+    buffers: { src, dst: part }, workgroups: grid1d(p * chunks, WG),
   });
   const out = rt.createStorage(p * 4, 'hsic.col_finish');
   rt.dispatch({
     shader: 'hsic', entry: 'col_finish', overrides: { WG },
-    uniform: uniform({ p, chunks, scale }), buffers: { 1: part, 2: out }, workgroups: grid1d(p, WG),
+    uniforms: hs({ p, chunks, scale }), buffers: { src: part, dst: out }, workgroups: grid1d(p, WG),
   });
   rt.releaseStorage(part);
   return out;
@@ -55,7 +51,7 @@ export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number
     const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
     rt.dispatch({
       shader: 'hsic', entry: 'center_features', overrides: { WG },
-      uniform: uniform({ n, p, ldIn, ldOut: ld }), buffers: { 1: src, 2: out, 3: mean }, workgroups: grid1d(n * ld, WG),
+      uniforms: hs({ n, p, ld_in: ldIn, ld_out: ld }), buffers: { src, dst: out, aux: mean }, workgroups: grid1d(n * ld, WG),
     });
     rt.releaseStorage(mean);
     return out;
@@ -83,7 +79,7 @@ export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
   const groups = 4;
   const flags = rt.createStorage(groups * 4, 'hsic.sg_probe');
   rt.upload(flags, new Uint32Array(groups).fill(1));
-  rt.dispatch({ shader: 'gram_sg', entry: 'sg_probe', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG }, buffers: { 3: flags }, workgroups: [groups] });
+  rt.dispatch({ shader: 'gram_sg', entry: 'sg_probe', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG }, buffers: { ok: flags }, workgroups: [groups] });
   const p = rt
     .read(flags, groups * 4, 'hsic.sg_probe')
     .then((b) => new Uint32Array(b).every((v) => v === 1))
@@ -109,24 +105,25 @@ export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, varian
   }
   const nb = Math.ceil(n / BLOCK);
   const pairs = (nb * (nb + 1)) / 2;
-  const out = rt.createStorage(n * n * 4, 'hsic.gram_sym');
+  const dst = rt.createStorage(n * n * 4, 'hsic.gram_sym');
   const gx = Math.min(pairs, 65535);
   rt.dispatch({
-    shader: sg ? 'gram_sg' : 'hsic', entry: sg ? 'gram_sym_sg' : 'gram_sym', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG },
-    uniform: uniform({ n, ldIn: ld, pairs }), buffers: { 1: x, 2: out }, workgroups: [gx, Math.ceil(pairs / gx)],
+    ...(sg ? { shader: 'gram_sg' as const, entry: 'gram_sym_sg' as const } : { shader: 'hsic' as const, entry: 'gram_sym' as const }),
+    overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG },
+    uniforms: hs({ n, ld_in: ld, pairs }), buffers: { x4: x, dst }, workgroups: [gx, Math.ceil(pairs / gx)],
   });
-  return out;
+  return dst;
 }
 
 export function sqDistFromGram(rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer {
   const out = rt.createStorage(n * n * 4, 'hsic.sqdist');
-  rt.dispatch({ shader: 'hsic', entry: 'sqdist', overrides: { WG }, uniform: uniform({ n }), buffers: { 1: k, 2: out }, workgroups: grid1d(n * n, WG) });
+  rt.dispatch({ shader: 'hsic', entry: 'sqdist', overrides: { WG }, uniforms: hs({ n }), buffers: { src: k, dst: out }, workgroups: grid1d(n * n, WG) });
   return out;
 }
 
 export function rbfFromSqDist(rt: GpuRuntime, d: GPUBuffer, n: number, gamma: number): GPUBuffer {
   const out = rt.createStorage(n * n * 4, 'hsic.rbf');
-  rt.dispatch({ shader: 'hsic', entry: 'rbf', overrides: { WG }, uniform: uniform({ n, scale: gamma }), buffers: { 1: d, 2: out }, workgroups: grid1d(n * n, WG) });
+  rt.dispatch({ shader: 'hsic', entry: 'rbf', overrides: { WG }, uniforms: hs({ n, scale: gamma }), buffers: { src: d, dst: out }, workgroups: grid1d(n * n, WG) });
   return out;
 }
 
@@ -134,11 +131,11 @@ export function rbfFromSqDist(rt: GpuRuntime, d: GPUBuffer, n: number, gamma: nu
 function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, colScale: number, gscale: number): GPUBuffer {
   const r = columnSums(rt, k, n, n, n, colScale, zeroDiag);
   const tot = rt.createStorage(4, 'hsic.total');
-  rt.dispatch({ shader: 'hsic', entry: 'total', uniform: uniform({ p: n }), buffers: { 1: r, 2: tot }, workgroups: [1] });
+  rt.dispatch({ shader: 'hsic', entry: 'total', uniforms: hs({ p: n }), buffers: { src: r, dst: tot }, workgroups: [1] });
   const out = rt.createStorage(n * n * 4, 'hsic.center_gram');
   rt.dispatch({
     shader: 'hsic', entry: 'center_gram', overrides: { WG },
-    uniform: uniform({ n, zeroDiag, gscale }), buffers: { 1: k, 2: out, 3: r, 4: tot }, workgroups: grid1d(n * n, WG),
+    uniforms: hs({ n, zero_diag: zeroDiag ? 1 : 0, gscale }), buffers: { src: k, dst: out, aux: r, tot }, workgroups: grid1d(n * n, WG),
   });
   rt.releaseStorage(r);
   rt.releaseStorage(tot);
@@ -155,7 +152,10 @@ export function dotPartials(rt: GpuRuntime, a: GPUBuffer, ra: number, b: GPUBuff
   const out = rt.createStorage(pairs * chunks * 4, 'hsic.dot_partials');
   rt.dispatch({
     shader: 'hsic', entry: 'dot_partials', overrides: { WG },
-    uniform: uniform({ p: len, chunk: DOT_CHUNK, chunks, pairs, rb }), buffers: { 1: a, 2: out, 3: b }, workgroups: grid1d(pairs * chunks, WG),
+    uniforms: hs({ p: len, chunk: DOT_CHUNK, chunks, pairs, rb }), buffers: { src: a, dst: out, aux: b }, workgroups: grid1d(pairs * chunks, WG),
   });
   return { partials: out, chunks };
 }
+
+export const hsicKernels = (rt: GpuRuntime) =>
+  bindRuntime(rt, { centerColumns, gram, sqDistFromGram, rbfFromSqDist, uCenter, doubleCenter, dotPartials });

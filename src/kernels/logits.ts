@@ -1,6 +1,6 @@
-import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from '../gpu/shaders.generated.js';
-import { UniformWriter } from './uniform.js';
+import { grid1d } from '../gpu/limits.js';
+import type { GpuRuntime } from '../gpu/runtime.js';
+import { bindRuntime } from './slice.js';
 
 const WG = 64;
 
@@ -10,9 +10,10 @@ export function logitStats(rt: GpuRuntime, z: GPUBuffer, labels: GPUBuffer | nul
   const lab = labels ?? rt.createStorage(4, 'logitStats.nolabels');
   rt.dispatch({
     shader: 'logits', entry: 'logit_stats', overrides: { WG },
-    uniform: new UniformWriter(shaders.logits.uniformSizes.u).u(rows).u(classes).u(labels ? 1 : 0).u(0).buffer,
-    buffers: { 1: z, 2: lab, 3: out }, workgroups: grid1d(rows, WG),
+    uniforms: { rows, classes, has_labels: labels ? 1 : 0 }, buffers: { z, labels: lab, out }, workgroups: grid1d(rows, WG),
   });
   if (!labels) rt.releaseStorage(lab);
   return out;
 }
+
+export const logitKernels = (rt: GpuRuntime) => bindRuntime(rt, { logitStats });

@@ -1,8 +1,7 @@
 import type { MatView } from '../types.js';
 import { LimitError } from '../errors.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from '../gpu/shaders.generated.js';
-import { UniformWriter } from './uniform.js';
+import { bindRuntime } from './slice.js';
 
 /**
  * The matmul kernels. `tile4` (shaders/matmul.wgsl) runs everywhere and reads any strides;
@@ -66,16 +65,20 @@ export function matmul(rt: GpuRuntime, a: GPUBuffer, av: MatView, b: GPUBuffer, 
   if ((variant.kind === 'subgroup' || variant.kind === 'subgroup_vec4') && !canUseSubgroupMatmul(rt)) {
     throw new LimitError(`matmul: the subgroup kernel needs the 'subgroups' feature with at least ${SUBGROUP_LANES} lanes; this device has min subgroup size ${rt.subgroupMinSize}`);
   }
-  const out = rt.createStorage(batch * m * n * 4, 'matmul');
-  const u = new UniformWriter(shaders.matmul.uniformSizes.p)
-    .u(m).u(n).u(k).u(batch)
-    .u(av.offset).u(av.sb).u(av.si).u(av.sj)
-    .u(bv.offset).u(bv.sb).u(bv.si).u(bv.sj);
+  const C = rt.createStorage(batch * m * n * 4, 'matmul');
+  const uniforms = {
+    M: m, N: n, K: k, batch,
+    a_off: av.offset, sa_b: av.sb, sa_m: av.si, sa_k: av.sj,
+    b_off: bv.offset, sb_b: bv.sb, sb_k: bv.si, sb_n: bv.sj,
+  };
+  // The vec4 kernels read the same buffers as arrays of vec4f (A4, B4).
+  const vec4 = variant.kind === 'subgroup_vec4' || variant.kind === 'tile4_vec4';
+  const buffers = vec4 ? { A4: a, B4: b, C } : { A: a, B: b, C };
   if (variant.kind === 'subgroup' || variant.kind === 'subgroup_vec4') {
     const WG = subgroupWidth(n, variant.nv);
     rt.dispatch({
-      shader: 'matmul-subgroup', entry: variant.kind === 'subgroup_vec4' ? 'matmul_subgroup_vec4' : 'matmul_subgroup', overrides: { WG, RA: variant.ra, NV: variant.nv },
-      uniform: u.buffer, buffers: { 1: a, 2: b, 3: out },
+      shader: 'matmul-subgroup', entry: vec4 ? 'matmul_subgroup_vec4' : 'matmul_subgroup', overrides: { WG, RA: variant.ra, NV: variant.nv },
+      uniforms, buffers,
       workgroups: [Math.ceil(n / (WG * 4 * variant.nv)), Math.ceil(m / (SUBGROUP_LANES * variant.ra)), batch],
     });
   } else {
@@ -83,10 +86,11 @@ export function matmul(rt: GpuRuntime, a: GPUBuffer, av: MatView, b: GPUBuffer, 
     const WG_X = 8;
     const WG_Y = 8;
     rt.dispatch({
-      shader: 'matmul', entry: variant.kind === 'tile4_vec4' ? 'matmul_vec4' : 'matmul', overrides: { WG_X, WG_Y }, uniform: u.buffer,
-      buffers: { 1: a, 2: b, 3: out },
+      shader: 'matmul', entry: vec4 ? 'matmul_vec4' : 'matmul', overrides: { WG_X, WG_Y }, uniforms, buffers,
       workgroups: [Math.ceil(n / (TILE * WG_X)), Math.ceil(m / (TILE * WG_Y)), batch],
     });
   }
-  return out;
+  return C;
 }
+
+export const matmulKernels = (rt: GpuRuntime) => bindRuntime(rt, { matmul });

@@ -1,14 +1,12 @@
 import type { NormGeom } from '../types.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from '../gpu/shaders.generated.js';
-import { UniformWriter } from './uniform.js';
+import { bindRuntime } from './slice.js';
 
 // Launchers of shaders/norm.wgsl: per-channel reductions run one workgroup per channel; the
 // elementwise passes a (⌈HW / 64⌉, C, N) grid.
 const EW = 64;
 
-const uniform = (g: NormGeom, eps = 0, momentum = 0): ArrayBuffer =>
-  new UniformWriter(shaders.norm.uniformSizes.nm).u(g.N).u(g.C).u(g.HW).u(0).f(eps).f(momentum).buffer;
+const uniforms = (g: NormGeom, eps = 0, momentum = 0) => ({ N: g.N, C: g.C, HW: g.HW, eps, momentum });
 
 /** Planes of a multiple of 4 values run as vec4s (one per invocation). */
 const vec4 = (g: NormGeom): boolean => g.HW % 4 === 0;
@@ -19,18 +17,17 @@ export function batchNormStats(rt: GpuRuntime, x: GPUBuffer, runningMean: GPUBuf
   const mean = rt.createStorage(g.C * 4, 'batchNorm2d.mean');
   const variance = rt.createStorage(g.C * 4, 'batchNorm2d.variance');
   rt.dispatch({
-    shader: 'norm', entry: 'bn_stats', uniform: uniform(g, 0, momentum),
-    buffers: { 1: x, 8: mean, 11: variance, 9: runningMean, 10: runningVar }, workgroups: [g.C],
+    shader: 'norm', entry: 'bn_stats', uniforms: uniforms(g, 0, momentum),
+    buffers: { x, out: mean, out2: variance, running_mean: runningMean, running_var: runningVar }, workgroups: [g.C],
   });
   return [mean, variance];
 }
 
 export function batchNormForward(rt: GpuRuntime, x: GPUBuffer, mean: GPUBuffer, variance: GPUBuffer, gamma: GPUBuffer, beta: GPUBuffer, g: NormGeom, eps: number): GPUBuffer {
   const y = rt.createStorage(size(g) * 4, 'batchNorm2d');
-  rt.dispatch({
-    shader: 'norm', entry: vec4(g) ? 'bn_forward_vec4' : 'bn_forward', uniform: uniform(g, eps),
-    buffers: { 1: x, 2: mean, 3: variance, 4: gamma, 5: beta, 8: y }, workgroups: elementwiseGrid(g),
-  });
+  const common = { uniforms: uniforms(g, eps), workgroups: elementwiseGrid(g) };
+  if (vec4(g)) rt.dispatch({ shader: 'norm', entry: 'bn_forward_vec4', ...common, buffers: { x4: x, mean, variance, gamma, beta, out4: y } });
+  else rt.dispatch({ shader: 'norm', entry: 'bn_forward', ...common, buffers: { x, mean, variance, gamma, beta, out: y } });
   return y;
 }
 
@@ -38,26 +35,29 @@ export function batchNormGradSums(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, m
   const sumGy = rt.createStorage(g.C * 4, 'batchNorm2d.sumGy');
   const sumGyXhat = rt.createStorage(g.C * 4, 'batchNorm2d.sumGyXhat');
   rt.dispatch({
-    shader: 'norm', entry: 'bn_grad_sums', uniform: uniform(g, eps),
-    buffers: { 1: x, 2: mean, 3: variance, 6: gy, 8: sumGy, 11: sumGyXhat }, workgroups: [g.C],
+    shader: 'norm', entry: 'bn_grad_sums', uniforms: uniforms(g, eps),
+    buffers: { x, mean, variance, gy, out: sumGy, out2: sumGyXhat }, workgroups: [g.C],
   });
   return [sumGy, sumGyXhat];
 }
 
 export function batchNormInputGrad(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, mean: GPUBuffer, variance: GPUBuffer, gamma: GPUBuffer, sumGy: GPUBuffer, sumGyXhat: GPUBuffer, g: NormGeom, eps: number): GPUBuffer {
   const dx = rt.createStorage(size(g) * 4, 'batchNorm2d backward');
-  rt.dispatch({
-    shader: 'norm', entry: vec4(g) ? 'bn_input_grad_vec4' : 'bn_input_grad', uniform: uniform(g, eps),
-    buffers: { 1: x, 2: mean, 3: variance, 4: gamma, 6: gy, 7: sumGy, 12: sumGyXhat, 8: dx }, workgroups: elementwiseGrid(g),
-  });
+  const common = { uniforms: uniforms(g, eps), workgroups: elementwiseGrid(g) };
+  const sums = { mean, variance, gamma, sum_gy: sumGy, sum_gy_xhat: sumGyXhat };
+  if (vec4(g)) rt.dispatch({ shader: 'norm', entry: 'bn_input_grad_vec4', ...common, buffers: { x4: x, gy4: gy, out4: dx, ...sums } });
+  else rt.dispatch({ shader: 'norm', entry: 'bn_input_grad', ...common, buffers: { x, gy, out: dx, ...sums } });
   return dx;
 }
 
 export function batchNormInputGradEval(rt: GpuRuntime, gy: GPUBuffer, variance: GPUBuffer, gamma: GPUBuffer, g: NormGeom, eps: number): GPUBuffer {
   const dx = rt.createStorage(size(g) * 4, 'batchNorm2d backward');
   rt.dispatch({
-    shader: 'norm', entry: 'bn_input_grad_eval', uniform: uniform(g, eps),
-    buffers: { 3: variance, 4: gamma, 6: gy, 8: dx }, workgroups: elementwiseGrid(g),
+    shader: 'norm', entry: 'bn_input_grad_eval', uniforms: uniforms(g, eps),
+    buffers: { variance, gamma, gy, out: dx }, workgroups: elementwiseGrid(g),
   });
   return dx;
 }
+
+export const normKernels = (rt: GpuRuntime) =>
+  bindRuntime(rt, { batchNormStats, batchNormForward, batchNormGradSums, batchNormInputGrad, batchNormInputGradEval });

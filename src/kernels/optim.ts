@@ -1,22 +1,21 @@
 import type { AdamHyper, SgdHyper } from '../types.js';
-import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from '../gpu/shaders.generated.js';
-import { UniformWriter } from './uniform.js';
+import { grid1d } from '../gpu/limits.js';
+import type { GpuRuntime } from '../gpu/runtime.js';
+import { bindRuntime } from './slice.js';
 
 const WG = 64;
-const sizes = shaders.optim.uniformSizes;
 
 /** One fused SGD pass over a parameter tensor (momentum buffer updated in the same pass). */
 export function sgdStep(rt: GpuRuntime, p: GPUBuffer, g: GPUBuffer, m: GPUBuffer | null, n: number, h: SgdHyper): void {
-  const withMomentum = m !== null && h.momentum !== 0;
-  const u = new UniformWriter(sizes.s)
-    .u(n).u(h.first ? 1 : 0).u(0).u(0)
-    .f(h.lr).f(h.momentum).f(h.dampening).f(h.weightDecay);
-  rt.dispatch({
-    shader: 'optim', entry: withMomentum ? 'sgd_momentum' : 'sgd',
-    overrides: withMomentum ? { WG, NESTEROV: h.nesterov ? 1 : 0 } : { WG },
-    uniform: u.buffer, buffers: withMomentum ? { 1: p, 2: g, 3: m! } : { 1: p, 2: g }, workgroups: grid1d(n, WG),
-  });
+  const uniforms = { n, first: h.first ? 1 : 0, lr: h.lr, momentum: h.momentum, dampening: h.dampening, weight_decay: h.weightDecay };
+  if (m !== null && h.momentum !== 0) {
+    rt.dispatch({
+      shader: 'optim', entry: 'sgd_momentum', overrides: { WG, NESTEROV: h.nesterov ? 1 : 0 },
+      uniforms, buffers: { p, g, m }, workgroups: grid1d(n, WG),
+    });
+  } else {
+    rt.dispatch({ shader: 'optim', entry: 'sgd', overrides: { WG }, uniforms, buffers: { p, g }, workgroups: grid1d(n, WG) });
+  }
 }
 
 /** One fused Adam/AdamW pass: p, m and v read once and written once. */
@@ -24,12 +23,11 @@ export function adamStep(rt: GpuRuntime, p: GPUBuffer, g: GPUBuffer, m: GPUBuffe
   // Bias corrections are computed in float64 on the host; only their f32 values reach the GPU.
   const bc1 = 1 - h.beta1 ** h.t;
   const bc2 = 1 - h.beta2 ** h.t;
-  const u = new UniformWriter(sizes.a)
-    .u(n).u(0).u(0).u(0)
-    .f(h.lr).f(h.beta1).f(h.beta2).f(h.eps)
-    .f(h.weightDecay).f(bc1).f(Math.sqrt(bc2)).f(0);
   rt.dispatch({
     shader: 'optim', entry: 'adam', overrides: { WG, DECOUPLED: h.decoupled ? 1 : 0 },
-    uniform: u.buffer, buffers: { 1: p, 2: g, 3: m, 4: v }, workgroups: grid1d(n, WG),
+    uniforms: { n, lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weight_decay: h.weightDecay, bc1, bc2_sqrt: Math.sqrt(bc2) },
+    buffers: { p, g, m, v }, workgroups: grid1d(n, WG),
   });
 }
+
+export const optimKernels = (rt: GpuRuntime) => bindRuntime(rt, { sgdStep, adamStep });

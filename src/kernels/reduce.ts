@@ -1,20 +1,17 @@
 import { type ReduceOp, sizeOf, type View } from '../types.js';
-import { grid1d, type GpuRuntime } from '../gpu/runtime.js';
-import { shaders } from '../gpu/shaders.generated.js';
+import { grid1d } from '../gpu/limits.js';
+import type { GpuRuntime } from '../gpu/runtime.js';
 import { coalesce } from './coalesce.js';
-import { UniformWriter } from './uniform.js';
+import { bindRuntime } from './slice.js';
 
 const WG = 64;
 const OP_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
-const bytes = shaders.reduce.uniformSizes.r;
 
-function uniform(nOut: number, nRed: number, chunks: number, chunkLen: number, kept: View, red: View): ArrayBuffer {
-  return new UniformWriter(bytes)
-    .u(nOut).u(nRed).u(chunks).u(chunkLen)
-    .u(kept.shape.length).u(red.shape.length).u(kept.offset).u(0)
-    .dims(kept.shape).dims(kept.strides).dims(red.shape).dims(red.strides)
-    .buffer;
-}
+/** The Reduce uniform: `kept` indexes the outputs, `red` the reduced elements of each. */
+const uniforms = (nOut: number, nRed: number, chunks: number, chunkLen: number, kept: View, red: View) => ({
+  n_out: nOut, n_red: nRed, chunks, chunk_len: chunkLen, rank_out: kept.shape.length, rank_red: red.shape.length, offset: kept.offset,
+  shape_out: kept.shape, stride_out: kept.strides, shape_red: red.shape, stride_red: red.strides,
+});
 
 /**
  * Reduce `red` for each element of `kept`. Few outputs over long axes would leave most lanes idle
@@ -43,8 +40,8 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept0: View, 
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
   rt.dispatch({
     shader: 'reduce', entry: 'reduce_strided', overrides: { OP: OP_CODE[op], WG },
-    uniform: uniform(nOut, nRed, chunks, chunkLen, kept, red),
-    buffers: { 1: x, 2: out }, workgroups: grid1d(nOut * chunks, WG),
+    uniforms: uniforms(nOut, nRed, chunks, chunkLen, kept, red),
+    buffers: { x, y: out }, workgroups: grid1d(nOut * chunks, WG),
   });
   if (chunks === 1) return out;
   const second = reduce(rt, op, out, { shape: [nOut], strides: [chunks], offset: 0 }, { shape: [chunks], strides: [1], offset: 0 });
@@ -96,8 +93,8 @@ function reduceRowsVec4(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, 
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
   rt.dispatch({
     shader: 'reduce', entry: 'reduce_rows_vec4', overrides: { OP: OP_CODE[op], WG },
-    uniform: uniform(nOut, nRed, chunks, Math.ceil(nRed / 4 / chunks), kept, red),
-    buffers: { 1: x, 2: out }, workgroups: grid1d(nOut * chunks, WG),
+    uniforms: uniforms(nOut, nRed, chunks, Math.ceil(nRed / 4 / chunks), kept, red),
+    buffers: { x4: x, y: out }, workgroups: grid1d(nOut * chunks, WG),
   });
   if (chunks === 1) return out;
   const second = reduce(rt, op, out, { shape: [nOut], strides: [chunks], offset: 0 }, { shape: [chunks], strides: [1], offset: 0 });
@@ -111,8 +108,10 @@ export function argmax(rt: GpuRuntime, x: GPUBuffer, kept: View, red: View): GPU
   const out = rt.createStorage(nOut * 4, 'argmax');
   rt.dispatch({
     shader: 'reduce', entry: 'argmax_strided', overrides: { WG },
-    uniform: uniform(nOut, nRed, 1, nRed, kept, red),
-    buffers: { 1: x, 3: out }, workgroups: grid1d(nOut, WG),
+    uniforms: uniforms(nOut, nRed, 1, nRed, kept, red),
+    buffers: { x, yi: out }, workgroups: grid1d(nOut, WG),
   });
   return out;
 }
+
+export const reduceKernels = (rt: GpuRuntime) => bindRuntime(rt, { reduce, argmax });

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { init, memory, setNumericsCheck, shutdown } from '../../src/node.js';
 
-await init();
+await init({ fastPolling: true }); // the engine's GPU waits poll gently (src/gpu/fast-polling.ts)
 setNumericsCheck(true);
 
 let before = memory();
