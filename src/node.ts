@@ -45,7 +45,9 @@ export interface NodeInitOptions extends InitOptions {
 export function nodeGpu(opts: { fastPolling?: boolean } = {}): GPU {
   if (opts.fastPolling !== false) patchPolling();
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
-  dawnGpu ??= create([]) as unknown as GPU;
+  // Dawn rounds timestamp queries to 65.536 µs by default (a browser's timing-attack mitigation; no
+  // web content runs here), which hides most kernels of a step: the profiler wants nanoseconds.
+  dawnGpu ??= create(['disable-dawn-features=timestamp_quantization']) as unknown as GPU;
   return dawnGpu;
 }
 
