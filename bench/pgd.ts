@@ -30,7 +30,7 @@ import { CNN_SMALL_FLOPS, timeInterleaved, type BenchContext, type InterleavedCa
 const EPS = 0.1;
 const ALPHA = 0.025;
 
-type Ours = (o: Partial<PgdOptions>, withLoss?: boolean) => Promise<{ x: rl.Tensor; success: Float32Array; loss: number }>;
+export type Ours = (o: Partial<PgdOptions>, withLoss?: boolean) => Promise<{ x: rl.Tensor; success: Float32Array; loss: number }>;
 
 export async function benchPgd(ctx: BenchContext, batch = 256, steps = 10): Promise<Row[]> {
   const { rt } = ctx;
@@ -142,7 +142,7 @@ function samePixels(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * flips where a gradient entry is within float error of zero), and the mean cross-entropy after 1,
  * 2 and 3 steps agrees (such flips barely move it: the loss is flat along them).
  */
-async function checkTorch(peer: TorchPeer, ours: Ours): Promise<string> {
+export async function checkTorch(peer: TorchPeer, ours: Ours): Promise<string> {
   const mine: number[] = [];
   const theirs: number[] = [];
   let frac = 0;

@@ -85,6 +85,7 @@ export async function startTorchPeer(model: Module, x: { data: Float32Array; sha
   };
   child.on('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`})`));
   child.on('error', (e) => fail(e.message));
+  child.stdin.on('error', (e) => fail(`its stdin: ${e.message}`)); // EPIPE once it died: an answer, not a crash
   const next = (timeoutMs: number): Promise<string> =>
     new Promise<string>((resolve, reject) => {
       if (exited) return reject(new Error(`PyTorch peer (${py.python}): ${exited}${stderr ? `; stderr: ${stderr.trim()}` : ''}`));
@@ -103,10 +104,15 @@ export async function startTorchPeer(model: Module, x: { data: Float32Array; sha
     return msg;
   };
   const dispose = (): void => {
-    child.stdin.end();
-    if (exited === null) child.kill();
+    if (exited === null) {
+      fail('disposed');
+      child.stdin.end();
+      child.kill();
+    }
     rmSync(dir, { recursive: true, force: true });
+    process.off('exit', dispose);
   };
+  process.once('exit', dispose); // a process that ends without dispose() (process.exit, a timed-out test) leaves nothing behind
   try {
     const ready = parse<{ threads: number; version: string }>(await next(120_000));
     return {
