@@ -18,11 +18,12 @@ const batch = () => {
   const rng = new rl.Rng(4);
   return { xData: Float32Array.from(rng.fillUniform(B * 784)), y: Int32Array.from({ length: B }, (_, i) => (3 * i) % 10) };
 };
-const start = async (seed: number, xData: Float32Array, y: Int32Array): Promise<{ model: ReturnType<typeof cnnSmall>; peer: TorchPeer }> => {
+/** cnn-small with `seed` and a peer holding its weights; dispose() ends both. */
+const start = async (seed: number, xData: Float32Array, y: Int32Array): Promise<{ model: ReturnType<typeof cnnSmall>; peer: TorchPeer; dispose(): void }> => {
   const model = cnnSmall({ seed });
   const peer = await startTorchPeer(model, { data: xData, shape: [B, 1, 28, 28] }, y);
   if ('skipped' in peer) throw new Error(peer.skipped);
-  return { model, peer };
+  return { model, peer, dispose: () => (peer.dispose(), model.dispose()) };
 };
 
 // Each test starts Python processes that import torch: seconds on an idle machine, far more on a busy one.
@@ -48,12 +49,7 @@ describe.skipIf('missing' in py)(`PyTorch peer (${'missing' in py ? py.missing :
       expect(mine[1]).not.toBe(mine[0]); // the update ran on both sides
       expect(Math.abs(wrong.losses[0]! - mine[0]!)).toBeGreaterThan(1e-3 * mine[0]!);
     } finally {
-      x.dispose();
-      opt.dispose();
-      for (const s of [ours, other]) {
-        s.peer.dispose();
-        s.model.dispose();
-      }
+      for (const t of [x, opt, ours, other]) t.dispose();
     }
   }, SLOW);
 
@@ -76,25 +72,21 @@ describe.skipIf('missing' in py)(`PyTorch peer (${'missing' in py ? py.missing :
       expect(r.ms).toBeGreaterThan(0);
       expect(r.success).toBeGreaterThanOrEqual(0);
     } finally {
-      x.dispose();
-      for (const s of [a, b]) {
-        s.peer.dispose();
-        s.model.dispose();
-      }
+      for (const t of [x, a, b]) t.dispose();
     }
   }, SLOW);
 
   it('answers a bad request with its error, and one it does not answer in time with a rejection, not a hang', async () => {
     const { xData, y } = batch();
-    const { model, peer } = await start(1, xData, y);
+    const s = await start(1, xData, y);
+    const { peer } = s;
     try {
       await expect(peer.request({ cmd: 'fly' })).rejects.toThrow(/unknown command 'fly'/);
       await expect(peer.request({ cmd: 'pgd', steps: 1, eps: 0.1, alpha: 0.01, start: 'sideways' })).rejects.toThrow(/unknown start/);
       await expect(peer.request({ cmd: 'pgd', steps: 1e7, eps: 0.1, alpha: 0.01, start: 'none' }, 300)).rejects.toThrow(/no answer within 0.3 s/);
       await expect(peer.request({ cmd: 'train', steps: 1 })).rejects.toThrow(/PyTorch peer/);
     } finally {
-      peer.dispose();
-      model.dispose();
+      s.dispose();
     }
     await expect(peer.request({ cmd: 'train', steps: 1 })).rejects.toThrow(/PyTorch peer/);
   }, SLOW);
