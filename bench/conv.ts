@@ -64,15 +64,13 @@ export async function benchConv(ctx: BenchContext, batch = 64, cpuBatch = 2): Pr
         for (const [suffix, sg] of variants) {
           convVariants.subgroups = sg;
           try {
-            const probe = ctx.probes ? { rate: ctx.probes.gflops, work } : undefined;
             const r = await timeGpuCalls(rt, () => {
               const out = call(b, k, g, t);
               return [{ dispose: () => b.free(out) }];
-            }, ctx.reps, { calls: 'auto', probe });
+            }, ctx.reps, { calls: 'auto' });
             const rate = work / r.ms / 1e6;
             rows.push({
               adapter: ctx.adapter, op: `conv2d ${k}${suffix}`, shape: describe(g), ms: r.ms, compileMs: r.compileMs, rate, unit: 'GFLOP/s',
-              ofCeiling: r.ofProbe ?? (ctx.ceilings.gflops ? rate / ctx.ceilings.gflops : undefined),
               vsCpu: cpuMs / r.ms, cpuNote: `scaled from batch ${cpuBatch}`,
               vsTfjs: tfT ? tfT.ms / r.ms : undefined, tfjsMs: tfT?.ms,
               note: `${r.calls} calls per run${tfT ? `; TF.js ${(work / tfT.ms / 1e6).toFixed(2)} GFLOP/s (${tfT.calls} per run)` : ''}`,

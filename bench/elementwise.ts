@@ -80,11 +80,10 @@ export async function benchElementwise(ctx: BenchContext): Promise<Row[]> {
     const x = rl.randn(c.shape, 5);
     const z = rl.randn(c.shape, 6);
     const bytes = c.traffic * n * 4;
-    const probe = ctx.probes ? { rate: ctx.probes.gbps, work: bytes } : undefined;
     reduceOptions.vec4Rows = !c.strided;
     // Several calls per queue wait (about 20 ms of work): these kernels take milliseconds, and a wait's
     // latency would otherwise dominate. TF.js gets the same number of calls per wait below.
-    const t = await timeGpuCalls(rt, () => [c.ours(x, z)], ctx.reps, { calls: 'auto', probe }).finally(() => {
+    const t = await timeGpuCalls(rt, () => [c.ours(x, z)], ctx.reps, { calls: 'auto' }).finally(() => {
       reduceOptions.vec4Rows = true;
     });
     x.dispose();
@@ -107,7 +106,6 @@ export async function benchElementwise(ctx: BenchContext): Promise<Row[]> {
     const rate = bytes / t.ms / 1e6;
     rows.push({
       adapter: ctx.adapter, op: c.op, shape: JSON.stringify(c.shape), ms: t.ms, compileMs: t.compileMs, rate, unit: 'GB/s',
-      ofCeiling: t.ofProbe ?? (ctx.ceilings.gbps ? rate / ctx.ceilings.gbps : undefined),
       vsCpu: cpuMs / t.ms, cpuNote: 'scaled from 1/16',
       vsTfjs: tfMs === undefined ? undefined : tfMs / t.ms, tfjsMs: tfMs,
       note: `${t.calls} calls per queue wait (TF.js too)`,

@@ -20,7 +20,10 @@ export interface Row {
   compileMs?: number;
   rate: number;
   unit: 'GFLOP/s' | 'GB/s';
-  /** rate / the measured ceiling for this unit: the median over runs interleaved with a ceiling probe. */
+  /**
+   * rate / the run's ceiling for this unit (bench/index.ts fills it once the run's end ceilings are
+   * measured; one ceiling for every row of a run). Rows of other devices (PyTorch's CPU) get none.
+   */
   ofCeiling?: number;
   /** CPU reference (float64 backend) time / our time: >1 means the GPU is faster. */
   vsCpu?: number;
@@ -32,24 +35,23 @@ export interface Row {
   /** jax-js WebGPU time / our time (same adapter, its own device): >1 means robustlens is faster. */
   vsJax?: number;
   jaxMs?: number;
+  /** PyTorch CPU time (same work, timed in the same run) and the threads it used: the column shows ours / PyTorch's. */
+  torchMs?: number;
+  torchThreads?: number;
   note?: string;
 }
 
 export interface BenchContext {
   rt: GpuRuntime;
   adapter: string;
-  /** Ceilings measured in this process (bench/ceilings.ts), filled before the other benchmarks. */
-  ceilings: { gflops?: number; gbps?: number };
-  rows: Row[];
   /** Timed repetitions per case (median reported). */
   reps: number;
-  /**
-   * One short run of each ceiling kernel, for interleaving with a case (set by benchCeilings): on a
-   * shared machine the load drifts, so each row's fraction is the median of rate / probe over pairs
-   * of runs taken back to back, not a ratio to a ceiling measured minutes earlier.
-   */
-  probes?: { gflops(): Promise<number>; gbps(): Promise<number> };
+  /** `--profile`: train-step and pgd also print a step profile (bench/profile.ts), kernels timed by `method`. */
+  profile?: { method: ProfileMethod };
 }
+
+/** How a profile times kernels: 'auto' takes timestamp queries where the adapter has them. */
+export type ProfileMethod = 'auto' | 'timestamps' | 'per-dispatch';
 
 /**
  * Fast polling (src/gpu/fast-polling.ts) for the benchmarks: 'scoped' (the default, as the CLI and
@@ -68,7 +70,7 @@ export async function setup(reps = 7): Promise<BenchContext> {
   if (!rt) throw new Error('bench: no WebGPU runtime (init fell back to the CPU backend)');
   const a = rt.adapter;
   const adapter = `${a.runtime} ${a.description || a.device || a.vendor}`.trim();
-  return { rt, adapter, ceilings: {}, rows: [], reps };
+  return { rt, adapter, reps };
 }
 
 export const median = (xs: readonly number[]): number => {
@@ -85,28 +87,9 @@ export async function timeGpu(
   rt: GpuRuntime,
   run: () => { dispose(): void }[] | void,
   reps: number,
-  probe?: { rate: () => Promise<number>; work: number },
-): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }> {
-  const once = async (): Promise<number> => {
-    await rt.sync();
-    const t0 = performance.now();
-    const garbage = run() ?? [];
-    await rt.sync();
-    const ms = performance.now() - t0;
-    for (const g of garbage) g.dispose();
-    return ms;
-  };
-  const compileMs = await once();
-  await once();
-  const all: number[] = [];
-  const ratios: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const ceiling = probe ? await probe.rate() : 0;
-    const ms = await once();
-    all.push(ms);
-    if (probe) ratios.push(probe.work / ms / 1e6 / ceiling);
-  }
-  return { ms: median(all), compileMs, all, ofProbe: probe ? median(ratios) : undefined };
+): Promise<{ ms: number; compileMs: number; all: number[] }> {
+  const t = await timeGpuCalls(rt, run, reps, { calls: 1 });
+  return { ms: t.ms, compileMs: t.compileMs, all: t.all };
 }
 
 /**
@@ -129,14 +112,13 @@ export const callsFor = (warmMs: number, targetMs = 20, max = 64): number => Mat
  * Like timeGpu, for short work: each timed run records `calls` calls back to back before one wait
  * for the queue (whose latency, up to a millisecond on Dawn, would otherwise dominate), and the
  * times are per call. `calls: 'auto'` picks enough calls for about 20 ms per run from the warm-up.
- * With a probe, `work` is per call.
  */
 export async function timeGpuCalls(
   rt: GpuRuntime,
   run: () => { dispose(): void }[] | void,
   reps: number,
-  opts: { calls?: number | 'auto'; probe?: { rate: () => Promise<number>; work: number } } = {},
-): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number; calls: number }> {
+  opts: { calls?: number | 'auto' } = {},
+): Promise<{ ms: number; compileMs: number; all: number[]; calls: number }> {
   const once = async (k: number): Promise<number> => {
     await rt.sync();
     const t0 = performance.now();
@@ -151,14 +133,19 @@ export async function timeGpuCalls(
   const warm = await once(1);
   const calls = opts.calls === undefined ? 1 : opts.calls === 'auto' ? callsFor(warm) : opts.calls;
   const all: number[] = [];
-  const ratios: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const ceiling = opts.probe ? await opts.probe.rate() : 0;
-    const ms = await once(calls);
-    all.push(ms);
-    if (opts.probe) ratios.push(opts.probe.work / ms / 1e6 / ceiling);
-  }
-  return { ms: median(all), compileMs, all, ofProbe: opts.probe ? median(ratios) : undefined, calls };
+  for (let i = 0; i < reps; i++) all.push(await once(calls));
+  return { ms: median(all), compileMs, all, calls };
+}
+
+/** A case for timeInterleaved. */
+export interface InterleavedCase {
+  /** The work; with `timesItself`, it resolves to its own milliseconds (a peer in another process). */
+  run: () => Promise<unknown>;
+  reps: number;
+  /** Run once more after the compiling run, untimed (default true). */
+  warmup?: boolean;
+  /** `run` resolves to the time it measured itself, which counts instead of the wall time around it. */
+  timesItself?: boolean;
 }
 
 /**
@@ -167,37 +154,31 @@ export async function timeGpuCalls(
  * are interleaved round-robin (ours, the peer, ours, ...), so that a change of machine load hits
  * every case alike instead of the one that happened to run last. Per case: the first run
  * (compilation) apart, a warm-up unless `warmup` is false (for work of many seconds whose pipelines
- * are compiled already), then the median of `reps` runs, each after a probe run when `probe` is given.
+ * are compiled already), then the median of `reps` runs.
  */
-export async function timeInterleaved(
-  rt: GpuRuntime,
-  cases: { run: () => Promise<unknown>; reps: number; warmup?: boolean; probe?: { rate: () => Promise<number>; work: number } }[],
-): Promise<{ ms: number; compileMs: number; all: number[]; ofProbe?: number }[]> {
-  // A peer's own waits on our Dawn (TF.js, jax-js) poll as the engine's do, so that both sides
-  // are timed alike.
-  const once = async (run: () => Promise<unknown>): Promise<number> => {
+export async function timeInterleaved(rt: GpuRuntime, cases: InterleavedCase[]): Promise<{ ms: number; compileMs: number; all: number[] }[]> {
+  const once = async (c: InterleavedCase): Promise<number> => {
     await rt.sync();
     const t0 = performance.now();
-    await withFastPolling(run);
-    return performance.now() - t0;
+    // A peer's own waits on our Dawn (TF.js, jax-js) poll as the engine's do, so that both sides
+    // are timed alike.
+    const r = await withFastPolling(c.run);
+    const wall = performance.now() - t0;
+    if (!c.timesItself) return wall;
+    if (typeof r !== 'number' || !Number.isFinite(r)) throw new Error(`timeInterleaved: a case that times itself returned ${String(r)}, not milliseconds`);
+    return r;
   };
   const out = [];
   for (const c of cases) {
-    const compileMs = await once(c.run);
-    if (c.warmup ?? true) await once(c.run);
-    out.push({ compileMs, all: [] as number[], ratios: [] as number[] });
+    const compileMs = await once(c);
+    if (c.warmup ?? true) await once(c);
+    out.push({ compileMs, all: [] as number[] });
   }
   const rounds = Math.max(...cases.map((c) => c.reps));
   for (let r = 0; r < rounds; r++) {
-    for (const [i, c] of cases.entries()) {
-      if (r >= c.reps) continue;
-      const ceiling = c.probe ? await c.probe.rate() : 0;
-      const ms = await once(c.run);
-      out[i]!.all.push(ms);
-      if (c.probe) out[i]!.ratios.push(c.probe.work / ms / 1e6 / ceiling);
-    }
+    for (const [i, c] of cases.entries()) if (r < c.reps) out[i]!.all.push(await once(c));
   }
-  return out.map((o, i) => ({ ms: median(o.all), compileMs: o.compileMs, all: o.all, ofProbe: cases[i]!.probe ? median(o.ratios) : undefined }));
+  return out.map((o) => ({ ms: median(o.all), compileMs: o.compileMs, all: o.all }));
 }
 
 /**
@@ -225,13 +206,14 @@ export async function timeCpu(fn: () => unknown, reps: number): Promise<number> 
 const fmt = (x: number | undefined, digits = 2): string => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(digits + 1));
 
 export function printRows(rows: readonly Row[]): void {
-  const header = ['adapter', 'op', 'shape', 'ms', 'compile ms', 'rate', 'of ceiling', 'vs CPU f64', 'vs TF.js WebGPU', 'vs jax-js WebGPU', 'note'];
+  const header = ['adapter', 'op', 'shape', 'ms', 'compile ms', 'rate', 'of ceiling', 'vs CPU f64', 'vs TF.js WebGPU', 'vs jax-js WebGPU', 'ours / PyTorch CPU', 'note'];
   const body = rows.map((r) => [
     r.adapter, r.op, r.shape, fmt(r.ms), fmt(r.compileMs), `${fmt(r.rate)} ${r.unit}`,
     r.ofCeiling === undefined ? '-' : `${(100 * r.ofCeiling).toFixed(0)}%`,
     r.vsCpu === undefined ? '-' : `${fmt(r.vsCpu)}x${r.cpuNote ? ` (${r.cpuNote})` : ''}`,
     r.vsTfjs === undefined ? '-' : `${fmt(r.vsTfjs)}x (${fmt(r.tfjsMs)} ms)`,
     r.vsJax === undefined ? '-' : `${fmt(r.vsJax)}x (${fmt(r.jaxMs)} ms)`,
+    r.torchMs === undefined ? '-' : `${fmt(r.ms / r.torchMs)} (${fmt(r.torchMs)} ms, ${r.torchThreads ?? '?'} threads)`,
     r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -241,10 +223,11 @@ export function printRows(rows: readonly Row[]): void {
   for (const b of body) console.log(line(b));
 }
 
-export function writeJson(name: string, data: unknown): string {
+/** Write out/<prefix>-<name>.json (from the current directory); returns its path. */
+export function writeJson(name: string, data: unknown, prefix = 'bench'): string {
   const dir = join(process.cwd(), 'out');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `bench-${name}.json`);
+  const file = join(dir, `${prefix}-${name}.json`);
   writeFileSync(file, JSON.stringify(data, null, 2));
   return file;
 }

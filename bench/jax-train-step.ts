@@ -5,7 +5,7 @@
  * the queue drained. jax-js: the same model with a copy of our weights (bench/peers/jax-models.ts)
  * and one jit-compiled step (bench/peers/jax-train.ts), its loss read back and its new parameters
  * waited for. Both engines take two steps first and must agree on both losses before anything is
- * timed; the timed steps are interleaved (harness.timeInterleaved), the FMA probe before each.
+ * timed; the timed steps are interleaved (harness.timeInterleaved).
  */
 import * as rl from '../src/node.js';
 import { cnnSmall, mlp } from '../src/nn/models.js';
@@ -93,19 +93,18 @@ async function trainStep(ctx: BenchContext, peer: JaxPeer, s: Spec): Promise<Row
       throw new Error(`jax ${s.name} train step: jax-js does not compute our step: losses ${lo.join(', ')} (ours) vs ${lj.join(', ')} (jax-js)`);
     }
     const agreement = `losses of the first two steps agree (${lo.map((l) => l.toFixed(5)).join(', ')} vs ${lj.map((l) => l.toFixed(5)).join(', ')})`;
-    const probe = ctx.probes ? { rate: ctx.probes.gflops, work: s.flops } : undefined;
     const [o, j] = await timeInterleaved(rt, [
-      { run: ours, reps: ctx.reps, probe },
-      { run: () => trainer.step(jx, jy), reps: ctx.reps, probe },
+      { run: ours, reps: ctx.reps },
+      { run: () => trainer.step(jx, jy), reps: ctx.reps },
     ]);
     const pr = pairedRatio(o!.all, j!.all);
     return [
       {
-        adapter: ctx.adapter, op: `${s.name} train step (valueAndGrad + SGD momentum 0.9)`, shape: s.shape, ms: o!.ms, compileMs: oursFirstMs, rate: s.flops / o!.ms / 1e6, unit: 'GFLOP/s', ofCeiling: o!.ofProbe,
+        adapter: ctx.adapter, op: `${s.name} train step (valueAndGrad + SGD momentum 0.9)`, shape: s.shape, ms: o!.ms, compileMs: oursFirstMs, rate: s.flops / o!.ms / 1e6, unit: 'GFLOP/s',
         vsJax: j!.ms / o!.ms, jaxMs: j!.ms, note: `${agreement}; ours ${spread(o!.all)} ms over ${o!.all.length} runs`,
       },
       {
-        adapter: ctx.adapter, op: `${s.name} train step, jax-js jit(valueAndGrad + SGD momentum)`, shape: s.shape, ms: j!.ms, compileMs: jaxFirstMs, rate: s.flops / j!.ms / 1e6, unit: 'GFLOP/s', ofCeiling: j!.ofProbe,
+        adapter: ctx.adapter, op: `${s.name} train step, jax-js jit(valueAndGrad + SGD momentum)`, shape: s.shape, ms: j!.ms, compileMs: jaxFirstMs, rate: s.flops / j!.ms / 1e6, unit: 'GFLOP/s',
         note: `the peer, its own device on our adapter; robustlens/jax-js time ${(o!.ms / j!.ms).toFixed(2)} (per round: median ${pr.median.toFixed(2)}, ${pr.min.toFixed(2)}-${pr.max.toFixed(2)}); ${spread(j!.all)} ms over ${j!.all.length} runs`,
       },
     ];

@@ -8,8 +8,8 @@
  * outputs agree with each other and, at sampled entries, with a float64 computation on the host
  * (the training steps: the losses of two steps). Each engine waits with its own blocking call (ours:
  * the queue drains; jax-js: `blockUntilReady`, a zero-byte readback), short cases repeat several
- * calls per wait, and the timed runs of the two are interleaved round-robin with the ceiling probe
- * before each (harness.timeInterleaved), so a change of machine load hits both alike. Rows give
+ * calls per wait, and the timed runs of the two are interleaved round-robin
+ * (harness.timeInterleaved), so a change of machine load hits both alike. Rows give
  * medians and, in the note, the spread (min-max) of each engine's runs.
  */
 import * as rl from '../src/node.js';
@@ -44,8 +44,6 @@ async function runCase(ctx: BenchContext, peer: JaxPeer, c: Case): Promise<Row[]
   try {
     const { note: agreement, oursFirstMs, jaxFirstMs } = await checkAgreement(c);
 
-    const probeFn = c.unit === 'GFLOP/s' ? ctx.probes?.gflops : ctx.probes?.gbps;
-    const probe = probeFn ? { rate: probeFn, work: c.work * c.calls } : undefined;
     const oursRun = async (): Promise<void> => {
       const out: rl.Tensor[] = [];
       for (let k = 0; k < c.calls; k++) out.push(c.ours());
@@ -59,8 +57,8 @@ async function runCase(ctx: BenchContext, peer: JaxPeer, c: Case): Promise<Row[]
       out.forEach((t) => t.dispose());
     });
     const [o, ...js] = await timeInterleaved(rt, [
-      { run: oursRun, reps: ctx.reps, probe },
-      ...jaxRuns.map((run, k) => ({ run, reps: ctx.reps, probe: probe && { ...probe, work: (c.jax[k]!.work ?? c.work) * c.calls } })),
+      { run: oursRun, reps: ctx.reps },
+      ...jaxRuns.map((run) => ({ run, reps: ctx.reps })),
     ]);
     const per = c.calls;
     const ms = o!.ms / per;
@@ -68,7 +66,7 @@ async function runCase(ctx: BenchContext, peer: JaxPeer, c: Case): Promise<Row[]
     const rate = (t: number, work = c.work): number => work / t / 1e6;
     const callsNote = per > 1 ? `${per} calls per wait; ` : '';
     const rows: Row[] = [{
-      adapter: ctx.adapter, op: c.op, shape: c.shape, ms, compileMs: oursFirstMs, rate: rate(ms), unit: c.unit, ofCeiling: o!.ofProbe,
+      adapter: ctx.adapter, op: c.op, shape: c.shape, ms, compileMs: oursFirstMs, rate: rate(ms), unit: c.unit,
       vsJax: best / ms, jaxMs: best,
       note: `${callsNote}${agreement}; vs jax-js: ${c.jax.length > 1 ? 'its fastest variant' : c.jax[0]!.label}; ours ${spread(o!.all, per)} ms over ${o!.all.length} runs`,
     }];
@@ -76,7 +74,7 @@ async function runCase(ctx: BenchContext, peer: JaxPeer, c: Case): Promise<Row[]
       const jm = j.ms / per;
       const pr = pairedRatio(o!.all, j.all);
       rows.push({
-        adapter: ctx.adapter, op: `${c.op}, jax-js ${c.jax[k]!.label}`, shape: c.shape, ms: jm, compileMs: jaxFirstMs[k], rate: rate(jm, c.jax[k]!.work), unit: c.unit, ofCeiling: j.ofProbe,
+        adapter: ctx.adapter, op: `${c.op}, jax-js ${c.jax[k]!.label}`, shape: c.shape, ms: jm, compileMs: jaxFirstMs[k], rate: rate(jm, c.jax[k]!.work), unit: c.unit,
         note: `the peer, its own device on our adapter; robustlens/jax-js time ${(ms / jm).toFixed(2)} (per round: median ${pr.median.toFixed(2)}, ${pr.min.toFixed(2)}-${pr.max.toFixed(2)}); ${spread(j.all, per)} ms over ${j.all.length} runs${c.jax[k]!.work ? '; rate counts the fused traffic' : ''}`,
       });
     });

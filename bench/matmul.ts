@@ -57,13 +57,11 @@ export async function benchMatmul(ctx: BenchContext, sizes = [256, 512, 1024, 20
     for (const [op, variant] of cases) {
       matmulOverride.variant = variant;
       try {
-        const probe = ctx.probes ? { rate: ctx.probes.gflops, work: flops } : undefined;
-        const t = await timeGpu(rt, () => [rl.matmul(a, b)], reps, probe);
+        const t = await timeGpu(rt, () => [rl.matmul(a, b)], reps);
         const rate = flops / t.ms / 1e6;
         const cpuScaled = cpuMs * (n / cpuN) ** 3;
         rows.push({
           adapter: ctx.adapter, op, shape: `${n}x${n}·${n}x${n}`, ms: t.ms, compileMs: t.compileMs, rate, unit: 'GFLOP/s',
-          ofCeiling: t.ofProbe ?? (ctx.ceilings.gflops ? rate / ctx.ceilings.gflops : undefined),
           vsCpu: cpuScaled / t.ms, cpuNote: n === cpuN ? 'measured' : `scaled from ${cpuN}`,
           vsTfjs: tfMs === undefined ? undefined : tfMs / t.ms, tfjsMs: tfMs,
           note: describeVariant(variant ?? chosen),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `npm run bench [-- NAME... --reps N]`: the benchmarks. bench/index.ts runs the harnessed ones in
-# one process (ceilings first, then matmul, elementwise, conv, train-step, pgd, and jax: jax-js WebGPU
-# on the same adapter, or a 'skipped: why' row when it cannot start); the standalone Gram
+# `npm run bench [-- NAME... --reps N --profile --profile-method M]`: the benchmarks. bench/index.ts
+# runs the harnessed ones in one process (the ceilings at the start and at the end, between them
+# matmul, elementwise, conv, train-step, pgd, and jax: jax-js WebGPU on the same adapter, or a
+# 'skipped: why' row when it cannot start; --profile adds step profiles to train-step and pgd;
+# PyTorch rows need `bash scripts/install.sh --bench`); the standalone Gram
 # and layer-CKA scripts (names gram, layer-cka) run in their own processes. No names: all of them.
 # `jax-deno` (only when named) builds dist/ and runs bench/deno/jax.ts: robustlens vs jax-js on
 # Deno's own WebGPU, in one Deno process (skipped, saying why, when Deno is missing).
@@ -22,7 +24,7 @@ for a in "$@"; do
     gram | layer-cka) standalone+=("bench/$a.ts"); named=1 ;;
     jax-deno) denojax=1; named=1 ;;
     -*) harness+=("$a") ;;
-    *) harness+=("$a"); if [ "$prev" != "--reps" ]; then named=1; hnamed=1; fi ;;
+    *) harness+=("$a"); if [ "$prev" != "--reps" ] && [ "$prev" != "--profile-method" ]; then named=1; hnamed=1; fi ;;
   esac
   prev="$a"
 done

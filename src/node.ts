@@ -79,7 +79,9 @@ function dawnFor(plan: AdapterPlan): GPU {
   // The Vulkan loader reads its driver variables when Dawn creates its instance: set them first.
   applyAdapterPlan(plan, process.env);
   created = { plan, driver: driverAfter(plan, process.env) };
-  dawnGpu = create([]) as unknown as GPU;
+  // Dawn rounds timestamp queries to 65.536 µs by default (a browser's timing-attack mitigation; no
+  // web content runs here), which hides most kernels of a step: the profiler wants nanoseconds.
+  dawnGpu = create(['disable-dawn-features=timestamp_quantization']) as unknown as GPU;
   return dawnGpu;
 }
 
