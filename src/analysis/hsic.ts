@@ -7,6 +7,9 @@ import type { Backend } from '../backend/types.js';
 import { padTo4 } from '../types.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { fullMedian } from '../backend/cpu/select.js';
+
+export { fullMedian };
 
 export type AnyBackend = Backend<any>;
 
@@ -67,44 +70,6 @@ export function linearGram(x: Features): unknown {
   } finally {
     b.free(xc);
   }
-}
-
-/** Rearrange v so that v[k] is the k-th smallest and everything left of it is ≤ it (Hoare quickselect). */
-function select(v: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = v.length - 1;
-  while (lo < hi) {
-    const pivot = v[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (v[i]! < pivot) i++;
-      while (v[j]! > pivot) j--;
-      if (i <= j) {
-        const t = v[i]!;
-        v[i] = v[j]!;
-        v[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return v[k]!;
-}
-
-/** Median of all n² entries of a matrix, diagonal zeros included (§1.1), as numpy's median. */
-export function fullMedian(d: ArrayLike<number>): number {
-  const v = Float64Array.from(d);
-  const m = v.length >> 1;
-  const upper = select(v, m);
-  if (v.length % 2 === 1) return upper;
-  // The lower middle value is the largest of the m entries left of position m.
-  let lower = -Infinity;
-  for (let i = 0; i < m; i++) if (v[i]! > lower) lower = v[i]!;
-  return (lower + upper) / 2;
 }
 
 /**

@@ -7,9 +7,10 @@ import { webgpuHsic } from './hsic.js';
 import { webgpuLogits } from './logits.js';
 import { webgpuNorm } from './norm.js';
 import { webgpuOptim } from './optim.js';
+import { selectKernels } from '../../kernels/select.js';
 
 export function createWebGpuBackend(rt: GpuRuntime): Backend<GPUBuffer> {
-  const ops = { ...webgpuCore(rt), ...webgpuConv(rt), ...webgpuOptim(rt), ...webgpuLogits(rt), ...webgpuAttack(rt), ...webgpuHsic(rt), ...webgpuNorm(rt) };
+  const ops = { ...webgpuCore(rt), ...webgpuConv(rt), ...webgpuOptim(rt), ...webgpuLogits(rt), ...webgpuAttack(rt), ...webgpuHsic(rt), ...selectKernels(rt), ...webgpuNorm(rt) };
   return guardAll(rt, ops);
 }
 
