@@ -416,7 +416,7 @@ describe('similarityFromMatrices and input errors', () => {
   });
 });
 
-import { fullMedian } from '../src/analysis/hsic.js';
+import { fullMedian } from '../src/analysis/index.js';
 
 describe('full-matrix median (§1.1)', () => {
   it('matches a sort-based median, odd and even counts, with ties and the diagonal zeros', () => {
