@@ -71,7 +71,8 @@ describe('reference vectors (§1.8)', () => {
 import { MinibatchCka, minibatchCka } from '../src/analysis/minibatch.js';
 import { similarityFromMatrices } from '../src/analysis/similarity.js';
 import { captureFeatures, layerSimilarity } from '../src/analysis/features.js';
-import { ckaMatrixJson, ckaMatrixSvg } from '../src/analysis/output.js';
+import { ckaMatrixJson } from '../src/analysis/output.js';
+import { heatmapSvg } from '../src/report/heatmap.js';
 import { Module, tap, type ForwardContext } from '../src/nn/module.js';
 import { matmul, mul, relu, reshape, tidy } from '../src/node.js';
 import { ShapeError, ValueError } from '../src/errors.js';
@@ -378,7 +379,7 @@ describe('feature capture and layer × layer CKA', () => {
     close(across.values[3]![3]!, ref.result().values[0]![0]!, 1e-5, 'fc2 × fc2 across models');
     expect(across.cols).toEqual(['fc1', 'relu1', 'view', 'fc2']);
     expect(across.values.flat().every(Number.isFinite)).toBe(true);
-    const svg = ckaMatrixSvg(within, { rowLabel: 'model A', colLabel: 'model A' });
+    const svg = heatmapSvg(within, { title: within.estimator, rowLabel: 'model A', colLabel: 'model A' });
     expect(svg.startsWith('<svg')).toBe(true);
     for (const name of within.rows) expect(svg).toContain(`>${name}</text>`);
     expect(svg).toContain('<title>fc1 × fc2: ');
