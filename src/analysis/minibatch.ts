@@ -101,7 +101,7 @@ export class MinibatchCka {
     if (m < 4) throw new ValueError(`${op}: a batch needs at least 4 examples (HSIC_1 divides by m − 3), got ${m}; use larger batches`);
     const { grams, made } = gramsOf(all);
     try {
-      await this.updateGrams(a.map((x) => grams.get(x)!), b?.map((x) => grams.get(x)!));
+      await this.accumulate(a.map((x) => grams.get(x)!), b?.map((x) => grams.get(x)!), true);
     } finally {
       for (const k of made) k.dispose();
     }
@@ -112,8 +112,13 @@ export class MinibatchCka {
    * its m examples. Any Gram matrix of those rows will do, centred per batch or not: U-centring (and,
    * for `firstPc`, double centring) removes what centring would (§1.7.5).
    */
-  async updateGrams(a: readonly Tensor[], b?: readonly Tensor[]): Promise<void> {
-    const op = 'MinibatchCka.update';
+  updateGrams(a: readonly Tensor[], b?: readonly Tensor[]): Promise<void> {
+    return this.accumulate(a, b, false);
+  }
+
+  /** `centred`: the Gram matrices are of features centred over this batch (the first-PC share needs that). */
+  private async accumulate(a: readonly Tensor[], b: readonly Tensor[] | undefined, centred: boolean): Promise<void> {
+    const op = centred ? 'MinibatchCka.update' : 'MinibatchCka.updateGrams';
     this.checkLayers(op, a.length, b?.length);
     const all = [...a, ...(b ?? [])];
     const m = a[0]!.shape[0]!;
@@ -130,7 +135,7 @@ export class MinibatchCka {
     let pcs: Tensor | null = null;
     try {
       if (b) gb = stacked(b, uCenter);
-      if (this.pcSums) pcs = stacked(a, doubleCenter);
+      if (this.pcSums) pcs = stacked(a, centred ? (k) => k : doubleCenter);
       const aa = await innerProducts(ga, ga);
       if (this.within) {
         for (let k = 0; k < La * La; k++) this.cross[k]! += aa[k]! / z;
