@@ -107,7 +107,9 @@ fn min_above(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocatio
 }
 
 // dst[0] = the median. The mean of two different middle values is formed without overflow
-// (lo + (hi − lo)/2 for equal signs, (lo + hi)/2 otherwise).
+// (lo + (hi − lo)/2 for equal signs, (lo + hi)/2 otherwise; not lo/2 + hi/2, which the drivers' fast
+// math turns back into (lo + hi)/2). A subnormal hi − lo may be flushed to 0 (WGSL allows it): the
+// result is then lo, off by less than f32's smallest normal.
 @compute @workgroup_size(1)
 fn finish() {
   let lo = from_key(atomicLoad(&state[0]));
