@@ -5,6 +5,8 @@
 # 'skipped: why' row when it cannot start; --profile adds step profiles to train-step and pgd;
 # PyTorch rows need `bash scripts/install.sh --bench`); the standalone Gram
 # and layer-CKA scripts (names gram, layer-cka) run in their own processes. No names: all of them.
+# `cka` (only when named): the similarity computation at n = 2048 and the layer-CKA rows, for
+# before/after comparisons of the HSIC code (bench/cka.ts).
 # `jax-deno` (only when named) builds dist/ and runs bench/deno/jax.ts: robustlens vs jax-js on
 # Deno's own WebGPU, in one Deno process (skipped, saying why, when Deno is missing).
 # Each prints its adapter and writes out/bench-*.json. Run it on an otherwise idle machine: the
@@ -21,7 +23,7 @@ hnamed=0 # a name for bench/index.ts given
 prev=""
 for a in "$@"; do
   case "$a" in
-    gram | layer-cka) standalone+=("bench/$a.ts"); named=1 ;;
+    gram | layer-cka | cka) standalone+=("bench/$a.ts"); named=1 ;;
     jax-deno) denojax=1; named=1 ;;
     -*) harness+=("$a") ;;
     *) harness+=("$a"); if [ "$prev" != "--reps" ] && [ "$prev" != "--profile-method" ]; then named=1; hnamed=1; fi ;;

@@ -95,12 +95,14 @@ fn sqdist(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   dst[t] = max(src[i * u.n + i] + src[j * u.n + j] - 2.0 * src[t], 0.0);
 }
 
-// K[i, j] = exp(−gamma · D[i, j]).
+// K[i, j] = exp(−D[i, j] · scale / m) with scale = 1/(2t²) and the bandwidth m = aux[0], the median of
+// D computed on the GPU (select.wgsl), so it is never read back. m ≤ 0 (a dead layer) gives K = 0.
 @compute @workgroup_size(WG)
 fn rbf(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = gid.x + gid.y * nwg.x * WG;
   if (t >= u.n * u.n) { return; }
-  dst[t] = exp(-u.scale * src[t]);
+  let m = aux[0];
+  dst[t] = select(0.0, exp(-src[t] * (u.scale / m)), m > 0.0);
 }
 
 // Partial inner products of rows: dst[(i * rb + j) * chunks + c] = Σ_{k in chunk c} src[i, k]·aux[j, k]

@@ -14,6 +14,7 @@ export { valueAndGrad, grad, noGrad } from './autograd/tape.js';
 export * from './ops/index.js';
 export { Rng } from './random.js';
 export * as analysis from './analysis/index.js';
+export * as report from './report/heatmap.js';
 export { fromGPUBuffer, gpuBuffer, flush } from './interop.js';
 export * from './errors.js';
 export * as data from './data/index.js';

@@ -96,7 +96,7 @@ describe('logit statistics: GPU kernel against the float64 oracle', () => {
     const model = new TinyLinear(rl.tensor([0, 1, 2, 3].map((i) => W.map((r) => r[i]!))), rl.tensor([0.1, -0.2, 0.05]));
     const xa = rl.tensor([0.2, 0.9, 0.5, 0.02, 1, 0, 0, 0], [2, 4]);
     const xb = rl.tensor([0, 0, 1, 0], [1, 4]);
-    const t = await L.collectLogitStats(model, [{ x: xa, y: [0, 0] }, { x: xb, y: [2] }]);
+    const t = await L.collectLogitStats(model, [{ x: xa, y: Int32Array.of(0, 0), idx: Int32Array.of(0, 1) }, { x: xb, y: Int32Array.of(2), idx: Int32Array.of(2) }]);
     expect(t.n).toBe(3);
     expect(t.maxLogit[0]).toBeCloseTo(0.472, 5);
     expect(t.margin![0]).toBeCloseTo(-1.072, 5);

@@ -68,6 +68,14 @@ describe('first principal component', () => {
     const r = acc.result();
     expect(r.firstPcRows![0]).toBeCloseTo((9 / 14 + 1 / 4) / 2, 5);
     expect(r.firstPcRows![1]).toBeCloseTo((1 / 4 + 9 / 14) / 2, 5);
+    // The same from Gram matrices of the uncentred features (double centring removes the offsets).
+    const fromGrams = new MinibatchCka(['a', 'b'], undefined, { firstPc: true });
+    const grams = [xa, xb].map((x) => rl.matmulT(x, x, false, true));
+    await fromGrams.updateGrams(grams);
+    await fromGrams.updateGrams([grams[1]!, grams[0]!]);
+    for (const g of grams) g.dispose();
+    expect(fromGrams.result().firstPcRows![0]).toBeCloseTo((9 / 14 + 1 / 4) / 2, 5);
+    expect(fromGrams.result().values[0]![1]).toBeCloseTo(r.values[0]![1]!, 5);
     const plain = new MinibatchCka(['a']);
     await plain.update([xa]);
     expect(plain.result().firstPcRows).toBeUndefined(); // opt-in: no extra readbacks by default

@@ -168,7 +168,7 @@ describe('activation maps, preferred inputs and input diversity', () => {
     // Channel 0 fires on label-0 images only; channel 1 on a mix of labels 0, 1, 2.
     const model = new TinyLinear(rl.tensor([1, 0, 0, 1], [2, 2]), rl.zeros([2]));
     const x = rl.tensor([9, 0, 8, 5, 7, 6, 0, 7, 0, 9, 1, 1], [6, 2]);
-    const r = await S.inputTypeDiversity(model, 'fc', [{ x, y: [0, 0, 0, 1, 2, 1] }], { k: 3 });
+    const r = await S.inputTypeDiversity(model, 'fc', [{ x, y: Int32Array.of(0, 0, 0, 1, 2, 1), idx: Int32Array.of(0, 1, 2, 3, 4, 5) }], { k: 3 });
     expect(r.top).toEqual([[0, 1, 2], [4, 3, 2]]);
     expect(r.labelEntropy[0]).toBe(0);
     expect(r.classesFor90).toEqual([1, 3]);
@@ -220,7 +220,7 @@ describe('shape versus texture probes', () => {
     const x = rl.rand([10, 1, 4, 4], 5);
     const pred = Array.from(await values(rl.tidy(() => rl.argmax(net.forward(x), 1))));
     const y = pred.map((p, i) => (i < 7 ? p : (p + 1) % 3)); // 7 of 10 right by construction
-    const res = await S.accuracyUnderTransforms(net, [{ x, y }], [
+    const res = await S.accuracyUnderTransforms(net, [{ x, y: Int32Array.from(y), idx: Int32Array.from(y, (_, i) => i) }], [
       ...S.standardTransforms().filter((t) => t.name === 'clean' || t.name === 'shuffle-2x2' || t.name === 'blur-1'),
       { name: 'noise-0', apply: (b, s) => S.addGaussianNoise(b, 0, s) },
     ]);

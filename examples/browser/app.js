@@ -36,7 +36,7 @@ async function main() {
   const robust = attack.success.reduce((n, s, i) => n + (!s && attack.cleanCorrect[i] ? 1 : 0), 0) / attack.success.length;
   log(`test accuracy ${(100 * clean.accuracy).toFixed(1)}%; under PGD-10 (L∞, ε = 0.1): ${(100 * robust).toFixed(1)}%`);
   const cka = await rl.analysis.layerSimilarity(model, null, [batch.x]);
-  document.getElementById('cka').innerHTML = rl.analysis.ckaMatrixSvg(cka, { title: 'layer × layer CKA (256 test digits)' });
+  document.getElementById('cka').innerHTML = rl.report.heatmapSvg(cka, { title: 'layer × layer CKA (256 test digits)' });
   log(`CKA over ${cka.rows.length} layers: ${cka.rows.join(', ')}`);
   attack.x.dispose();
   batch.x.dispose();

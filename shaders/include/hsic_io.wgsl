@@ -10,7 +10,7 @@ struct Hs {
   zero_diag: u32,  // 1: treat the diagonal as 0 (U-centring)
   pairs: u32,      // gram: block pairs in the upper triangle; dot: ra * rb
   rb: u32,         // dot_partials: rows of b
-  scale: f32,      // col_finish: divide the column sums by this; rbf: gamma
+  scale: f32,      // col_finish: divide the column sums by this; rbf: 1/(2t²)
   gscale: f32,     // center_gram: the grand mean is s / gscale
   _p: u32,
 }

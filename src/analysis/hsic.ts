@@ -1,31 +1,23 @@
 /**
- * HSIC building blocks on a backend's storage (methods.md §1.1–§1.3). The kernels centre, form and
- * centre Gram matrices; inner products come back as partial sums that are added here in float64, and
- * every division and square root is JS float64 arithmetic (§1.9.2).
+ * HSIC from shared feature matrices (methods.md §1.2–§1.5): the Gram form (centre both kernel
+ * matrices, three Frobenius inner products) and the feature form (norms of cross products). The
+ * partial sums come back from the device and are added in float64; every division and square root
+ * is JS float64 arithmetic (§1.9.2).
  */
-import type { Backend } from '../backend/types.js';
-import { padTo4 } from '../types.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { noGrad } from '../autograd/tape.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { doubleCenter, frobeniusInner, uCenter } from '../ops/hsic.js';
 import type { Tensor } from '../tensor.js';
+import type { FeatureMatrix } from './feature-matrix.js';
 
-export type AnyBackend = Backend<any>;
-
-/** A 2-D feature matrix in backend storage: n examples (rows) × p features. */
-export interface Features {
-  readonly backend: AnyBackend;
-  readonly storage: unknown;
-  readonly n: number;
-  readonly p: number;
+/** HSIC values of a pair of kernel matrices: cross and both self terms. */
+export interface HsicTriple {
+  xy: number;
+  xx: number;
+  yy: number;
 }
 
-/** View a 2-D float32 tensor as a feature matrix (rows are examples). */
-export function featuresOf(op: string, t: Tensor): Features {
-  if (t.rank !== 2) throw new ShapeError(`${op}: features must be 2-D [examples, features], got ${fmtShape(t.shape)}; flatten each example first (reshape(x, [n, -1]))`);
-  if (t.dtype !== 'float32') throw new ValueError(`${op}: features must be float32, got ${t.dtype}`);
-  return { backend: t.backend, storage: t.storage(op), n: t.shape[0]!, p: t.shape[1]! };
-}
-
-export function checkPair(op: string, x: Features, y: Features, minRows: number): void {
+export function checkPair(op: string, x: FeatureMatrix, y: FeatureMatrix, minRows: number): void {
   if (x.backend !== y.backend) throw new ValueError(`${op}: the two feature matrices live on different backends (${x.backend.kind}, ${y.backend.kind})`);
   if (x.n !== y.n) {
     throw new ShapeError(`${op}: the feature matrices have ${x.n} and ${y.n} rows; rows are examples and must be paired (same inputs, same order, §1.9.7)`);
@@ -33,139 +25,54 @@ export function checkPair(op: string, x: Features, y: Features, minRows: number)
   if (x.n < minRows) throw new ValueError(`${op}: needs at least ${minRows} examples, got ${x.n} (HSIC_1 divides by n − 3)`);
 }
 
-/** Sum a list of partial sums in float64 (pairwise, for the few thousand values it sees). */
-function pairwiseSum(v: ArrayLike<number>, lo: number, hi: number): number {
-  if (hi - lo <= 16) {
-    let s = 0;
-    for (let i = lo; i < hi; i++) s += v[i]!;
-    return s;
-  }
-  const mid = (lo + hi) >> 1;
-  return pairwiseSum(v, lo, mid) + pairwiseSum(v, mid, hi);
-}
-
-/** <a_i, b_j> for all row pairs of a [ra, len] and b [rb, len], as an ra×rb float64 matrix. */
-export async function innerProducts(b: AnyBackend, a: unknown, ra: number, bb: unknown, rb: number, len: number): Promise<Float64Array> {
-  const { partials, chunks } = b.dotPartials(a, ra, bb, rb, len);
-  let raw: ArrayLike<number>;
-  try {
-    raw = await b.read(partials, ra * rb * chunks, 'float32');
-  } finally {
-    b.free(partials);
-  }
-  const out = new Float64Array(ra * rb);
-  for (let k = 0; k < ra * rb; k++) out[k] = pairwiseSum(raw, k * chunks, (k + 1) * chunks);
-  return out;
-}
-
-/** The linear Gram matrix of the column-centred features (centred first: §1.9.1). */
-export function linearGram(x: Features): unknown {
-  const b = x.backend;
-  const xc = b.centerColumns(x.storage, x.n, x.p);
-  try {
-    return b.gram(xc, x.n, padTo4(x.p));
-  } finally {
-    b.free(xc);
-  }
-}
-
-/** Rearrange v so that v[k] is the k-th smallest and everything left of it is ≤ it (Hoare quickselect). */
-function select(v: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = v.length - 1;
-  while (lo < hi) {
-    const pivot = v[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (v[i]! < pivot) i++;
-      while (v[j]! > pivot) j--;
-      if (i <= j) {
-        const t = v[i]!;
-        v[i] = v[j]!;
-        v[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return v[k]!;
-}
-
-/** Median of all n² entries of a matrix, diagonal zeros included (§1.1), as numpy's median. */
-export function fullMedian(d: ArrayLike<number>): number {
-  const v = Float64Array.from(d);
-  const m = v.length >> 1;
-  const upper = select(v, m);
-  if (v.length % 2 === 1) return upper;
-  // The lower middle value is the largest of the m entries left of position m.
-  let lower = -Infinity;
-  for (let i = 0; i < m; i++) if (v[i]! > lower) lower = v[i]!;
-  return (lower + upper) / 2;
-}
-
-/**
- * The RBF Gram matrix exp(−D / (2 t² m)) with m the full-matrix median of the squared distances D.
- * Returns null when m is 0 (at least half the pairs coincide): the bandwidth is undefined, a dead layer.
- */
-export async function rbfGram(x: Features, threshold: number): Promise<{ gram: unknown | null; median: number }> {
-  if (!(threshold > 0)) throw new ValueError(`rbfCka: threshold must be > 0 (a fraction of the median distance), got ${threshold}`);
-  const b = x.backend;
-  const k = linearGram(x);
-  const d = b.sqDistFromGram(k, x.n);
-  b.free(k);
-  let median: number;
-  try {
-    median = fullMedian(await b.read(d, x.n * x.n, 'float32'));
-  } catch (e) {
-    b.free(d);
-    throw e;
-  }
-  if (!(median > 0)) {
-    b.free(d);
-    return { gram: null, median };
-  }
-  const g = b.rbfFromSqDist(d, x.n, 1 / (2 * threshold * threshold * median));
-  b.free(d);
-  return { gram: g, median };
-}
-
-/** The centred Gram matrix for HSIC_1 (U-centred, §1.3) or HSIC_0 (double-centred, §1.2). */
-export function centreGram(b: AnyBackend, k: unknown, n: number, unbiased: boolean): unknown {
-  return unbiased ? b.uCenter(k, n) : b.doubleCenter(k, n);
-}
-
 /** The normaliser of <K', L'>_F: n(n−3) for HSIC_1, (n−1)² for HSIC_0. */
 export function hsicDenominator(n: number, unbiased: boolean): number {
   return unbiased ? n * (n - 3) : (n - 1) * (n - 1);
 }
 
-/** HSIC values of a pair of Gram matrices: cross and both self terms. */
-export interface HsicTriple {
-  xy: number;
-  xx: number;
-  yy: number;
+/** The centred kernel matrix for HSIC_1 (U-centred, §1.3) or HSIC_0 (double-centred, §1.2). */
+export function centreGram(k: Tensor, unbiased: boolean): Tensor {
+  return noGrad(() => (unbiased ? uCenter(k) : doubleCenter(k)));
 }
 
-/** Centre K and L and return the three HSIC values; frees nothing it was given. */
-export async function hsicTriple(b: AnyBackend, k: unknown, l: unknown, n: number, unbiased: boolean): Promise<HsicTriple> {
-  const kc = centreGram(b, k, n, unbiased);
-  const lc = centreGram(b, l, n, unbiased);
+/** Centre the n × n kernel matrices K and L (once when they are the same) and return the three HSIC values. */
+export async function gramHsic(k: Tensor, l: Tensor, unbiased: boolean): Promise<HsicTriple> {
+  const n = k.shape[0]!;
+  const kc = centreGram(k, unbiased);
+  const lc = l === k ? kc : centreGram(l, unbiased);
   try {
-    const [xy, xx, yy] = await Promise.all([
-      innerProducts(b, kc, 1, lc, 1, n * n),
-      innerProducts(b, kc, 1, kc, 1, n * n),
-      innerProducts(b, lc, 1, lc, 1, n * n),
-    ]);
+    const [xy, xx, yy] = await Promise.all([frobeniusInner(kc, lc), frobeniusInner(kc, kc), lc === kc ? null : frobeniusInner(lc, lc)]);
     const z = hsicDenominator(n, unbiased);
-    return { xy: xy[0]! / z, xx: xx[0]! / z, yy: yy[0]! / z };
+    return { xy: xy / z, xx: xx / z, yy: (yy ?? xx) / z };
   } finally {
-    b.free(kc);
-    b.free(lc);
+    kc.dispose();
+    if (lc !== kc) lc.dispose();
   }
+}
+
+/**
+ * Feature form (Kornblith's feature_space_linear_cka and _debiased_dot_product_similarity_helper):
+ * HSIC_0 = ||YᵀX||²/(n−1)², and HSIC_1 = S/(n(n−3)) with
+ * S = ||YᵀX||² − n/(n−2)·Σ a_i b_i + A·B/((n−1)(n−2)) for row squared norms a, b (§1.5).
+ */
+export async function featureHsic(x: FeatureMatrix, y: FeatureMatrix, unbiased: boolean): Promise<HsicTriple> {
+  const n = x.n;
+  const [xy, xx, yy] = await Promise.all([x.crossNorm2(y), x.selfNorm2(), y.selfNorm2()]);
+  const z = hsicDenominator(n, unbiased);
+  if (!unbiased) return { xy: xy / z, xx: xx / z, yy: yy / z };
+  const [a, c] = await Promise.all([x.rowSquaredNorms(), y.rowSquaredNorms()]);
+  const s = (f: number, u: Float64Array, v: Float64Array): number => {
+    let dot = 0;
+    let su = 0;
+    let sv = 0;
+    for (let i = 0; i < n; i++) {
+      dot += u[i]! * v[i]!;
+      su += u[i]!;
+      sv += v[i]!;
+    }
+    return f - (n / (n - 2)) * dot + (su * sv) / ((n - 1) * (n - 2));
+  };
+  return { xy: s(xy, a, c) / z, xx: s(xx, a, a) / z, yy: s(yy, c, c) / z };
 }
 
 /** cross / sqrt(selfX · selfY), NaN when a self term is ≤ 0 (a dead layer: never divided by, §1.9.4). */

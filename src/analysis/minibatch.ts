@@ -3,15 +3,20 @@
  *
  *   CKA_mb[i][j] = Σ_b HSIC_1(K_ib, L_jb) / sqrt( Σ_b HSIC_1(K_ib, K_ib) · Σ_b HSIC_1(L_jb, L_jb) )
  *
- * Per batch, the U-centred linear Gram matrices of all layers are stacked into one [L, m²] buffer and
+ * Per batch, the U-centred linear Gram matrices of all layers are stacked into one [L, m²] tensor and
  * every pairwise <K^U, L^U>_F comes back as partial sums from one kernel; the HSIC_1 values are
  * accumulated across batches and passes in float64 on the host. Only one batch's features and Gram
  * matrices are alive at a time, so the evaluation set never has to fit in memory.
  */
+import { noGrad } from '../autograd/tape.js';
+import { tidy } from '../engine.js';
 import { ShapeError, ValueError } from '../errors.js';
-import { featuresOf, innerProducts, linearGram, type AnyBackend, type Features } from './hsic.js';
-import { firstPcFractionOfGram } from './pca.js';
+import { centerColumns, doubleCenter, gram, innerProducts, uCenter } from '../ops/hsic.js';
+import { concat, reshape, slice } from '../ops/layout.js';
 import type { Tensor } from '../tensor.js';
+import { withFeatures, type FeaturesLike } from './cka.js';
+import { FeatureMatrix } from './feature-matrix.js';
+import { firstPcFractionOfGram } from './pca.js';
 
 export interface CkaMatrix {
   /** Layer names of the rows (model A) and the columns (model B, or A again within one model). */
@@ -29,28 +34,29 @@ export interface CkaMatrix {
   firstPcRows?: number[];
 }
 
-/**
- * Stack the U-centred linear Gram matrices of each layer (same m rows) into one [L, m²] buffer;
- * with `keepGrams`, also the plain (double-centred) ones into a second, for one readback.
- */
-function stackUGrams(b: AnyBackend, feats: readonly Features[], m: number, keepGrams = false): { u: unknown; grams: unknown | null } {
-  const mm = m * m;
-  const stack = b.fill(feats.length * mm, 0, 'float32');
-  const grams = keepGrams ? b.fill(feats.length * mm, 0, 'float32') : null;
-  feats.forEach((f, l) => {
-    const k = linearGram(f);
-    const at = { shape: [mm], strides: [1], offset: l * mm };
-    if (grams) b.writeView(grams, at, k);
-    const u = b.uCenter(k, m);
-    b.free(k);
-    b.writeView(stack, at, u);
-    b.free(u);
-  });
-  return { u: stack, grams };
+/** The m × m Gram matrices as one [L, m²] tensor, each transformed by `f` (U-centring, double centring). */
+function stacked(grams: readonly Tensor[], f: (k: Tensor) => Tensor): Tensor {
+  return noGrad(() => tidy(() => concat(grams.map((k) => reshape(f(k), [1, k.size])), 0)));
 }
 
-function asFeatures(op: string, xs: readonly (Tensor | Features)[]): Features[] {
-  return xs.map((x) => ('storage' in x && typeof x.storage !== 'function' ? (x as Features) : featuresOf(op, x as Tensor)));
+/**
+ * The linear Gram matrix of each layer's batch features (centred over the batch; a FeatureMatrix lends
+ * its own), one per distinct input; `made` are those computed here, for the caller to dispose.
+ */
+function gramsOf(feats: readonly FeaturesLike[]): { grams: Map<FeaturesLike, Tensor>; made: Tensor[] } {
+  const grams = new Map<FeaturesLike, Tensor>();
+  const made: Tensor[] = [];
+  for (const x of feats) {
+    if (grams.has(x)) continue;
+    if (x instanceof FeatureMatrix) {
+      grams.set(x, x.gram());
+    } else {
+      const k = noGrad(() => tidy(() => gram(centerColumns(x))));
+      made.push(k);
+      grams.set(x, k);
+    }
+  }
+  return { grams, made };
 }
 
 /**
@@ -80,51 +86,86 @@ export class MinibatchCka {
   }
 
   /** Add one minibatch: features [m, p_l] of every row layer (and of every column layer). */
-  async update(a: readonly (Tensor | Features)[], bFeats?: readonly (Tensor | Features)[]): Promise<void> {
+  async update(a: readonly FeaturesLike[], b?: readonly FeaturesLike[]): Promise<void> {
     const op = 'MinibatchCka.update';
-    const fa = asFeatures(op, a);
-    if (fa.length !== this.rows.length) throw new ShapeError(`${op}: got ${fa.length} row layers, expected ${this.rows.length} (${this.rows.join(', ')})`);
-    if (this.within && bFeats) throw new ValueError(`${op}: this accumulator is within one model; construct it with column names to compare two models`);
-    if (!this.within && !bFeats) throw new ValueError(`${op}: a cross-model accumulator needs the second model's features too`);
-    const fb = bFeats ? asFeatures(op, bFeats) : fa;
-    if (fb.length !== this.cols.length) throw new ShapeError(`${op}: got ${fb.length} column layers, expected ${this.cols.length}`);
-    const m = fa[0]!.n;
-    const backend = fa[0]!.backend;
-    for (const f of [...fa, ...fb]) {
-      if (f.n !== m) throw new ShapeError(`${op}: every layer must have the same ${m} rows (examples) of this batch; got ${f.n}`);
-      if (f.backend !== backend) throw new ValueError(`${op}: features on different backends`);
+    this.checkLayers(op, a.length, b?.length);
+    const all = [...a, ...(b ?? [])];
+    const shapeOf = (x: FeaturesLike): readonly number[] => (x instanceof FeatureMatrix ? x.x.shape : x.shape);
+    const m = shapeOf(a[0]!)[0]!;
+    for (const x of all) {
+      if (x.backend !== a[0]!.backend) throw new ValueError(`${op}: features on different backends (${x.backend.kind}, ${a[0]!.backend.kind})`);
+      const s = shapeOf(x);
+      if (s.length !== 2) throw new ShapeError(`${op}: features must be 2-D [examples, features], got [${s.join(', ')}]; flatten each example first`);
+      if (s[0] !== m) throw new ShapeError(`${op}: every layer must have the same ${m} rows (examples) of this batch; got ${s[0]}`);
+    }
+    if (m < 4) throw new ValueError(`${op}: a batch needs at least 4 examples (HSIC_1 divides by m − 3), got ${m}; use larger batches`);
+    const { grams, made } = gramsOf(all);
+    try {
+      await this.accumulate(a.map((x) => grams.get(x)!), b?.map((x) => grams.get(x)!), true);
+    } finally {
+      for (const k of made) k.dispose();
+    }
+  }
+
+  /**
+   * Add one minibatch given the linear Gram matrices [m, m] of every row layer (and column layer) over
+   * its m examples. Any Gram matrix of those rows will do, centred per batch or not: U-centring (and,
+   * for `firstPc`, double centring) removes what centring would (§1.7.5).
+   */
+  updateGrams(a: readonly Tensor[], b?: readonly Tensor[]): Promise<void> {
+    return this.accumulate(a, b, false);
+  }
+
+  /** `centred`: the Gram matrices are of features centred over this batch (the first-PC share needs that). */
+  private async accumulate(a: readonly Tensor[], b: readonly Tensor[] | undefined, centred: boolean): Promise<void> {
+    const op = centred ? 'MinibatchCka.update' : 'MinibatchCka.updateGrams';
+    this.checkLayers(op, a.length, b?.length);
+    const all = [...a, ...(b ?? [])];
+    const m = a[0]!.shape[0]!;
+    for (const k of all) {
+      if (k.rank !== 2 || k.shape[0] !== m || k.shape[1] !== m) throw new ShapeError(`${op}: every layer must have the same ${m} rows (examples) of this batch; got a Gram matrix [${k.shape.join(', ')}]`);
+      if (k.backend !== a[0]!.backend) throw new ValueError(`${op}: features on different backends`);
     }
     if (m < 4) throw new ValueError(`${op}: a batch needs at least 4 examples (HSIC_1 divides by m − 3), got ${m}; use larger batches`);
     const z = m * (m - 3);
-    const mm = m * m;
-    const { u: ga, grams } = stackUGrams(backend, fa, m, this.pcSums !== null);
-    let gb: unknown = ga;
+    const La = a.length;
+    const Lb = this.cols.length;
+    const ga = stacked(a, uCenter);
+    let gb = ga;
+    let pcs: Tensor | null = null;
     try {
-      if (!this.within) gb = stackUGrams(backend, fb, m).u;
-      const La = fa.length;
-      const Lb = fb.length;
-      const aa = await innerProducts(backend, ga, La, ga, La, mm);
+      if (b) gb = stacked(b, uCenter);
+      if (this.pcSums) pcs = stacked(a, centred ? (k) => k : doubleCenter);
+      const aa = await innerProducts(ga, ga);
       if (this.within) {
         for (let k = 0; k < La * La; k++) this.cross[k]! += aa[k]! / z;
         for (let i = 0; i < La; i++) this.selfA[i]! += aa[i * La + i]! / z;
         this.selfB.set(this.selfA);
       } else {
-        const [ab, bb] = await Promise.all([innerProducts(backend, ga, La, gb, Lb, mm), innerProducts(backend, gb, Lb, gb, Lb, mm)]);
+        const [ab, bb] = await Promise.all([innerProducts(ga, gb), innerProducts(gb, gb)]);
         for (let k = 0; k < La * Lb; k++) this.cross[k]! += ab[k]! / z;
         for (let i = 0; i < La; i++) this.selfA[i]! += aa[i * La + i]! / z;
         for (let j = 0; j < Lb; j++) this.selfB[j]! += bb[j * Lb + j]! / z;
       }
-      if (grams && this.pcSums) {
-        const all = await backend.read(grams, La * mm, 'float32');
-        for (let l = 0; l < La; l++) this.pcSums[l]! += firstPcFractionOfGram(all.subarray(l * mm, (l + 1) * mm), m);
+      if (pcs && this.pcSums) {
+        const mm = m * m;
+        const v = await pcs.data();
+        for (let l = 0; l < La; l++) this.pcSums[l]! += firstPcFractionOfGram(v.subarray(l * mm, (l + 1) * mm), m);
       }
     } finally {
-      if (grams) backend.free(grams);
-      backend.free(ga);
-      if (gb !== ga) backend.free(gb);
+      pcs?.dispose();
+      ga.dispose();
+      if (gb !== ga) gb.dispose();
     }
     this.batches++;
     this.examples += m;
+  }
+
+  private checkLayers(op: string, la: number, lb: number | undefined): void {
+    if (la !== this.rows.length) throw new ShapeError(`${op}: got ${la} row layers, expected ${this.rows.length} (${this.rows.join(', ')})`);
+    if (this.within && lb !== undefined) throw new ValueError(`${op}: this accumulator is within one model; construct it with column names to compare two models`);
+    if (!this.within && lb === undefined) throw new ValueError(`${op}: a cross-model accumulator needs the second model's features too`);
+    if (lb !== undefined && lb !== this.cols.length) throw new ShapeError(`${op}: got ${lb} column layers, expected ${this.cols.length}`);
   }
 
   /** The accumulated sums of HSIC_1: cross[i][j], self of the rows, self of the columns. */
@@ -153,29 +194,46 @@ export class MinibatchCka {
   }
 }
 
-/** Minibatch CKA of two paired feature matrices split into consecutive batches of `batchSize` rows
- *  (a trailing partial batch is dropped, §1.6 [rec]). */
-export async function minibatchCka(X: Tensor, Y: Tensor, batchSize: number): Promise<number> {
-  const x = featuresOf('minibatchCka', X);
-  const y = featuresOf('minibatchCka', Y);
-  if (x.n !== y.n) throw new ShapeError(`minibatchCka: ${x.n} and ${y.n} rows; rows are examples and must be paired`);
-  if (!(Number.isInteger(batchSize) && batchSize >= 4)) throw new ValueError(`minibatchCka: batchSize must be an integer ≥ 4, got ${batchSize}`);
-  const k = Math.floor(x.n / batchSize);
-  if (k === 0) throw new ValueError(`minibatchCka: ${x.n} rows make no full batch of ${batchSize}; use a smaller batch size`);
-  const b = x.backend;
-  const acc = new MinibatchCka(['X'], ['Y']);
-  for (let i = 0; i < k; i++) {
-    const slice = (f: Features): Features => ({
-      ...f, n: batchSize, storage: b.readView(f.storage, { shape: [batchSize, f.p], strides: [f.p, 1], offset: i * batchSize * f.p }),
-    });
-    const xs = slice(x);
-    const ys = slice(y);
-    try {
-      await acc.update([xs], [ys]);
-    } finally {
-      b.free(xs.storage);
-      b.free(ys.storage);
+/** Rows [start, start + m) of a tensor [n, …], or the diagonal block [start, start + m)² of an n × n matrix. */
+const rowsOf = (t: Tensor, start: number, m: number): Tensor => noGrad(() => slice(t, [start], [start + m]));
+const blockOf = (k: Tensor, start: number, m: number): Tensor => noGrad(() => slice(k, [start, start], [start + m, start + m]));
+
+/**
+ * Minibatch CKA of two paired feature matrices split into consecutive batches of `batchSize` rows
+ * (a trailing partial batch is dropped, §1.6 [rec]). Tensors are centred batch by batch; FeatureMatrix
+ * arguments lend their full Gram matrix, whose diagonal blocks are the batches' Gram matrices (of
+ * features centred over all rows, which U-centring makes no different, §1.7.5).
+ */
+export function minibatchCka(X: FeaturesLike, Y: FeaturesLike, batchSize: number): Promise<number> {
+  const op = 'minibatchCka';
+  if (!(Number.isInteger(batchSize) && batchSize >= 4)) return Promise.reject(new ValueError(`${op}: batchSize must be an integer ≥ 4, got ${batchSize}`));
+  const shared = X instanceof FeatureMatrix && Y instanceof FeatureMatrix;
+  return withFeatures(op, X, Y, 4, async (x, y) => {
+    const k = Math.floor(x.n / batchSize);
+    if (k === 0) throw new ValueError(`${op}: ${x.n} rows make no full batch of ${batchSize}; use a smaller batch size`);
+    const acc = new MinibatchCka(['X'], ['Y']);
+    for (let i = 0; i < k; i++) {
+      const start = i * batchSize;
+      if (shared) {
+        const kb = blockOf(x.gram(), start, batchSize);
+        const lb = y === x ? kb : blockOf(y.gram(), start, batchSize);
+        try {
+          await acc.updateGrams([kb], [lb]);
+        } finally {
+          kb.dispose();
+          if (lb !== kb) lb.dispose();
+        }
+      } else {
+        const xs = rowsOf(x.x, start, batchSize);
+        const ys = y === x ? xs : rowsOf(y.x, start, batchSize);
+        try {
+          await acc.update([xs], [ys]);
+        } finally {
+          xs.dispose();
+          if (ys !== xs) ys.dispose();
+        }
+      }
     }
-  }
-  return acc.result().values[0]![0]!;
+    return acc.result().values[0]![0]!;
+  });
 }

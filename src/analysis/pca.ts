@@ -10,7 +10,7 @@
 import { ValueError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
-import { featuresOf, linearGram } from './hsic.js';
+import { FeatureMatrix } from './feature-matrix.js';
 
 export interface TopEigen {
   value: number;
@@ -64,14 +64,13 @@ export function firstPcFractionOfGram(k: ArrayLike<number>, n: number): number {
   return topEigenvalue(k, n).value / trace;
 }
 
-/** Fraction of the variance of X's rows (examples × features, any trailing shape) along their first principal component. */
-export async function firstPcFraction(X: Tensor): Promise<number> {
-  const f = featuresOf('firstPcFraction', X);
-  if (f.n < 2) throw new ValueError(`firstPcFraction: needs at least 2 examples (rows), got ${f.n}`);
-  const k = linearGram(f);
+/** Fraction of the variance of X's rows (examples × features) along their first principal component. */
+export async function firstPcFraction(X: Tensor | FeatureMatrix): Promise<number> {
+  const { f, owned } = FeatureMatrix.of('firstPcFraction', X);
   try {
-    return firstPcFractionOfGram(await f.backend.read(k, f.n * f.n, 'float32'), f.n);
+    if (f.n < 2) throw new ValueError(`firstPcFraction: needs at least 2 examples (rows), got ${f.n}`);
+    return firstPcFractionOfGram(await f.gram().data(), f.n);
   } finally {
-    f.backend.free(k);
+    if (owned) f.dispose();
   }
 }

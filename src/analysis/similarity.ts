@@ -9,6 +9,7 @@ import { tensor } from '../ops/creation.js';
 import type { Backend } from '../backend/types.js';
 import type { Tensor } from '../tensor.js';
 import { linearCka, rbfCka } from './cka.js';
+import { FeatureMatrix } from './feature-matrix.js';
 import { minibatchCka } from './minibatch.js';
 
 export interface MatrixInput {
@@ -60,23 +61,29 @@ export async function similarityFromMatrices(A: MatrixInput, B: MatrixInput, opt
   }
   const X: Tensor = tensor(A.data, [n, p], { backend });
   const Y: Tensor = tensor(B.data, [n, q], { backend });
+  // One FeatureMatrix per side: each is centred once, its Gram matrix, distances and RBF median are
+  // formed once, and every estimator below takes them from there.
+  const fx = new FeatureMatrix(X, 'similarityFromMatrices');
+  const fy = new FeatureMatrix(Y, 'similarityFromMatrices');
   try {
-    const lin = await linearCka(X, Y);
-    const deb = await linearCka(X, Y, { debiased: true });
+    const lin = await linearCka(fx, fy);
+    const deb = await linearCka(fx, fy, { debiased: true });
     const rbf = async (t: number) => ({
-      biased: (await rbfCka(X, Y, { threshold: t })).value,
-      debiased: (await rbfCka(X, Y, { threshold: t, debiased: true })).value,
+      biased: (await rbfCka(fx, fy, { threshold: t })).value,
+      debiased: (await rbfCka(fx, fy, { threshold: t, debiased: true })).value,
     });
     return {
       n, p, q,
       linear: lin.value,
       debiased: deb.value,
       rbf: { '0.5': await rbf(0.5), '1.0': await rbf(1.0) },
-      minibatch: { batchSize, batches: Math.floor(n / batchSize), value: await minibatchCka(X, Y, batchSize) },
+      minibatch: { batchSize, batches: Math.floor(n / batchSize), value: await minibatchCka(fx, fy, batchSize) },
       dead: { A: !(lin.hsic.xx > 0), B: !(lin.hsic.yy > 0) },
       backend: backend.describe(),
     };
   } finally {
+    fx.dispose();
+    fy.dispose();
     X.dispose();
     Y.dispose();
   }

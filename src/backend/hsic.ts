@@ -13,8 +13,11 @@ export interface HsicOps<S> {
   gram(x: S, n: number, ld: number): S;
   /** D_ij = max(K_ii + K_jj − 2·K_ij, 0), diagonal exactly 0 (§1.1, §1.9.6). */
   sqDistFromGram(k: S, n: number): S;
-  /** exp(−gamma·D) elementwise over n×n. */
-  rbfFromSqDist(d: S, n: number, gamma: number): S;
+  /**
+   * K = exp(−D / (2·t²·m)) elementwise over n×n, with the bandwidth m read from the one-element
+   * `median` (SelectOps.median of D: no readback). All zeros when m ≤ 0: no bandwidth, a dead layer.
+   */
+  rbfFromSqDist(d: S, n: number, median: S, threshold: number): S;
   /** U-centring K → K^U (§1.3 steps 1–4); <K^U, L^U>_F / (n(n−3)) is HSIC_1. Needs n ≥ 4. */
   uCenter(k: S, n: number): S;
   /** Double centring K → H·K·H by Kornblith's stable column-mean form (§1.2). */

@@ -50,4 +50,5 @@ export type Backend<S = unknown> = CoreOps<S> &
   import('./logits.js').LogitOps<S> &
   import('./attack.js').AttackOps<S> &
   import('./hsic.js').HsicOps<S> &
+  import('./select.js').SelectOps<S> &
   import('./norm.js').NormOps<S>;

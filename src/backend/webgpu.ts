@@ -11,6 +11,7 @@ import { normKernels } from '../kernels/norm.js';
 import { optimKernels } from '../kernels/optim.js';
 import { poolKernels } from '../kernels/pool.js';
 import { reduceKernels } from '../kernels/reduce.js';
+import { selectKernels } from '../kernels/select.js';
 import { transferKernels } from '../kernels/transfer.js';
 
 /**
@@ -31,6 +32,7 @@ export function createWebGpuBackend(rt: GpuRuntime): Backend<GPUBuffer> {
     ...logitKernels(rt),
     ...attackKernels(rt),
     ...hsicKernels(rt),
+    ...selectKernels(rt),
     ...normKernels(rt),
   } satisfies Backend<GPUBuffer>;
   return guardAll(rt, ops);

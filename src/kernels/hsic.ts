@@ -121,9 +121,11 @@ export function sqDistFromGram(rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuff
   return out;
 }
 
-export function rbfFromSqDist(rt: GpuRuntime, d: GPUBuffer, n: number, gamma: number): GPUBuffer {
+/** exp(−D / (2 t² m)) with m read from the one-element buffer `median` (0 where m ≤ 0). */
+export function rbfFromSqDist(rt: GpuRuntime, d: GPUBuffer, n: number, median: GPUBuffer, threshold: number): GPUBuffer {
   const out = rt.createStorage(n * n * 4, 'hsic.rbf');
-  rt.dispatch({ shader: 'hsic', entry: 'rbf', overrides: { WG }, uniforms: hs({ n, scale: gamma }), buffers: { src: d, dst: out }, workgroups: grid1d(n * n, WG) });
+  const scale = 1 / (2 * threshold * threshold);
+  rt.dispatch({ shader: 'hsic', entry: 'rbf', overrides: { WG }, uniforms: hs({ n, scale }), buffers: { src: d, dst: out, aux: median }, workgroups: grid1d(n * n, WG) });
   return out;
 }
 

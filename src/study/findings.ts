@@ -1,6 +1,6 @@
 import type { CkaMatrix } from '../analysis/index.js';
-import { ckaMatrixSvg } from '../analysis/index.js';
 import type { Finding, ReportSection } from '../report/html.js';
+import { heatmapSvg } from '../report/heatmap.js';
 import { barChart, histogram, imageGrid, lineChart } from '../report/svg.js';
 import type { EvalResult, DistillRow, LogitResult, SimplicityResult } from './experiments.js';
 import type { TrainedSummary } from './models.js';
@@ -61,8 +61,8 @@ function similaritySection(r: SeedResults): ReportSection {
       ...Object.fromEntries(pcModels.filter((n) => w[n]?.firstPcRows).map((n) => [`mean first-PC share, ${n}`, mean(w[n]!.firstPcRows!)])),
     },
     figures: [
-      { caption: 'Layer × layer minibatch CKA, deep CNN, standard training (clean test images).', svg: ckaMatrixSvg(w['deep-standard']!, { title: 'deep CNN, standard' }) },
-      { caption: 'The same for the PGD-AT deep CNN.', svg: ckaMatrixSvg(w['deep-pgd-at']!, { title: 'deep CNN, PGD-AT' }) },
+      { caption: 'Layer × layer minibatch CKA, deep CNN, standard training (clean test images).', svg: heatmapSvg(w['deep-standard']!, { title: 'deep CNN, standard' }) },
+      { caption: 'The same for the PGD-AT deep CNN.', svg: heatmapSvg(w['deep-pgd-at']!, { title: 'deep CNN, PGD-AT' }) },
       ...firstPcFigure(w),
     ],
   };
@@ -74,7 +74,7 @@ function similaritySection(r: SeedResults): ReportSection {
     ours: `Cross-model CKA (standard rows, PGD-AT columns), matching layers: mean ${f3(early)} over the first half of the layers, ${f3(late)} over the second half.`,
     verdict: verdict(early > late),
     numbers: { 'diagonal, first half': early, 'diagonal, second half': late, ...Object.fromEntries(diagonal(cross).map((v, i) => [`layer ${cross.rows[i]}`, v])) },
-    figures: [{ caption: 'Cross-model CKA: standard (rows) vs PGD-AT (columns), deep CNN.', svg: ckaMatrixSvg(cross, { title: 'standard × PGD-AT', rowLabel: 'standard', colLabel: 'PGD-AT' }) }],
+    figures: [{ caption: 'Cross-model CKA: standard (rows) vs PGD-AT (columns), deep CNN.', svg: heatmapSvg(cross, { title: 'standard × PGD-AT', rowLabel: 'standard', colLabel: 'PGD-AT' }) }],
   };
   const ba = r.cka.benignAdv;
   const dStd = diagonal(ba['deep-standard']!);

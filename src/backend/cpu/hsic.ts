@@ -51,7 +51,10 @@ export const cpuHsic: HsicOps<Float64Array> = {
     }
     return d;
   },
-  rbfFromSqDist(d, _n, gamma) {
+  rbfFromSqDist(d, _n, median, threshold) {
+    const m = median[0]!;
+    if (!(m > 0)) return new Float64Array(d.length);
+    const gamma = 1 / (2 * threshold * threshold * m);
     return d.map((v) => Math.exp(-gamma * v));
   },
   uCenter(k, n) {

@@ -5,6 +5,7 @@ import { cpuCore } from './core.js';
 import { cpuLogits } from './logits.js';
 import { cpuOptim } from './optim.js';
 import { cpuHsic } from './hsic.js';
+import { cpuSelect } from './select.js';
 import { cpuNorm } from './norm.js';
 
 /** The float64 reference backend: the oracle of every test and the CPU row of every benchmark. */
@@ -19,6 +20,7 @@ export function createCpuBackend(): Backend<Float64Array> {
     ...cpuLogits,
     ...cpuAttack,
     ...cpuHsic,
+    ...cpuSelect,
     ...cpuNorm,
   };
 }

@@ -1,0 +1,85 @@
+// Every CKA estimator on the GPU against the float64 CPU oracle on random data of awkward shapes, and
+// the symmetric Gram kernels (plain and subgroup) against the oracle, exactly symmetric.
+import { describe, expect, it } from 'vitest';
+import { cpu, tensor, Rng } from '../src/node.js';
+import { debiasedCka, linearCka } from '../src/analysis/cka.js';
+import { minibatchCka } from '../src/analysis/minibatch.js';
+import { engine } from '../src/engine.js';
+import * as hk from '../src/kernels/hsic.js';
+import { close, estimators, gpu, type B } from './helpers/cka-data.js';
+
+describe('GPU estimators against the float64 oracle on random data', () => {
+  const shapes: [number, number, number][] = [[4, 1, 3], [37, 5, 130], [70, 33, 8], [129, 64, 7]];
+  for (const [n, p, q] of shapes) {
+    it(`n=${n}, p=${p}, q=${q}`, async () => {
+      const rng = new Rng(n * 1000 + p);
+      const xv = rng.fillNormal(n * p).map((v, k) => Math.max(v, 0) + 0.1 * (k % 3));
+      const yv = rng.fillNormal(n * q);
+      const run = async (b: B) => {
+        const x = tensor(xv, [n, p], { backend: b });
+        const y = tensor(yv, [n, q], { backend: b });
+        try {
+          const out: number[] = [];
+          for (const [, f] of estimators) {
+            if (n >= 6) out.push(await f(x, y));
+          }
+          out.push((await linearCka(x, y, { form: 'gram' })).hsic.xy, (await debiasedCka(x, y, { form: 'gram' })).hsic.xx);
+          if (n >= 8) out.push(await minibatchCka(x, y, Math.floor(n / 2)));
+          return out;
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
+      };
+      const [g, c] = [await run(gpu()), await run(cpu)];
+      g.forEach((v, i) => close(v, c[i]!, 2e-5, `estimator ${i}`));
+    });
+  }
+
+  it('the symmetric Gram kernel matches the oracle and is exactly symmetric (n not a multiple of the tile)', async () => {
+    for (const [n, p] of [[1, 3], [33, 17], [70, 64], [97, 5]] as const) {
+      const v = new Rng(n + p).fillNormal(n * p);
+      const g = gpu();
+      const xs = g.fromData(v, 'float32');
+      const xc = g.centerColumns(xs, n, p);
+      const k = g.gram(xc, n, Math.ceil(p / 4) * 4);
+      const got = (await g.read(k, n * n, 'float32')) as Float32Array;
+      for (const s of [xs, xc, k]) g.free(s);
+      const ref = cpu.gram(cpu.centerColumns(Float64Array.from(v), n, p), n, Math.ceil(p / 4) * 4);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          expect(got[i * n + j], `K[${i}][${j}] symmetric`).toBe(got[j * n + i]);
+          expect(Math.abs(got[i * n + j]! - ref[i * n + j]!)).toBeLessThan(1e-4 * (1 + Math.abs(ref[i * n + j]!)));
+        }
+      }
+    }
+  });
+});
+
+describe('Gram kernel variants', () => {
+  it('the plain and the subgroup kernels both match the oracle and are exactly symmetric', async () => {
+    const rt = engine.runtime!;
+    const variants: hk.GramVariant[] = (await hk.probeSubgroupGram(rt)) ? ['plain', 'subgroup'] : ['plain'];
+    for (const variant of variants) {
+      for (const [n, p] of [[1, 3], [9, 4], [33, 17], [70, 64], [97, 5], [130, 36]] as const) {
+        const v = new Rng(n * 7 + p).fillNormal(n * p);
+        const ld = Math.ceil(p / 4) * 4;
+        const g = gpu();
+        const xs = g.fromData(v, 'float32');
+        const xc = g.centerColumns(xs, n, p);
+        const k = hk.gram(rt, xc, n, ld, variant);
+        const got = (await g.read(k, n * n, 'float32')) as Float32Array;
+        for (const s of [xs, xc, k]) g.free(s);
+        const ref = cpu.gram(cpu.centerColumns(Float64Array.from(v), n, p), n, ld);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            expect(got[i * n + j], `${variant} K[${i}][${j}] symmetric`).toBe(got[j * n + i]);
+            expect(Math.abs(got[i * n + j]! - ref[i * n + j]!), `${variant} n=${n} p=${p} K[${i}][${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(ref[i * n + j]!)));
+          }
+        }
+      }
+    }
+    // On lavapipe (Node + Dawn) the subgroup kernel is expected to be available.
+    if (rt.adapter.description.includes('llvmpipe')) expect(variants).toContain('subgroup');
+  });
+});
