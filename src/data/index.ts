@@ -10,3 +10,5 @@ export {
   type Checkpoint, type CheckpointInput, type LoadOptions,
 } from './checkpoint.js';
 export { parseNpy, serializeNpy, checkSameRows, type Npy2D, type NpyReadOptions } from './npy.js';
+export { parsePt, isPt, type PtFile, type PtFormat } from './pt.js';
+export { parseTensorFile, type TensorFile, type TensorFileFormat } from './tensor-file.js';
