@@ -12,29 +12,10 @@ import { serializeSafetensors } from '../src/data/safetensors.js';
 import { parseTensorFile } from '../src/data/tensor-file.js';
 import { crc32, readZip } from '../src/data/zip.js';
 import { fuzzParser, mutations } from './helpers/parser-fuzz.js';
-import { op, ptLegacy, ptZip, stateDictPickle, storageBytes, zipStored, type Storage, type View } from './helpers/pt-files.js';
+import { SAMPLE_STORAGES, SAMPLE_VIEWS, op, ptLegacy, ptZip, stateDictPickle, storageBytes, zipStored, type View } from './helpers/pt-files.js';
 
-const STORAGES = new Map<string, Storage>([
-  ['0', { dtype: 'F32', bytes: storageBytes('F32', [1, 2, 3, 4, 5, 6]) }],
-  ['1', { dtype: 'I64', bytes: storageBytes('I64', [7, -3]) }],
-  ['2', { dtype: 'F64', bytes: storageBytes('F64', [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]) }],
-  ['3', { dtype: 'F16', bytes: storageBytes('F16', [0x3c00, 0xc100, 0x0001]) }], // 1, -2.5, 2^-24
-  ['4', { dtype: 'BOOL', bytes: storageBytes('BOOL', [1, 0]) }],
-  ['5', { dtype: 'U8', bytes: storageBytes('U8', [200, 3]) }],
-  ['6', { dtype: 'I32', bytes: storageBytes('I32', [-5]) }],
-]);
-const VIEWS: [string, View][] = [
-  ['conv.weight', { key: '0', shape: [2, 3] }],
-  ['transposed', { key: '0', shape: [3, 2], stride: [1, 3] }],
-  ['bn.num_batches_tracked', { key: '1', shape: [], offset: 1 }],
-  ['param', { key: '2', shape: [2], offset: 3, parameter: true }],
-  ['strided', { key: '2', shape: [2, 2], stride: [3, 2], offset: 0 }],
-  ['half', { key: '3', shape: [3] }],
-  ['mask', { key: '4', shape: [2] }],
-  ['bytes', { key: '5', shape: [1, 2] }],
-  ['int', { key: '6', shape: [1] }],
-  ['empty', { key: '0', shape: [0, 3] }],
-];
+const STORAGES = SAMPLE_STORAGES;
+const VIEWS = SAMPLE_VIEWS;
 const WANT: Record<string, [string, number[], (number | bigint)[]]> = {
   'conv.weight': ['F32', [2, 3], [1, 2, 3, 4, 5, 6]],
   transposed: ['F32', [3, 2], [1, 4, 2, 5, 3, 6]],

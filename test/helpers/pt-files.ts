@@ -151,3 +151,26 @@ export function ptLegacy(views: [string, View][], storages: Map<string, Storage>
   for (const s of storages.values()) out.push(...u64(s.bytes.length / STORAGE[s.dtype][1]), ...s.bytes);
   return Uint8Array.from(out);
 }
+
+/** A sample of every storage type and of strided, transposed, offset and empty views (the fuzz seeds). */
+export const SAMPLE_STORAGES = new Map<string, Storage>([
+  ['0', { dtype: 'F32', bytes: storageBytes('F32', [1, 2, 3, 4, 5, 6]) }],
+  ['1', { dtype: 'I64', bytes: storageBytes('I64', [7, -3]) }],
+  ['2', { dtype: 'F64', bytes: storageBytes('F64', [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]) }],
+  ['3', { dtype: 'F16', bytes: storageBytes('F16', [0x3c00, 0xc100, 0x0001]) }], // 1, -2.5, 2^-24
+  ['4', { dtype: 'BOOL', bytes: storageBytes('BOOL', [1, 0]) }],
+  ['5', { dtype: 'U8', bytes: storageBytes('U8', [200, 3]) }],
+  ['6', { dtype: 'I32', bytes: storageBytes('I32', [-5]) }],
+]);
+export const SAMPLE_VIEWS: [string, View][] = [
+  ['conv.weight', { key: '0', shape: [2, 3] }],
+  ['transposed', { key: '0', shape: [3, 2], stride: [1, 3] }],
+  ['bn.num_batches_tracked', { key: '1', shape: [], offset: 1 }],
+  ['param', { key: '2', shape: [2], offset: 3, parameter: true }],
+  ['strided', { key: '2', shape: [2, 2], stride: [3, 2], offset: 0 }],
+  ['half', { key: '3', shape: [3] }],
+  ['mask', { key: '4', shape: [2] }],
+  ['bytes', { key: '5', shape: [1, 2] }],
+  ['int', { key: '6', shape: [1] }],
+  ['empty', { key: '0', shape: [0, 3] }],
+];
