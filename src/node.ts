@@ -59,3 +59,4 @@ export async function init(opts: NodeInitOptions = {}): Promise<Engine> {
 
 export * from './index.js';
 export * from './data/fs-node.js';
+export * from './data/datasets-node.js';

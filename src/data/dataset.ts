@@ -210,3 +210,17 @@ export function splitDataset(ds: Dataset, testSize: number, seed: number | Rng):
     train: ds.subset(perm.subarray(testSize), `${ds.name}/train`),
   };
 }
+
+/**
+ * Batches whose tensors are freed when the consumer moves on (or stops early): a loop over them
+ * never holds more than one batch of images on the GPU.
+ */
+export function* ownedBatches(ds: Dataset, batchSize: number, shuffle?: number): Generator<Batch> {
+  for (const b of ds.batches(batchSize, shuffle === undefined ? {} : { shuffle })) {
+    try {
+      yield b;
+    } finally {
+      b.x.dispose();
+    }
+  }
+}
