@@ -1,15 +1,8 @@
 // The CLI dispatcher and `robustlens info`, run in-process on the test's engine.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
+import { captureConsole } from './helpers/capture.js';
 import { init } from '../src/node.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -17,7 +10,7 @@ afterEach(() => {
 
 describe('robustlens CLI', () => {
   it('info --json describes the adapter the engine uses', async () => {
-    const { out } = capture();
+    const { out } = captureConsole();
     expect(await main(['info', '--json'])).toBe(0);
     const report = JSON.parse(out.join('\n'));
     const { adapter } = await init();
@@ -28,7 +21,7 @@ describe('robustlens CLI', () => {
   });
 
   it('info prints runtime, adapter, driver and limits as text', async () => {
-    const { out } = capture();
+    const { out } = captureConsole();
     expect(await main(['info'])).toBe(0);
     const text = out.join('\n');
     for (const label of ['runtime', 'adapter', 'driver', 'features', 'limits', 'maxStorageBufferBindingSize']) {
@@ -37,7 +30,7 @@ describe('robustlens CLI', () => {
   });
 
   it('--help lists the commands; each command has its own --help', async () => {
-    const { out } = capture();
+    const { out } = captureConsole();
     expect(await main(['--help'])).toBe(0);
     expect(out.join('\n')).toMatch(/info\s+print the runtime/);
     out.length = 0;
@@ -46,7 +39,7 @@ describe('robustlens CLI', () => {
   });
 
   it('a wrong command line exits 2 with a hint', async () => {
-    const { err } = capture();
+    const { err } = captureConsole();
     expect(await main([])).toBe(2);
     expect(await main(['frobnicate'])).toBe(2);
     expect(err.join('\n')).toContain("unknown command 'frobnicate'");

@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli.js';
+import { captureConsole } from './helpers/capture.js';
 import * as rl from '../src/node.js';
 import { loadCheckpoint, readNpyFile } from '../src/data/fs-node.js';
 import { parseCheckpoint } from '../src/data/checkpoint.js';
@@ -125,6 +127,22 @@ describe('PyTorch interop (real torch.save files)', () => {
     const torch = JSON.parse(readFileSync(join(dir, 'handmade.json'), 'utf8')) as Record<string, Described>;
     for (const name of ['handmade.pt', 'handmade-zip64.pt', 'handmade-legacy.pt']) expectSameAsTorch(parsePt(readFileSync(join(dir, name)), name).tensors, torch[name]!, name);
   });
+
+  it('the CLI evaluates PyTorch models on NumPy images and labels: attack MODEL.pt --images --labels --shape', async () => {
+    const { out } = captureConsole();
+    try {
+      for (const c of CASES.filter((k) => k.model === 'cnn-small' || k.model === 'small-cnn-trades')) {
+        out.length = 0;
+        const file = (suffix: string): string => join(dir, `${c.tag}${suffix}`);
+        const args = ['attack', file('.pt'), '--model', c.model, '--images', file('-x.npy'), '--labels', file('-y.npy'), '--shape', `${c.inChannels},${c.inputSize},${c.inputSize}`, '--attack', 'fgsm', '--eps', '0', '--quiet'];
+        expect(await main(args), c.tag).toBe(0);
+        const r = JSON.parse(out.join('\n'));
+        expect([c.tag, r.n, r.cleanAccuracy]).toEqual([c.tag, c.n, (c.n - 1) / c.n]);
+      }
+    } finally {
+      vi.restoreAllMocks();
+    }
+  }, 120_000);
 
   it('a state dict of another architecture is refused naming the tensor and both shapes', async () => {
     const model = createModel('cnn-small', { inChannels: 1, inputSize: 28 });

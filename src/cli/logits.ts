@@ -1,10 +1,10 @@
 /** `robustlens logits CKPT [--compare CKPT2]`: logit statistics of a checkpoint on test images. */
 import { collectLogitStats, compareConfidence, summarize } from '../analysis/logits.js';
 import { init } from '../node.js';
-import { owned } from '../study/data.js';
+import { ownedBatches } from '../data/dataset.js';
 import { int } from './args.js';
 import type { Command } from './command.js';
-import { dataFrom, dataHelp, dataOptions, modelFromCheckpoint } from './common.js';
+import { dataHelp, dataOptions, modelFromCheckpoint, testDataFrom, userDataHelp, userDataOptions } from './common.js';
 
 export const logits: Command = {
   name: 'logits',
@@ -19,22 +19,23 @@ most and least confident sets, and the examples whose ranks differ most.
 Options:
   --compare B   a second checkpoint of the same architecture
   --n N         test images (default 1000)
-${dataHelp}`,
+${dataHelp}
+${userDataHelp}`,
   positionals: true,
-  options: { ...dataOptions, compare: { type: 'string' }, n: { type: 'string' } },
+  options: { ...dataOptions, ...userDataOptions, compare: { type: 'string' }, n: { type: 'string' } },
   async run(args) {
     await init();
-    const data = await dataFrom(args);
+    const data = await testDataFrom(args);
     const set = data.test.take(int(args, 'n', 1000, 2));
-    const a = await modelFromCheckpoint(args, args.positionals[0]);
+    const a = await modelFromCheckpoint(args, args.positionals[0], set.shape);
     try {
-      const ta = await collectLogitStats(a, owned(set, 250));
+      const ta = await collectLogitStats(a, ownedBatches(set, 250));
       const out: Record<string, unknown> = { checkpoint: args.positionals[0], n: ta.n, summary: summarize(ta) };
       const other = args.values.compare;
       if (typeof other === 'string') {
-        const b = await modelFromCheckpoint(args, other);
+        const b = await modelFromCheckpoint(args, other, set.shape);
         try {
-          const tb = await collectLogitStats(b, owned(set, 250));
+          const tb = await collectLogitStats(b, ownedBatches(set, 250));
           const c = compareConfidence(ta.confidence, tb.confidence);
           out.compare = { checkpoint: other, summary: summarize(tb), spearman: c.spearman, k: c.k, topOverlap: c.topOverlap, bottomOverlap: c.bottomOverlap, aOverB: c.aOverB, bOverA: c.bOverA };
         } finally {

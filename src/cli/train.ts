@@ -5,7 +5,7 @@ import { init } from '../node.js';
 import { SGD } from '../optim/sgd.js';
 import { trainRobust, type Recipe } from '../robust/recipes.js';
 import { atomicWrite } from '../study/stages.js';
-import { owned } from '../study/data.js';
+import { ownedBatches } from '../data/dataset.js';
 import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
 import { dataFrom, dataHelp, dataOptions, modelFrom } from './common.js';
@@ -48,7 +48,7 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
     const out = str(args, 'out', 'out/train');
     await init();
     const data = await dataFrom(args);
-    const model = modelFrom(args);
+    const model = modelFrom(args, data.train.shape);
     const attack = { eps, steps, alpha: (2.5 * eps) / steps };
     const te = flag(args, 'te') ? { numExamples: data.train.length } : undefined;
     const recipe: Recipe = kind === 'standard' ? { kind } : kind === 'fast-fgsm' ? { kind, eps } : kind === 'pgd-at' ? { kind, attack, te } : { kind, beta, attack, te };
@@ -56,8 +56,8 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
     log(`training ${str(args, 'model', 'cnn-small')} with ${kind} on ${data.name}: ${data.train.length} images, ${epochs} epochs`);
     try {
       const res = await trainRobust(model, opt, {
-        train: (e) => owned(data.train, batch, seed * 1000 + e),
-        test: () => owned(data.test, 256),
+        train: (e) => ownedBatches(data.train, batch, seed * 1000 + e),
+        test: () => ownedBatches(data.test, 256),
       }, recipe, {
         epochs, seed,
         lr: (e) => (e > Math.ceil(0.75 * epochs) ? lr * 0.1 : lr),

@@ -7,7 +7,8 @@ For each case of CASES_JSON ({tag, model, options, inChannels, inputSize, n}): b
 statistics and affine parameters (so that eval-mode batch norm is no identity), saves the state dict
 with torch.save in the zip format (TAG.pt) and the legacy format (TAG-legacy.pt), draws n images in
 [0, 1) with torch.rand, and writes them (TAG-x.npy, (n, C*H*W) float32) with torch's eval-mode logits in
-float32 (TAG-l32.npy) and in float64 (TAG-l64.npy, the same weights and images in double precision).
+float32 (TAG-l32.npy) and in float64 (TAG-l64.npy, the same weights and images in double precision),
+and labels (TAG-y.npy): torch's predictions with the last one changed.
 Then dtypes.pt (and dtypes-legacy.pt): tensors of every storage type, transposed, sliced, expanded,
 scalar and Parameter tensors, with their values in dtypes.json. Finally each HANDMADE file is read
 with torch.load(weights_only=True) into handmade.json. Prints "ok" when done.
@@ -62,6 +63,12 @@ def export_models(out, cases):
         np.save(os.path.join(out, f"{tag}-x.npy"), x.reshape(n, -1).numpy())
         np.save(os.path.join(out, f"{tag}-l32.npy"), l32.numpy().astype(np.float64))
         np.save(os.path.join(out, f"{tag}-l64.npy"), l64.numpy())
+        # Labels: torch's predictions with the last one changed, so clean accuracy is (n - 1) / n;
+        # int64 (n,) for even cases, float64 (n, 1) for odd ones (both layouts users save).
+        y = l32.argmax(1)
+        y[-1] = (y[-1] + 1) % l32.shape[1]
+        labels = y.numpy() if i % 2 == 0 else y.numpy().astype(np.float64).reshape(n, 1)
+        np.save(os.path.join(out, f"{tag}-y.npy"), labels)
 
 
 def export_dtypes(out):
