@@ -5,13 +5,14 @@
 // model, whose logits must equal torch's: float32 on the GPU, float64 on the CPU backend against torch
 // in double precision. Also every dtype, strided views, and torch.load reading our hand-made files.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { captureConsole } from './helpers/capture.js';
 import * as rl from '../src/node.js';
+import { FormatError } from '../src/errors.js';
 import { loadCheckpoint, readNpyFile } from '../src/data/fs-node.js';
 import { parseCheckpoint } from '../src/data/checkpoint.js';
 import { parsePt } from '../src/data/pt.js';
@@ -110,7 +111,7 @@ describe('PyTorch interop (real torch.save files)', () => {
     }, 120_000);
   }
 
-  it('every dtype, transposed, sliced, expanded and permuted views, scalars, Parameters: zip and legacy format', () => {
+  it('every dtype, transposed, sliced, expanded and permuted views, scalars, Parameters: zip, legacy format and pickle protocol 4', () => {
     const torch = JSON.parse(readFileSync(join(dir, 'dtypes.json'), 'utf8')) as Described;
     const zip = parsePt(readFileSync(join(dir, 'dtypes.pt')), 'dtypes.pt');
     expect(zip.format).toBe('zip');
@@ -118,9 +119,20 @@ describe('PyTorch interop (real torch.save files)', () => {
     const legacy = parsePt(readFileSync(join(dir, 'dtypes-legacy.pt')), 'dtypes-legacy.pt');
     expect(legacy.format).toBe('legacy');
     expectSameAsTorch(legacy.tensors, torch, 'dtypes-legacy.pt');
+    expectSameAsTorch(parsePt(readFileSync(join(dir, 'dtypes-p4.pt')), 'dtypes-p4.pt').tensors, torch, 'dtypes-p4.pt (pickle protocol 4)');
     // Spot checks that do not rest on the JSON: a transposed 4×5 and an int64 beyond 2^53.
     expect(Array.from(zip.tensors.get('transposed')!.data as Float32Array).slice(0, 4)).toEqual([-1, 0.25, 1.5, 2.75]);
     expect((zip.tensors.get('i64')!.data as BigInt64Array)[0]).toBe(2n ** 53n + 1n);
+  });
+
+  it('a torch.save file whose object calls os.system in __reduce__ is refused, and the payload never runs', async () => {
+    for (const name of ['malicious.pt', 'malicious-legacy.pt']) {
+      expect(() => parsePt(readFileSync(join(dir, name)), name)).toThrow(/the pickle names the global posix\.system, which is not allowed.*Nothing in the file was run/);
+      const model = createModel('mlp', { inputSize: 2, hidden: [2] });
+      await expect(loadCheckpoint(join(dir, name), { model })).rejects.toThrow(FormatError);
+      model.dispose();
+    }
+    expect(existsSync(join(dir, 'PAYLOAD-RAN'))).toBe(false);
   });
 
   it('torch.load(weights_only=True) reads the hand-made files of pt-format.test.ts to the same tensors', () => {

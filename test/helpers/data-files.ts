@@ -25,11 +25,11 @@ export function cifarBatch(n: number, seed: number): Uint8Array {
   return out;
 }
 
-/** A directory of small CIFAR-10 batches: 4 records per training batch (seeds 1–5), 6 test records (seed 9). */
-export function cifarDir(root: string, skip: string[] = []): string {
+/** A directory of small CIFAR-10 batches: `train` records per training batch (seeds 1–5, default 4), `test` test records (seed 9, default 6). */
+export function cifarDir(root: string, skip: string[] = [], counts: { train?: number; test?: number } = {}): string {
   mkdirSync(root, { recursive: true });
-  CIFAR10_TRAIN_FILES.forEach((f, i) => skip.includes(f) || writeFileSync(join(root, f), cifarBatch(4, i + 1)));
-  if (!skip.includes(CIFAR10_TEST_FILE)) writeFileSync(join(root, CIFAR10_TEST_FILE), cifarBatch(6, 9));
+  CIFAR10_TRAIN_FILES.forEach((f, i) => skip.includes(f) || writeFileSync(join(root, f), cifarBatch(counts.train ?? 4, i + 1)));
+  if (!skip.includes(CIFAR10_TEST_FILE)) writeFileSync(join(root, CIFAR10_TEST_FILE), cifarBatch(counts.test ?? 6, 9));
   return root;
 }
 

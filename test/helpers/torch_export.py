@@ -9,8 +9,9 @@ with torch.save in the zip format (TAG.pt) and the legacy format (TAG-legacy.pt)
 [0, 1) with torch.rand, and writes them (TAG-x.npy, (n, C*H*W) float32) with torch's eval-mode logits in
 float32 (TAG-l32.npy) and in float64 (TAG-l64.npy, the same weights and images in double precision),
 and labels (TAG-y.npy): torch's predictions with the last one changed.
-Then dtypes.pt (and dtypes-legacy.pt): tensors of every storage type, transposed, sliced, expanded,
-scalar and Parameter tensors, with their values in dtypes.json. Finally each HANDMADE file is read
+Then dtypes.pt (and dtypes-legacy.pt, and dtypes-p4.pt with pickle protocol 4): tensors of every storage type, transposed, sliced, expanded,
+scalar and Parameter tensors, with their values in dtypes.json. Then malicious.pt (and -legacy): a state
+dict whose extra entry's __reduce__ calls os.system("touch OUT_DIR/PAYLOAD-RAN"). Finally each HANDMADE file is read
 with torch.load(weights_only=True) into handmade.json. Prints "ok" when done.
 """
 import copy
@@ -94,14 +95,41 @@ def export_dtypes(out):
     }
     torch.save(d, os.path.join(out, "dtypes.pt"))
     torch.save(d, os.path.join(out, "dtypes-legacy.pt"), _use_new_zipfile_serialization=False)
+    # Pickle protocol 4 adds FRAME, MEMOIZE, SHORT_BINUNICODE and STACK_GLOBAL to what the reader meets.
+    torch.save(d, os.path.join(out, "dtypes-p4.pt"), pickle_protocol=4)
     with open(os.path.join(out, "dtypes.json"), "w") as f:
         json.dump(describe(d), f)
+
+
+class Payload:
+    """What a malicious checkpoint carries: unpickling it would call os.system (torch.save only records the call)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def export_malicious(out):
+    marker = os.path.join(out, "PAYLOAD-RAN")
+    torch.save({"weight": torch.ones(2), "evil": Payload(marker)}, os.path.join(out, "malicious.pt"))
+    torch.save({"weight": torch.ones(2), "evil": Payload(marker)}, os.path.join(out, "malicious-legacy.pt"), _use_new_zipfile_serialization=False)
+    # PyTorch's own restricted loader refuses it too (the policy pt-unpickle.ts follows).
+    for name in ("malicious.pt", "malicious-legacy.pt"):
+        try:
+            torch.load(os.path.join(out, name), weights_only=True)
+        except Exception:  # noqa: BLE001 (torch raises UnpicklingError or RuntimeError by version)
+            continue
+        raise SystemExit(f"torch.load(weights_only=True) accepted {name}")
+    assert not os.path.exists(marker)
 
 
 def main():
     out, cases = sys.argv[1], json.loads(sys.argv[2])
     export_models(out, cases)
     export_dtypes(out)
+    export_malicious(out)
     handmade = {os.path.basename(p): describe(torch.load(p, weights_only=True)) for p in sys.argv[3:]}
     with open(os.path.join(out, "handmade.json"), "w") as f:
         json.dump(handmade, f)
