@@ -10,15 +10,16 @@ import { studyConfig } from '../src/study/config.js';
 import { runStudy } from '../src/study/index.js';
 import { captureConsole } from './helpers/capture.js';
 import { cifarDir } from './helpers/data-files.js';
+import { TINY_SIZES } from './helpers/study-sizes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robustlens-study-cifar-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
+/** Smaller than study.test.ts's: 3×32×32 images cost more per example. */
 const tiny = {
-  trainSize: 64, testSize: 64, batchSize: 32, epochs: 1, deepEpochs: 1, deepDepth: 6, deepWidth: 0.25, deepTrainSize: 32,
-  epochEvalSize: 16, trainSteps: 1, deepTrainSteps: 1, evalSteps: 1, evalSize: 16, ckaSize: 32, ckaBatch: 16,
-  randomLabelSize: 16, randomLabelEpochs: 1, distillEpochs: 1, probeSize: 16,
+  ...TINY_SIZES, trainSize: 64, testSize: 64, batchSize: 32, deepTrainSize: 32, epochEvalSize: 16, evalSteps: 1, evalSize: 16,
+  ckaSize: 32, ckaBatch: 16, randomLabelSize: 16, randomLabelEpochs: 1, probeSize: 16,
 };
 
 describe('robustlens study --data cifar10', () => {
