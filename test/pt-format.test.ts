@@ -170,7 +170,7 @@ describe('.pt: lying files are refused with the file, entry and byte', () => {
     refuses(() => parsePt(ptZip([['w', { key: '0', shape: [1_000_000, 1000], stride: [0, 0] }]], STORAGES), 'bomb.pt'), /tensors hold 1000000000 elements in all, more than the file's \d+ bytes/);
   });
 
-  it('compressed or encrypted entries, damaged data (CRC), overlapping and duplicate entries', () => {
+  it('compressed, encrypted or multi-disk entries, damaged data (CRC), overlapping and duplicate entries', () => {
     refuses(() => parsePt(ptZip(VIEWS, STORAGES, { method: 8 }), 'z.pt'), /zip z\.pt: entry "archive\/data\.pkl" is compressed \(method 8, deflate\); torch\.save writes stored entries/);
     const flipped = ZIP.slice();
     const dataAt = readZip(ZIP).get('archive/data/0')!.offset;
@@ -182,6 +182,9 @@ describe('.pt: lying files are refused with the file, entry and byte', () => {
     const cd = findCentral(enc);
     enc[cd + 8] = enc[cd + 8]! | 1;
     refuses(() => readZip(enc), /is encrypted/);
+    const disk = ZIP.slice();
+    disk[cd + 34] = 1;
+    refuses(() => readZip(disk), /entry "archive\/data\.pkl" starts on disk 1; multi-disk archives are not supported/);
     // Point the second central entry's local header offset at the first entry's: its name differs.
     const ov = ZIP.slice();
     const second = cd + 46 + centralNameLen(ov, cd);

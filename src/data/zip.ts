@@ -49,7 +49,7 @@ export function readZip(bytes: Uint8Array, file = '<zip>'): Map<string, ZipEntry
     const nameLen = r.u16le(at + 28, 'name length');
     const extraLen = r.u16le(at + 30, 'extra field length');
     const commentLen = r.u16le(at + 32, 'comment length');
-    const disk = r.u16le(at + 34, 'disk number');
+    let disk = r.u16le(at + 34, 'disk number');
     let local = r.u32le(at + 42, 'local header offset');
     r.need(at + 46, nameLen + extraLen + commentLen, `the name, extra field and comment of central directory entry ${i}`);
     const name = decodeName(bytes.subarray(at + 46, at + 46 + nameLen), flags);
@@ -67,8 +67,12 @@ export function readZip(bytes: Uint8Array, file = '<zip>'): Map<string, ZipEntry
       size = take(size, 'uncompressed size');
       compressed = take(compressed, 'compressed size');
       local = take(local, 'local header offset');
+      if (disk === SAT16) {
+        if (z.next + 4 > z.end) r.fail(z.next, `${what}: its disk number is 0xFFFF but the zip64 extra field has no value for it`);
+        disk = r.u32le(z.next, `the zip64 disk number of ${what}`);
+      }
     }
-    if (disk !== 0 && disk !== SAT16) r.fail(at + 34, `${what} starts on disk ${disk}; multi-disk archives are not supported`);
+    if (disk !== 0) r.fail(at + 34, `${what} starts on disk ${disk}; multi-disk archives are not supported`);
     if (flags & 1) r.fail(at + 8, `${what} is encrypted`);
     if (method !== 0) r.fail(at + 10, `${what} is compressed (method ${method}${method === 8 ? ', deflate' : ''}); torch.save writes stored entries: re-save the file with torch.save instead of re-zipping it`);
     if (compressed !== size) r.fail(at + 20, `${what} is stored but its compressed size ${compressed} differs from its size ${size}`);
