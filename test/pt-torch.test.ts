@@ -68,21 +68,41 @@ function expectSameAsTorch(ours: Map<string, StTensor>, torch: Described, what: 
   }
 }
 
+/** Run torch_export.py into `dir` (with the hand-made files for torch.load to read), or throw saying how to install PyTorch. */
+function exportWithTorch(): void {
+  const py = torchPython();
+  if (!py) {
+    throw new Error('PyTorch is not installed, and these tests compare with real PyTorch. Install it with `bash scripts/install.sh --torch` ' +
+      '(on Debian 12: apt-get install -y python3-torch python3-numpy), or set ROBUSTLENS_TORCH_PYTHON to a python3 that imports torch and numpy.');
+  }
+  const hand = [['handmade.pt', ptZip(SAMPLE_VIEWS, SAMPLE_STORAGES)], ['handmade-zip64.pt', ptZip(SAMPLE_VIEWS, SAMPLE_STORAGES, { saturate: true })], ['handmade-legacy.pt', ptLegacy(SAMPLE_VIEWS, SAMPLE_STORAGES)]] as const;
+  for (const [name, bytes] of hand) writeFileSync(join(dir, name), bytes);
+  const r = spawnSync(py, [new URL('./helpers/torch_export.py', import.meta.url).pathname, dir, JSON.stringify(CASES), ...hand.map(([n]) => join(dir, n))], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0 || r.stdout.trim() !== 'ok') throw new Error(`torch_export.py failed (status ${r.status}): ${r.stderr.slice(-3000)}`);
+}
+
+/** Set when PyTorch is missing or its export failed: then every test fails with it (never a silent skip). */
+let setupError: Error | null = null;
+
+/** A test that needs the files torch_export.py wrote. */
+function itTorch(name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  it(name, async () => {
+    if (setupError) throw setupError;
+    await fn();
+  }, timeout);
+}
+
 describe('PyTorch interop (real torch.save files)', () => {
   beforeAll(() => {
-    const py = torchPython();
-    if (!py) {
-      throw new Error('PyTorch is not installed, and these tests compare with real PyTorch. Install it with `bash scripts/install.sh --torch` ' +
-        '(on Debian 12: apt-get install -y python3-torch python3-numpy), or set ROBUSTLENS_TORCH_PYTHON to a python3 that imports torch and numpy.');
+    try {
+      exportWithTorch();
+    } catch (e) {
+      setupError = e as Error;
     }
-    const hand = [['handmade.pt', ptZip(SAMPLE_VIEWS, SAMPLE_STORAGES)], ['handmade-zip64.pt', ptZip(SAMPLE_VIEWS, SAMPLE_STORAGES, { saturate: true })], ['handmade-legacy.pt', ptLegacy(SAMPLE_VIEWS, SAMPLE_STORAGES)]] as const;
-    for (const [name, bytes] of hand) writeFileSync(join(dir, name), bytes);
-    const r = spawnSync(py, [new URL('./helpers/torch_export.py', import.meta.url).pathname, dir, JSON.stringify(CASES), ...hand.map(([n]) => join(dir, n))], { encoding: 'utf8', timeout: 300_000 });
-    if (r.status !== 0 || r.stdout.trim() !== 'ok') throw new Error(`torch_export.py failed (status ${r.status}): ${r.stderr.slice(-3000)}`);
   }, 320_000);
 
   for (const c of CASES) {
-    it(`${c.tag} (${c.inChannels}×${c.inputSize}×${c.inputSize}): a torch.save state dict gives torch's logits, f32 on the GPU and f64 on the CPU`, async () => {
+    itTorch(`${c.tag} (${c.inChannels}×${c.inputSize}×${c.inputSize}): a torch.save state dict gives torch's logits, f32 on the GPU and f64 on the CPU`, async () => {
       const x = await readNpyFile(join(dir, `${c.tag}-x.npy`));
       const want32 = (await readNpyFile(join(dir, `${c.tag}-l32.npy`))).data;
       const want64 = (await readNpyFile(join(dir, `${c.tag}-l64.npy`))).data;
@@ -111,7 +131,7 @@ describe('PyTorch interop (real torch.save files)', () => {
     }, 120_000);
   }
 
-  it('every dtype, transposed, sliced, expanded and permuted views, scalars, Parameters: zip, legacy format and pickle protocol 4', () => {
+  itTorch('every dtype, transposed, sliced, expanded and permuted views, scalars, Parameters: zip, legacy format and pickle protocol 4', () => {
     const torch = JSON.parse(readFileSync(join(dir, 'dtypes.json'), 'utf8')) as Described;
     const zip = parsePt(readFileSync(join(dir, 'dtypes.pt')), 'dtypes.pt');
     expect(zip.format).toBe('zip');
@@ -125,7 +145,7 @@ describe('PyTorch interop (real torch.save files)', () => {
     expect((zip.tensors.get('i64')!.data as BigInt64Array)[0]).toBe(2n ** 53n + 1n);
   });
 
-  it('a torch.save file whose object calls os.system in __reduce__ is refused, and the payload never runs', async () => {
+  itTorch('a torch.save file whose object calls os.system in __reduce__ is refused, and the payload never runs', async () => {
     for (const name of ['malicious.pt', 'malicious-legacy.pt']) {
       expect(() => parsePt(readFileSync(join(dir, name)), name)).toThrow(/the pickle names the global posix\.system, which is not allowed.*Nothing in the file was run/);
       const model = createModel('mlp', { inputSize: 2, hidden: [2] });
@@ -135,12 +155,12 @@ describe('PyTorch interop (real torch.save files)', () => {
     expect(existsSync(join(dir, 'PAYLOAD-RAN'))).toBe(false);
   });
 
-  it('torch.load(weights_only=True) reads the hand-made files of pt-format.test.ts to the same tensors', () => {
+  itTorch('torch.load(weights_only=True) reads the hand-made files of pt-format.test.ts to the same tensors', () => {
     const torch = JSON.parse(readFileSync(join(dir, 'handmade.json'), 'utf8')) as Record<string, Described>;
     for (const name of ['handmade.pt', 'handmade-zip64.pt', 'handmade-legacy.pt']) expectSameAsTorch(parsePt(readFileSync(join(dir, name)), name).tensors, torch[name]!, name);
   });
 
-  it('the CLI evaluates PyTorch models on NumPy images and labels: attack MODEL.pt --images --labels --shape', async () => {
+  itTorch('the CLI evaluates PyTorch models on NumPy images and labels: attack MODEL.pt --images --labels --shape', async () => {
     const { out } = captureConsole();
     try {
       for (const c of CASES.filter((k) => k.model === 'cnn-small' || k.model === 'small-cnn-trades')) {
@@ -156,7 +176,7 @@ describe('PyTorch interop (real torch.save files)', () => {
     }
   }, 120_000);
 
-  it('a state dict of another architecture is refused naming the tensor and both shapes', async () => {
+  itTorch('a state dict of another architecture is refused naming the tensor and both shapes', async () => {
     const model = createModel('cnn-small', { inChannels: 1, inputSize: 28 });
     try {
       await expect(loadCheckpoint(join(dir, 'cnn-small-cifar.pt'), { model })).rejects.toThrow(/"0\.weight" has shape \[32, 3, 3, 3\] in the file but \[32, 1, 3, 3\] in the model/);
