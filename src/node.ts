@@ -148,3 +148,4 @@ function noteDawnWarnings(a: AdapterDescription | null): void {
 export * from './index.js';
 export * from './data/fs-node.js';
 export * from './train/checkpoint-node.js';
+export * from './data/datasets-node.js';

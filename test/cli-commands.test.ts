@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
+import { captureConsole } from './helpers/capture.js';
 import { serializeNpy } from '../src/data/npy.js';
-import { captureConsole as capture } from './helpers/capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robustlens-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +24,7 @@ function npy(name: string, rows: number[][], dtype: 'float32' | 'float64' = 'flo
 
 describe('robustlens similarity', () => {
   it('reproduces the §1.8 reference values from .npy files', async () => {
-    const { out } = capture();
+    const { out } = captureConsole();
     expect(await main(['similarity', npy('x.npy', X), npy('y.npy', Y), '--batch', '4'])).toBe(0);
     const r = JSON.parse(out.join('\n'));
     expect(r.linear).toBeCloseTo(0.11116066401267746, 5);
@@ -35,7 +35,7 @@ describe('robustlens similarity', () => {
   });
 
   it('row counts that differ, a bad magic and a missing file fail with exit code 1', async () => {
-    const { err } = capture();
+    const { err } = captureConsole();
     expect(await main(['similarity', npy('x2.npy', X), npy('y5.npy', Y.slice(0, 5))])).toBe(1);
     expect(err.join('\n')).toMatch(/12 rows .* 5/);
     const bad = join(dir, 'bad.npy');

@@ -2,8 +2,8 @@
 // cli-args.unit.test.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
+import { captureConsole } from './helpers/capture.js';
 import { init } from '../src/node.js';
-import { captureConsole as capture } from './helpers/capture.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -11,7 +11,7 @@ afterEach(() => {
 
 describe('robustlens CLI', () => {
   it('info --json describes the adapter the engine uses', async () => {
-    const { out } = capture();
+    const { out } = captureConsole();
     expect(await main(['info', '--json'])).toBe(0);
     const report = JSON.parse(out.join('\n'));
     const { adapter } = await init();
@@ -22,7 +22,7 @@ describe('robustlens CLI', () => {
   });
 
   it('info prints runtime, adapter, driver and limits as text', async () => {
-    const { out } = capture();
+    const { out } = captureConsole();
     expect(await main(['info'])).toBe(0);
     const text = out.join('\n');
     for (const label of ['runtime', 'adapter', 'driver', 'features', 'limits', 'maxStorageBufferBindingSize']) {

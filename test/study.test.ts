@@ -6,15 +6,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { studyConfig } from '../src/study/config.js';
 import { runStudy } from '../src/study/index.js';
+import { TINY_SIZES as tiny } from './helpers/study-sizes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robustlens-study-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const tiny = {
-  trainSize: 128, testSize: 128, batchSize: 64, epochs: 1, deepEpochs: 1, deepDepth: 6, deepWidth: 0.25, deepTrainSize: 64,
-  epochEvalSize: 32, trainSteps: 1, deepTrainSteps: 1, evalSteps: 2, evalSize: 32, ckaSize: 64, ckaBatch: 32,
-  randomLabelSize: 32, randomLabelEpochs: 2, distillEpochs: 1, probeSize: 32,
-};
 
 describe('robustlens study', () => {
   it('runs every stage, writes the report and results, and resumes without redoing work', async () => {

@@ -4,12 +4,15 @@ import { robustEvaluate } from '../robust/evaluate.js';
 import { ownedBatches } from '../data/owned-batches.js';
 import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
-import { dataFrom, dataHelp, dataOptions, modelFromCheckpoint } from './common.js';
+import { dataHelp, dataOptions, modelFromCheckpoint, testDataFrom, userDataHelp, userDataOptions } from './common.js';
 
 export const attack: Command = {
   name: 'attack',
   summary: 'attack a checkpoint (FGSM / PGD, L∞ or L2, CE or CW) and report robust accuracy',
-  help: `Usage: robustlens attack CHECKPOINT.safetensors [options]
+  help: `Usage: robustlens attack CHECKPOINT [options]
+
+CHECKPOINT: a .safetensors written by robustlens, or a PyTorch state dict (.pt/.pth from
+torch.save(model.state_dict(), path)) of the --model architecture (examples/pytorch/zoo.py).
 
 Options:
   --attack A       pgd (default) or fgsm
@@ -21,11 +24,12 @@ Options:
   --loss L         ce (default) or cw
   --n N            test images attacked (default: the whole test set)
 ${dataHelp}
+${userDataHelp}
 
 Prints JSON: clean and robust accuracy and the number of examples.`,
   positionals: true,
   options: {
-    ...dataOptions, attack: { type: 'string' }, norm: { type: 'string' }, eps: { type: 'string' }, steps: { type: 'string' },
+    ...dataOptions, ...userDataOptions, attack: { type: 'string' }, norm: { type: 'string' }, eps: { type: 'string' }, steps: { type: 'string' },
     alpha: { type: 'string' }, restarts: { type: 'string' }, loss: { type: 'string' }, n: { type: 'string' },
   },
   async run(args) {
@@ -39,9 +43,9 @@ Prints JSON: clean and robust accuracy and the number of examples.`,
     const loss = str(args, 'loss', 'ce', ['ce', 'cw'] as const);
     const seed = int(args, 'seed', 0);
     await init();
-    const model = await modelFromCheckpoint(args, args.positionals[0]);
+    const data = await testDataFrom(args);
+    const model = await modelFromCheckpoint(args, args.positionals[0], data.test.shape);
     try {
-      const data = await dataFrom(args);
       const set = data.test.take(int(args, 'n', data.test.length, 1));
       log(`${type} ${norm} ε=${eps} on ${set.length} images of ${data.name}`);
       const spec = type === 'fgsm' ? { type, eps, seed } : { type, eps, steps, alpha, norm, restarts, loss, seed };

@@ -4,7 +4,7 @@ import { init } from '../node.js';
 import { ownedBatches } from '../data/owned-batches.js';
 import { int } from './args.js';
 import type { Command } from './command.js';
-import { dataFrom, dataHelp, dataOptions, modelFromCheckpoint } from './common.js';
+import { dataHelp, dataOptions, modelFromCheckpoint, testDataFrom, userDataHelp, userDataOptions } from './common.js';
 
 export const logits: Command = {
   name: 'logits',
@@ -19,20 +19,21 @@ most and least confident sets, and the examples whose ranks differ most.
 Options:
   --compare B   a second checkpoint of the same architecture
   --n N         test images (default 1000)
-${dataHelp}`,
+${dataHelp}
+${userDataHelp}`,
   positionals: true,
-  options: { ...dataOptions, compare: { type: 'string' }, n: { type: 'string' } },
+  options: { ...dataOptions, ...userDataOptions, compare: { type: 'string' }, n: { type: 'string' } },
   async run(args) {
     await init();
-    const data = await dataFrom(args);
+    const data = await testDataFrom(args);
     const set = data.test.take(int(args, 'n', 1000, 2));
-    const a = await modelFromCheckpoint(args, args.positionals[0]);
+    const a = await modelFromCheckpoint(args, args.positionals[0], set.shape);
     try {
       const ta = await collectLogitStats(a, ownedBatches(set, 250));
       const out: Record<string, unknown> = { checkpoint: args.positionals[0], n: ta.n, summary: summarize(ta) };
       const other = args.values.compare;
       if (typeof other === 'string') {
-        const b = await modelFromCheckpoint(args, other);
+        const b = await modelFromCheckpoint(args, other, set.shape);
         try {
           const tb = await collectLogitStats(b, ownedBatches(set, 250));
           const c = compareConfidence(ta.confidence, tb.confidence);

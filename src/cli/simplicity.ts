@@ -24,7 +24,7 @@ ${dataHelp}`,
   async run(args) {
     await init();
     const data = await dataFrom(args);
-    const model = await modelFromCheckpoint(args, args.positionals[0]);
+    const model = await modelFromCheckpoint(args, args.positionals[0], data.test.shape);
     try {
       const cfg = studyConfig({ sizes: { probeSize: int(args, 'n', 1000, 1) } });
       const r = await simplicityStudy({ model }, data, cfg, int(args, 'seed', 0));

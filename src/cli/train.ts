@@ -48,7 +48,7 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
     const out = str(args, 'out', 'out/train');
     await init();
     const data = await dataFrom(args);
-    const model = modelFrom(args);
+    const model = modelFrom(args, data.train.shape);
     const attack = { eps, steps, alpha: (2.5 * eps) / steps };
     const te = flag(args, 'te') ? { numExamples: data.train.length } : undefined;
     const recipe: Recipe = kind === 'standard' ? { kind } : kind === 'fast-fgsm' ? { kind, eps } : kind === 'pgd-at' ? { kind, attack, te } : { kind, beta, attack, te };

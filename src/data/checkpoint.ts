@@ -1,7 +1,8 @@
 import { contiguousView } from '../types.js';
 import { FormatError, ValueError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { parseSafetensors, serializeSafetensors, type StTensor, type StWrite } from './safetensors.js';
+import { serializeSafetensors, type StTensor, type StWrite } from './safetensors.js';
+import { parseTensorFile } from './tensor-file.js';
 
 /**
  * Checkpoints as safetensors with PyTorch's key names and layouts.
@@ -59,9 +60,12 @@ export async function serializeCheckpoint(c: CheckpointTensors): Promise<Uint8Ar
   return serializeSafetensors(entries, metadata);
 }
 
-/** Parse checkpoint bytes and split model from optimizer tensors. */
+/**
+ * Parse checkpoint bytes (safetensors, or a PyTorch .pt/.pth state dict: see tensor-file.ts) and
+ * split model from optimizer tensors.
+ */
 export function parseCheckpoint(bytes: Uint8Array, file = '<checkpoint>'): Checkpoint {
-  const st = parseSafetensors(bytes, file);
+  const st = parseTensorFile(bytes, file);
   const model = new Map<string, StTensor>();
   const optimizer = new Map<string, StTensor>();
   for (const [n, t] of st.tensors) {

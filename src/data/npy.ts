@@ -5,9 +5,27 @@ import { ByteReader, copyBytes, hostIsLittleEndian, product } from './bytes.js';
  * NumPy .npy files (format versions 1.0, 2.0, 3.0): magic "\x93NUMPY", major, minor, a header
  * length (u16 LE in v1, u32 LE in v2/v3), then a Python dict literal such as
  *   {'descr': '<f4', 'fortran_order': False, 'shape': (100, 64), }
- * padded with spaces and ended by '\n', then the data. We read what CKA needs: 2-D float32 or
- * float64, little-endian, C order; everything else is a clear FormatError.
+ * padded with spaces and ended by '\n', then the data. `parseNpyArray` reads any rank of the
+ * little-endian numeric dtypes in C order; `parseNpy` the 2-D float32/float64 matrices CKA needs.
+ * Everything else is a clear FormatError naming the file and byte.
  */
+export type NpyDtype = 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'bool';
+
+const DESCR: Record<string, [NpyDtype, number]> = {
+  '<f4': ['float32', 4], '<f8': ['float64', 8], '|i1': ['int8', 1], '<i2': ['int16', 2], '<i4': ['int32', 4], '<i8': ['int64', 8],
+  '|u1': ['uint8', 1], '<u2': ['uint16', 2], '<u4': ['uint32', 4], '|b1': ['bool', 1],
+};
+const DESCR_OF = Object.fromEntries(Object.entries(DESCR).map(([d, [t]]) => [t, d])) as Record<NpyDtype, string>;
+
+export type NpyData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array;
+
+export interface NpyArray {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Row-major values (int64 exactly, as a BigInt64Array; bool as 0/1 bytes). */
+  data: NpyData;
+}
+
 export interface Npy2D {
   dtype: 'float32' | 'float64';
   rows: number;
@@ -25,7 +43,8 @@ export interface NpyReadOptions {
 const MAX_HEADER = 1 << 20;
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-export function parseNpy(bytes: Uint8Array, file = '<npy>', opts: NpyReadOptions = {}): Npy2D {
+/** Read an array of one of `dtypes` (default: all numeric dtypes above), any rank, C order. */
+export function parseNpyArray(bytes: Uint8Array, file = '<npy>', dtypes: readonly NpyDtype[] = Object.keys(DESCR_OF) as NpyDtype[]): NpyArray {
   const r: ByteReader = new ByteReader(bytes, file, '.npy');
   r.need(0, 8, 'the magic string and version');
   for (let i = 0; i < 6; i++) if (bytes[i] !== MAGIC[i]) r.fail(i, 'wrong magic: .npy files start with "\\x93NUMPY" (is this a .npz archive or a text file?)');
@@ -45,11 +64,11 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>', opts: NpyReadOptions
   if (!header.trimStart().startsWith('{') || descr === undefined || fortran === undefined || shapeText === undefined) {
     r.fail(hstart, `header is not a dict with 'descr', 'fortran_order' and 'shape': ${JSON.stringify(header.slice(0, 120))}`);
   }
-  let dtype: Npy2D['dtype'];
-  if (descr === '<f4') dtype = 'float32';
-  else if (descr === '<f8') dtype = 'float64';
-  else if (descr === '>f4' || descr === '>f8') r.fail(hstart, `dtype '${descr}' is big-endian; save little-endian with arr.astype('<f4')`);
-  else r.fail(hstart, `unsupported dtype '${descr}'; expected float32 ('<f4') or float64 ('<f8'): convert with arr.astype(np.float32)`);
+  const known = DESCR[descr];
+  const expected = dtypes.map((t) => `${t} ('${DESCR_OF[t]}')`).join(', ');
+  if (!known && /^>/.test(descr)) r.fail(hstart, `dtype '${descr}' is big-endian; save little-endian with arr.astype('<${descr.slice(1)}')`);
+  if (!known || !dtypes.includes(known[0])) r.fail(hstart, `unsupported dtype '${descr}'; expected ${expected}: convert with arr.astype(np.${dtypes[0]})`);
+  const [dtype, width] = known;
   if (fortran === 'True') r.fail(hstart, 'array is in Fortran order; save a C-ordered copy with np.save(path, np.ascontiguousarray(arr))');
   const dims = shapeText
     .split(',')
@@ -57,21 +76,43 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>', opts: NpyReadOptions
     .filter((s) => s.length > 0);
   if (!dims.every((d) => /^\d+L?$/.test(d))) r.fail(hstart, `shape (${shapeText}) is not a tuple of non-negative integers`);
   const shape = dims.map((d) => parseInt(d, 10));
-  if (shape.length !== 2) r.fail(hstart, `array has ${shape.length} dimensions (shape (${shape.join(', ')})); expected a 2-D matrix (rows = examples): reshape it with arr.reshape(len(arr), -1)`);
-  const [rows, cols] = shape as [number, number];
-  const width = dtype === 'float32' ? 4 : 8;
   const start = hstart + hlen;
   const count = product(shape);
   const want = count * width;
-  if (bytes.length - start < want) r.fail(start, `truncated: shape (${rows}, ${cols}) of ${dtype} needs ${want} data bytes but only ${bytes.length - start} follow the header`);
-  if (bytes.length - start > want) r.fail(start + want, `${bytes.length - start - want} unexpected bytes after the data of shape (${rows}, ${cols})`);
-  const copy = copyBytes(bytes, start, start + want);
+  const shown = `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+  if (bytes.length - start < want) r.fail(start, `truncated: shape ${shown} of ${dtype} needs ${want} data bytes but only ${bytes.length - start} follow the header`);
+  if (bytes.length - start > want) r.fail(start + want, `${bytes.length - start - want} unexpected bytes after the data of shape ${shown}`);
+  return { dtype, shape, data: decode(copyBytes(bytes, start, start + want), dtype, count) };
+}
+
+function decode(copy: Uint8Array, dtype: NpyDtype, n: number): NpyData {
   const dv = new DataView(copy.buffer);
-  let data: Float32Array | Float64Array;
-  if (dtype === 'float32') data = hostIsLittleEndian ? new Float32Array(copy.buffer) : Float32Array.from({ length: count }, (_, i) => dv.getFloat32(4 * i, true));
-  else data = hostIsLittleEndian ? new Float64Array(copy.buffer) : Float64Array.from({ length: count }, (_, i) => dv.getFloat64(8 * i, true));
+  const le = hostIsLittleEndian;
+  switch (dtype) {
+    case 'float32': return le ? new Float32Array(copy.buffer) : Float32Array.from({ length: n }, (_, i) => dv.getFloat32(4 * i, true));
+    case 'float64': return le ? new Float64Array(copy.buffer) : Float64Array.from({ length: n }, (_, i) => dv.getFloat64(8 * i, true));
+    case 'int16': return le ? new Int16Array(copy.buffer) : Int16Array.from({ length: n }, (_, i) => dv.getInt16(2 * i, true));
+    case 'int32': return le ? new Int32Array(copy.buffer) : Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true));
+    case 'int64': return le ? new BigInt64Array(copy.buffer) : BigInt64Array.from({ length: n }, (_, i) => dv.getBigInt64(8 * i, true));
+    case 'uint16': return le ? new Uint16Array(copy.buffer) : Uint16Array.from({ length: n }, (_, i) => dv.getUint16(2 * i, true));
+    case 'uint32': return le ? new Uint32Array(copy.buffer) : Uint32Array.from({ length: n }, (_, i) => dv.getUint32(4 * i, true));
+    case 'int8': return new Int8Array(copy.buffer);
+    case 'uint8':
+    case 'bool': return copy;
+  }
+}
+
+/** A 2-D float32 or float64 matrix (rows = examples), finite unless allowNonFinite. */
+export function parseNpy(bytes: Uint8Array, file = '<npy>', opts: NpyReadOptions = {}): Npy2D {
+  const a = parseNpyArray(bytes, file, ['float32', 'float64']);
+  const r: ByteReader = new ByteReader(bytes, file, '.npy');
+  if (a.shape.length !== 2) r.fail(0, `array has ${a.shape.length} dimensions (shape (${a.shape.join(', ')})); expected a 2-D matrix (rows = examples): reshape it with arr.reshape(len(arr), -1)`);
+  const [rows, cols] = a.shape as [number, number];
+  const data = a.data as Float32Array | Float64Array;
   if (!opts.allowNonFinite) {
-    for (let i = 0; i < count; i++) {
+    const width = a.dtype === 'float32' ? 4 : 8;
+    const start = bytes.length - data.length * width;
+    for (let i = 0; i < data.length; i++) {
       const v = data[i]!;
       if (!Number.isFinite(v)) {
         const row = Math.floor(i / cols);
@@ -79,7 +120,7 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>', opts: NpyReadOptions
       }
     }
   }
-  return { dtype, rows, cols, data };
+  return { dtype: a.dtype as Npy2D['dtype'], rows, cols, data };
 }
 
 /**

@@ -94,7 +94,7 @@ export function parseSafetensors(bytes: Uint8Array, file = '<safetensors>'): Saf
   if (at !== bufLen) r.fail(dataStart + at, `${bufLen - at} bytes after the last tensor belong to no tensor`);
 
   const tensors = new Map<string, StTensor>();
-  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(bytes, dataStart + e.begin, dataStart + e.end, e.dtype) });
+  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decodeTensorData(bytes, dataStart + e.begin, dataStart + e.end, e.dtype) });
   return { tensors, metadata };
 }
 
@@ -107,7 +107,8 @@ function f16(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-function decode(bytes: Uint8Array, a: number, b: number, dtype: StDtype): StData {
+/** The little-endian values of bytes [a, b) as `dtype` (copied into an own, aligned buffer; F16/BF16 widened to f32). */
+export function decodeTensorData(bytes: Uint8Array, a: number, b: number, dtype: StDtype): StData {
   const copy = copyBytes(bytes, a, b); // own, aligned buffer
   const dv = new DataView(copy.buffer);
   const n = (b - a) / ITEM[dtype];

@@ -39,8 +39,8 @@ export interface LogitResult {
   models: Record<string, { summary: ReturnType<typeof summarize>; values: ReturnType<typeof plain> }>;
   /** Standard vs PGD-AT per-example confidence comparison, with the indices of the extremes. */
   comparison: { spearman: number; topOverlap: number; bottomOverlap: number; k: number; atOverStd: number[]; stdOverAt: number[] };
-  /** The images of those extremes (28×28 each) for the report. */
-  images: { index: number; pixels: number[] }[];
+  /** The images of those extremes for the report: h×w, channels averaged. */
+  images: { index: number; pixels: number[]; h: number; w: number }[];
 }
 
 export async function logitStudy(models: Record<string, Module>, data: StudyData, cfg: StudyConfig): Promise<LogitResult> {
@@ -50,7 +50,8 @@ export async function logitStudy(models: Record<string, Module>, data: StudyData
   const std = tables['cnn-standard']!;
   const at = tables['cnn-pgd-at']!;
   const cmp = compareConfidence(at.confidence, std.confidence, { show: 6 });
-  const px = (i: number) => Array.from(set.images.subarray(i * 784, (i + 1) * 784));
+  const per = set.exampleSize;
+  const px = (i: number) => grey(set.images.subarray(i * per, (i + 1) * per), set.shape);
   const indices = [...cmp.aOverB.map((e) => e.index), ...cmp.bOverA.map((e) => e.index)];
   return {
     models: Object.fromEntries(Object.entries(tables).map(([n, t]) => [n, { summary: summarize(t), values: plain(t) }])),
@@ -58,7 +59,7 @@ export async function logitStudy(models: Record<string, Module>, data: StudyData
       spearman: cmp.spearman, topOverlap: cmp.topOverlap, bottomOverlap: cmp.bottomOverlap, k: cmp.k,
       atOverStd: cmp.aOverB.map((e) => e.index), stdOverAt: cmp.bOverA.map((e) => e.index),
     },
-    images: indices.map((index) => ({ index, pixels: px(index) })),
+    images: indices.map((index) => ({ index, pixels: px(index), h: set.shape[1], w: set.shape[2] })),
   };
 }
 
@@ -68,9 +69,17 @@ export interface SimplicityResult {
     filterHF: number[]; // high-frequency energy share per filter
     filters: number[][]; // first-layer kernels (9 values each) for the report
     activation: { layer: string; meanClean: number; meanNoisy: number; normClean: number; outliers: number; channels: number }[];
-    preferred: { tv: number[]; hf: number[]; images: number[][] };
+    /** Preferred inputs, h×w with channels averaged, for the report. */
+    preferred: { tv: number[]; hf: number[]; images: number[][]; h: number; w: number };
     probes: Record<string, number>;
   }>;
+}
+
+/** An image [C, H, W] as H×W values, the channels averaged (the report draws grey images). */
+function grey(values: ArrayLike<number>, [c, h, w]: readonly [number, number, number]): number[] {
+  const out = new Array<number>(h * w).fill(0);
+  for (let k = 0; k < c; k++) for (let i = 0; i < h * w; i++) out[i]! += values[k * h * w + i]! / c;
+  return out;
 }
 
 async function readFilters(w: Tensor): Promise<number[][]> {
@@ -104,13 +113,13 @@ export async function simplicityStudy(models: Record<string, Module>, data: Stud
       probeBatch.x.dispose();
     }
     const firstConv = model.namedParameters().find(([, t]) => t.rank === 4)![0].replace(/\.weight$/, '');
-    const pref = await preferredInputs(model, firstConv, [1, 28, 28], { channels: [0, 1, 2, 3, 4, 5, 6, 7], steps: cfg.quick ? 16 : 48, seed });
+    const pref = await preferredInputs(model, firstConv, set.shape, { channels: [0, 1, 2, 3, 4, 5, 6, 7], steps: cfg.quick ? 16 : 48, seed });
     const imgs = Array.from(await pref.images.data());
     pref.images.dispose();
     const probes = await accuracyUnderTransforms(model, ownedBatches(set, 250), undefined, { seed });
     out.models[name] = {
       filterTV, filterHF, filters: await readFilters(w), activation,
-      preferred: { tv: pref.tv, hf: pref.hf, images: Array.from({ length: 8 }, (_, i) => imgs.slice(i * 784, (i + 1) * 784)) },
+      preferred: { tv: pref.tv, hf: pref.hf, images: Array.from({ length: 8 }, (_, i) => grey(imgs.slice(i * set.exampleSize, (i + 1) * set.exampleSize), set.shape)), h: set.shape[1], w: set.shape[2] },
       probes: Object.fromEntries(Object.entries(probes).map(([k, v]) => [k, v.accuracy])),
     };
   }

@@ -149,7 +149,7 @@ function simplicitySection(r: SeedResults): ReportSection {
     figures: [
       { caption: 'First-layer 3×3 filters, standard (blue negative, red positive).', svg: imageGrid(std.filters.slice(0, 16).map((d) => ({ data: d, h: 3, w: 3 })), { title: 'standard conv1', cols: 16, scale: 8, diverging: true }) },
       { caption: 'First-layer 3×3 filters, PGD-AT.', svg: imageGrid(at.filters.slice(0, 16).map((d) => ({ data: d, h: 3, w: 3 })), { title: 'PGD-AT conv1', cols: 16, scale: 8, diverging: true }) },
-      { caption: 'Preferred inputs of 8 first-layer channels (activation maximisation), standard then PGD-AT.', svg: imageGrid([...std.preferred.images, ...at.preferred.images].map((d, i) => ({ data: d, h: 28, w: 28, caption: `${i < 8 ? 'std' : 'AT'} TV ${(i < 8 ? std : at).preferred.tv[i % 8]!.toFixed(0)}` })), { title: 'preferred inputs', cols: 8, scale: 2 }) },
+      { caption: 'Preferred inputs of 8 first-layer channels (activation maximisation), standard then PGD-AT.', svg: imageGrid([...std.preferred.images, ...at.preferred.images].map((d, i) => ({ data: d, h: std.preferred.h ?? 28, w: std.preferred.w ?? 28, caption: `${i < 8 ? 'std' : 'AT'} TV ${(i < 8 ? std : at).preferred.tv[i % 8]!.toFixed(0)}` })), { title: 'preferred inputs', cols: 8, scale: 2 }) },
     ],
   };
   return { paper: '(b) Chen et al. 2020: shape and simplicity biases of robust CNNs', findings: [b1, b2] };
@@ -215,7 +215,7 @@ function logitSection(r: SeedResults): ReportSection {
     ours: `Spearman correlation of per-example confidence, PGD-AT vs standard: ${f3(c.spearman)}; overlap of the ${c.k} most confident: ${pct(c.topOverlap)}, of the ${c.k} least confident: ${pct(c.bottomOverlap)}.`,
     verdict: verdict(c.spearman < 0.9),
     numbers: { spearman: c.spearman, 'top-k overlap': c.topOverlap, 'bottom-k overlap': c.bottomOverlap, k: c.k },
-    figures: [{ caption: 'Left: images the PGD-AT model ranks far more confident than the standard one; right: the reverse.', svg: imageGrid(imgs.map((im, i) => ({ data: im.pixels, h: 28, w: 28, caption: `${i < c.atOverStd.length ? 'AT>std' : 'std>AT'} #${im.index}` })), { title: 'most-differing examples', cols: c.atOverStd.length, scale: 2 }) }],
+    figures: [{ caption: 'Left: images the PGD-AT model ranks far more confident than the standard one; right: the reverse.', svg: imageGrid(imgs.map((im, i) => ({ data: im.pixels, h: im.h ?? 28, w: im.w ?? 28, caption: `${i < c.atOverStd.length ? 'AT>std' : 'std>AT'} #${im.index}` })), { title: 'most-differing examples', cols: c.atOverStd.length, scale: 2 }) }],
   };
   const rows = r.distill;
   const asIs = rows.find((x) => x.teacher === 'cnn-pgd-at' && x.manipulation === 'none');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASET_SHAPES } from '../data/datasets-node.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-node.js';
 import { createModel } from '../nn/models.js';
 import type { Module } from '../nn/module.js';
@@ -55,7 +56,8 @@ export function epochEvalAttack(recipe: Recipe, cfg: StudyConfig, seed: number):
 }
 
 export function build(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig, seed: number): Module {
-  return createModel(spec.arch, { seed, ...(spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth, widthScale: cfg.sizes.deepWidth } : {}) });
+  const [inChannels, inputSize] = DATASET_SHAPES[cfg.data];
+  return createModel(spec.arch, { seed, inChannels, inputSize, ...(spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth, widthScale: cfg.sizes.deepWidth } : {}) });
 }
 
 export const checkpointPath = (cfg: StudyConfig, name: string, seed: number, kind: 'best' | 'last'): string =>
