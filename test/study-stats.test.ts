@@ -3,7 +3,7 @@
 // against closed forms derived by hand. GPU-free: nothing here touches WebGPU.
 import { describe, expect, it } from 'vitest';
 import {
-  hierarchicalBootstrap, incompleteBeta, logGamma, mean, normalQuantile, pearson, quantileSorted, sd, slope, spearman,
+  hierarchicalBootstrap, incompleteBeta, RankOrder, spearmanOfDraw, logGamma, mean, normalQuantile, pearson, quantileSorted, sd, slope, spearman,
   studentTCdf, studentTQuantile, tiedRanks, tInterval, trendOverSeeds, wilsonInterval, type Draw,
 } from '../src/study/stats.js';
 
@@ -113,17 +113,18 @@ describe('intervals', () => {
 
 describe('the two-stage bootstrap over seeds × examples', () => {
   const groups = [[1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 5, 9, 1, 0, 3], [10, 12, 9, 11, 13, 8, 10, 12, 11]];
-  const meanOfSeedMeans = (draws: readonly Draw[]) => mean(draws.map((d) => mean(Array.from(d.idx, (i) => groups[d.group]![i]!))));
+  const meanOfSeedMeans = (draws: readonly Draw[]) => mean(draws.map((d) => mean(Array.from(d.idx[0]!, (i) => groups[d.group]![i]!))));
+  const sizes = groups.map((g) => [g.length]);
 
   it('is seeded, returns the plain statistic as its estimate, and brackets it', () => {
-    const a = hierarchicalBootstrap(groups.map((g) => g.length), meanOfSeedMeans, { seed: 7, replicates: 500 });
-    const b = hierarchicalBootstrap(groups.map((g) => g.length), meanOfSeedMeans, { seed: 7, replicates: 500 });
+    const a = hierarchicalBootstrap(sizes, meanOfSeedMeans, { seed: 7, replicates: 500 });
+    const b = hierarchicalBootstrap(sizes, meanOfSeedMeans, { seed: 7, replicates: 500 });
     expect(a).toEqual(b);
     expect(a.estimate).toBeCloseTo(mean(groups.map(mean)), 14);
     expect(a.lo).toBeLessThan(a.estimate);
     expect(a.hi).toBeGreaterThan(a.estimate);
     expect([a.n, a.replicates, a.finite]).toEqual([3, 500, 500]);
-    expect(hierarchicalBootstrap(groups.map((g) => g.length), meanOfSeedMeans, { seed: 8, replicates: 500 }).lo).not.toBe(a.lo);
+    expect(hierarchicalBootstrap(sizes, meanOfSeedMeans, { seed: 8, replicates: 500 }).lo).not.toBe(a.lo);
   });
 
   it('has the spread of the two-stage resampling, derived by hand', () => {
@@ -136,7 +137,7 @@ describe('the two-stage bootstrap over seeds × examples', () => {
     const expected = Math.sqrt(varX / S);
     // The replicate values themselves: a statistic that records them.
     const seen: number[] = [];
-    hierarchicalBootstrap(groups.map((g) => g.length), (d) => {
+    hierarchicalBootstrap(sizes, (d) => {
       const v = meanOfSeedMeans(d);
       seen.push(v);
       return v;
@@ -147,18 +148,33 @@ describe('the two-stage bootstrap over seeds × examples', () => {
 
   it('reduces to the ordinary percentile bootstrap with one seed (≈ mean ± 1.96·sd/√n for a large sample)', () => {
     const xs = Array.from({ length: 400 }, (_, i) => Math.sin(i * 12.9898) * 3 + (i % 7));
-    const r = hierarchicalBootstrap([xs.length], (d) => mean(Array.from(d[0]!.idx, (i) => xs[i]!)), { seed: 11, replicates: 4000 });
+    const r = hierarchicalBootstrap([[xs.length]], (d) => mean(Array.from(d[0]!.idx[0]!, (i) => xs[i]!)), { seed: 11, replicates: 4000 });
     const half = (1.959963984540054 * sd(xs)) / Math.sqrt(xs.length);
     expect((r.hi - r.lo) / (2 * half)).toBeCloseTo(1, 1);
   });
 
   it('gives NaN bounds when the statistic is undefined in more than 5% of the replicates', () => {
-    const sizes = [3, 3];
-    const r = hierarchicalBootstrap(sizes, (d) => (d.every((x) => x.group === 0) ? 1 : NaN), { seed: 1, replicates: 200 });
+    const r = hierarchicalBootstrap([[3], [3]], (d) => (d.every((x) => x.group === 0) ? 1 : NaN), { seed: 1, replicates: 200 });
     expect(r.lo).toBeNaN();
     expect(r.hi).toBeNaN();
     expect(r.finite).toBeLessThan(190);
     expect(hierarchicalBootstrap([], () => 1, { seed: 1 }).estimate).toBeNaN();
+  });
+
+  it('resamples the samples of a seed independently of each other', () => {
+    // Two samples per seed: a difference of means has the variance of both, not of a pairing.
+    const a = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const b = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const seen: number[] = [];
+    hierarchicalBootstrap([[300, 200]], (d) => {
+      const v = mean(Array.from(d[0]!.idx[0]!, (i) => a[i]!)) - mean(Array.from(d[0]!.idx[1]!, (i) => b[i]!));
+      seen.push(v);
+      return v;
+    }, { seed: 5, replicates: 6000 });
+    seen.shift();
+    const pa = 1 / 3;
+    expect(sd(seen) / Math.sqrt((pa * (1 - pa)) / 300 + 0.25 / 200)).toBeCloseTo(1, 1);
+    expect(() => hierarchicalBootstrap([[2.5]], () => 1, { seed: 1 })).toThrow(/integers >= 0/);
   });
 });
 
@@ -172,6 +188,17 @@ describe('correlation and trend', () => {
     expect(spearman([1, 1, 1], [1, 2, 3])).toBeNaN(); // a constant sample has no ranking
     expect(pearson([1, 2, 3], [2, 4, 6.5])).toBeCloseTo(0.9979487157886733, 12); // scipy.stats.pearsonr
     expect(() => spearman([1, 2], [1])).toThrow(/different lengths/);
+  });
+  it('ranks a bootstrap resample in O(n) exactly as Spearman of the resampled values, ties included', () => {
+    const ra = new RankOrder(a);
+    const rb = new RankOrder(b);
+    const draws = [[0, 0, 3, 5, 5, 5, 9, 10, 2, 2, 7], [1, 3, 1, 3, 1, 3, 1, 3, 4, 4, 6], Array.from({ length: 11 }, (_, i) => i)];
+    for (const d of draws) {
+      const idx = Int32Array.from(d);
+      expect(spearmanOfDraw(ra, rb, idx)).toBeCloseTo(spearman(d.map((i) => a[i]!), d.map((i) => b[i]!)), 13);
+    }
+    expect(spearmanOfDraw(ra, rb, Int32Array.from([3, 3, 3]))).toBeNaN(); // one example drawn three times: no ranking
+    expect(spearmanOfDraw(new RankOrder([1, NaN, 2]), new RankOrder([1, 2, 3]), Int32Array.from([0, 2]))).toBeNaN();
   });
   it('fits slopes like numpy.polyfit and tests a ladder with a t interval over the seeds\' slopes', () => {
     const x = [0, 0.25, 0.5, 1];

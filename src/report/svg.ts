@@ -58,6 +58,22 @@ function legend(names: string[], x: number, y: number): string {
 const open = (w: number, h: number): string =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="11">`;
 
+/** Runs of consecutive indices where every given array is finite (a line or band breaks at a gap). */
+function finiteRuns(n: number, ...arrays: (readonly number[])[]): number[][] {
+  const runs: number[][] = [];
+  let cur: number[] = [];
+  for (let k = 0; k < n; k++) {
+    if (arrays.every((a) => Number.isFinite(a[k]))) {
+      cur.push(k);
+    } else if (cur.length > 0) {
+      runs.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length > 0) runs.push(cur);
+  return runs;
+}
+
 export function lineChart(series: readonly Series[], o: { title: string; xlabel: string; ylabel: string; width?: number; height?: number; yMin?: number; yMax?: number }): string {
   const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
   const xs = series.flatMap((s) => s.x);
@@ -67,13 +83,66 @@ export function lineChart(series: readonly Series[], o: { title: string; xlabel:
   const a = axes(f, Math.min(...xs), Math.max(...xs), ylo, yhi, o.xlabel, o.ylabel, o.title);
   let s = open(f.w, f.h) + a.svg;
   series.forEach((ser, i) => {
-    const pts = ser.x.map((x, k) => `${a.sx(x).toFixed(1)},${a.sy(ser.y[k]!).toFixed(1)}`).join(' ');
-    s += `<polyline points="${pts}" fill="none" stroke="${colour(i)}" stroke-width="2"${ser.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
-    ser.x.forEach((x, k) => {
-      s += `<circle cx="${a.sx(x)}" cy="${a.sy(ser.y[k]!)}" r="2.5" fill="${colour(i)}"><title>${esc(ser.name)}: x=${fmt(x)}, y=${fmt(ser.y[k]!)}</title></circle>`;
-    });
+    // A missing value (NaN) breaks the line instead of drawing it to a NaN coordinate.
+    for (const run of finiteRuns(ser.x.length, ser.x, ser.y)) {
+      const pts = run.map((k) => `${a.sx(ser.x[k]!).toFixed(1)},${a.sy(ser.y[k]!).toFixed(1)}`).join(' ');
+      s += `<polyline points="${pts}" fill="none" stroke="${colour(i)}" stroke-width="2"${ser.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
+      for (const k of run) s += `<circle cx="${a.sx(ser.x[k]!)}" cy="${a.sy(ser.y[k]!)}" r="2.5" fill="${colour(i)}"><title>${esc(ser.name)}: x=${fmt(ser.x[k]!)}, y=${fmt(ser.y[k]!)}</title></circle>`;
+    }
   });
   s += legend(series.map((x) => x.name), f.w - f.right + 10, f.top + 10);
+  return `${s}</svg>`;
+}
+
+/** One quantity measured per seed along x: each seed's values, and the mean with its interval at each x. */
+export interface SpreadSeries {
+  name: string;
+  x: readonly number[];
+  /** One row per seed, aligned with x; NaN where a seed has no value. */
+  perSeed: readonly (readonly number[])[];
+  mean: readonly number[];
+  /** The interval of the mean at each x (NaN where it is undefined, e.g. with one seed). */
+  lo: readonly number[];
+  hi: readonly number[];
+  dashed?: boolean;
+}
+
+/**
+ * Seed spread: per series, a shaded band for the interval of the mean, one thin line per seed and a
+ * thick line for the mean (each mean mark's tooltip gives the mean, its interval and the seed count).
+ */
+export function spreadChart(series: readonly SpreadSeries[], o: { title: string; xlabel: string; ylabel: string; width?: number; height?: number; yMin?: number; yMax?: number; interval?: string }): string {
+  const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
+  const xs = series.flatMap((s) => s.x);
+  const ys = series.flatMap((s) => [...s.perSeed.flat(), ...s.mean, ...s.lo, ...s.hi]).filter(Number.isFinite);
+  const ylo = o.yMin ?? Math.min(...ys, 0);
+  const yhi = o.yMax ?? Math.max(...ys, ylo + 1e-9);
+  const a = axes(f, Math.min(...xs), Math.max(...xs), ylo, yhi, o.xlabel, o.ylabel, o.title);
+  const pt = (x: number, y: number) => `${a.sx(x).toFixed(1)},${a.sy(y).toFixed(1)}`;
+  let s = open(f.w, f.h) + a.svg;
+  series.forEach((ser, i) => {
+    const n = ser.x.length;
+    for (const run of finiteRuns(n, ser.lo, ser.hi)) {
+      const upper = run.map((k) => pt(ser.x[k]!, ser.hi[k]!));
+      const lower = run.map((k) => pt(ser.x[k]!, ser.lo[k]!)).reverse();
+      s += `<polygon points="${[...upper, ...lower].join(' ')}" fill="${colour(i)}" fill-opacity="0.18" stroke="none"/>`;
+    }
+    ser.perSeed.forEach((row, r) => {
+      for (const run of finiteRuns(n, row)) {
+        s += `<polyline points="${run.map((k) => pt(ser.x[k]!, row[k]!)).join(' ')}" fill="none" stroke="${colour(i)}" stroke-width="1" stroke-opacity="0.5"><title>${esc(ser.name)}, seed row ${r + 1}</title></polyline>`;
+      }
+    });
+    for (const run of finiteRuns(n, ser.mean)) {
+      s += `<polyline points="${run.map((k) => pt(ser.x[k]!, ser.mean[k]!)).join(' ')}" fill="none" stroke="${colour(i)}" stroke-width="2.5"${ser.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
+      for (const k of run) {
+        const band = Number.isFinite(ser.lo[k]!) ? ` [${fmt(ser.lo[k]!)}, ${fmt(ser.hi[k]!)}]` : ' (no interval)';
+        s += `<circle cx="${a.sx(ser.x[k]!)}" cy="${a.sy(ser.mean[k]!)}" r="2.5" fill="${colour(i)}"><title>${esc(ser.name)}: x=${fmt(ser.x[k]!)}, mean ${fmt(ser.mean[k]!)}${band}, ${ser.perSeed.length} seeds</title></circle>`;
+      }
+    }
+  });
+  s += legend(series.map((x) => x.name), f.w - f.right + 10, f.top + 10);
+  s += `<text x="${f.w - f.right + 10}" y="${f.top + 10 + series.length * 16 + 8}" font-size="9" fill="#555">thin: seeds; thick: mean</text>`;
+  s += `<text x="${f.w - f.right + 10}" y="${f.top + 10 + series.length * 16 + 20}" font-size="9" fill="#555">band: ${esc(o.interval ?? '95% interval')}</text>`;
   return `${s}</svg>`;
 }
 

@@ -173,10 +173,14 @@ export function wilsonInterval(k: number, n: number, level = 0.95): Interval {
   return { estimate: p, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half), n };
 }
 
-/** One resampled seed: which seed (group) was drawn, and the example indices drawn within it. */
+/**
+ * One resampled seed: which seed (group) was drawn, and one index draw per sample of that seed (a seed
+ * may hold several samples that are resampled independently, e.g. two models evaluated on images
+ * whose pairing is not known; paired data are one sample indexed by the same draw).
+ */
 export interface Draw {
   group: number;
-  idx: Int32Array;
+  idx: Int32Array[];
 }
 
 export interface BootstrapResult extends Interval {
@@ -186,44 +190,49 @@ export interface BootstrapResult extends Interval {
 }
 
 /**
- * Two-stage percentile bootstrap over seeds × examples: each replicate draws as many seeds as there
- * are, with replacement, then within each drawn seed as many examples as it has, with replacement,
- * and evaluates `statistic` on those draws. The estimate is the statistic of the data as they are
- * (every seed once, every example once, in order); the interval is the (1 ± level)/2 percentiles
- * of the replicates. Percentile rather than BCa: BCa's acceleration comes from a jackknife that has no
- * standard form over two levels, and with a handful of seeds it would be noise. The bounds are NaN
- * when more than 5% of the replicates are not finite (the statistic is undefined too often to trust
- * the rest). Seeded: the same seed gives the same interval.
+ * Two-stage percentile bootstrap over seeds × examples. `sizes[g]` lists the sizes of seed g's samples.
+ * Each replicate draws as many seeds as there are, with replacement, then within each drawn seed, for
+ * each of its samples, as many examples as it has, with replacement, and evaluates `statistic` on
+ * those draws. The estimate is the statistic of the data as they are (every seed once, every example
+ * once, in order); the interval is the (1 ± level)/2 percentiles of the replicates. Percentile rather
+ * than BCa: BCa's acceleration comes from a jackknife that has no standard form over two levels, and
+ * with a handful of seeds it would be noise. The bounds are NaN when more than 5% of the replicates
+ * are not finite (the statistic is undefined too often to trust the rest). Seeded: the same seed gives
+ * the same interval.
  */
 export function hierarchicalBootstrap(
-  sizes: readonly number[],
+  sizes: readonly (readonly number[])[],
   statistic: (draws: readonly Draw[]) => number,
   o: { seed: number; replicates?: number; level?: number },
 ): BootstrapResult {
   const B = o.replicates ?? 2000;
   const level = o.level ?? 0.95;
-  if (sizes.some((n) => !(Number.isInteger(n) && n >= 0))) throw new ValueError(`hierarchicalBootstrap: group sizes must be integers >= 0, got ${sizes.join(', ')}`);
-  const identity = sizes.map((n, group) => ({ group, idx: Int32Array.from({ length: n }, (_, i) => i) }));
-  const estimate = sizes.length === 0 ? NaN : statistic(identity);
-  if (sizes.length === 0) return { estimate, lo: NaN, hi: NaN, n: 0, replicates: 0, finite: 0 };
+  if (sizes.some((g) => g.some((n) => !(Number.isInteger(n) && n >= 0)))) {
+    throw new ValueError(`hierarchicalBootstrap: sample sizes must be integers >= 0, got ${sizes.map((g) => `[${g.join(', ')}]`).join(', ')}`);
+  }
+  const S = sizes.length;
+  if (S === 0) return { estimate: NaN, lo: NaN, hi: NaN, n: 0, replicates: 0, finite: 0 };
+  const identity = sizes.map((g, group) => ({ group, idx: g.map((n) => Int32Array.from({ length: n }, (_, i) => i)) }));
+  const estimate = statistic(identity);
   const rng = new Rng(o.seed);
   const values: number[] = [];
   for (let b = 0; b < B; b++) {
     const draws: Draw[] = [];
-    for (let s = 0; s < sizes.length; s++) {
-      const group = rng.int(sizes.length);
-      const n = sizes[group]!;
-      const idx = new Int32Array(n);
-      for (let i = 0; i < n; i++) idx[i] = rng.int(n);
+    for (let s = 0; s < S; s++) {
+      const group = rng.int(S);
+      const idx = sizes[group]!.map((n) => {
+        const draw = new Int32Array(n);
+        for (let i = 0; i < n; i++) draw[i] = rng.int(n);
+        return draw;
+      });
       draws.push({ group, idx });
     }
     const v = statistic(draws);
     if (Number.isFinite(v)) values.push(v);
   }
-  const n = sizes.length;
-  if (values.length < 0.95 * B) return { estimate, lo: NaN, hi: NaN, n, replicates: B, finite: values.length };
+  if (B === 0 || values.length < 0.95 * B) return { estimate, lo: NaN, hi: NaN, n: S, replicates: B, finite: values.length };
   const sorted = Float64Array.from(values).sort();
-  return { estimate, lo: quantileSorted(sorted, (1 - level) / 2), hi: quantileSorted(sorted, (1 + level) / 2), n, replicates: B, finite: values.length };
+  return { estimate, lo: quantileSorted(sorted, (1 - level) / 2), hi: quantileSorted(sorted, (1 + level) / 2), n: S, replicates: B, finite: values.length };
 }
 
 // ---- correlation and trend ----------------------------------------------------------------------
@@ -271,6 +280,69 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new ValueError(`spearman: samples of different lengths ${a.length} and ${b.length}`);
   for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i]!) || Number.isNaN(b[i]!)) return NaN;
   return pearson(tiedRanks(a), tiedRanks(b));
+}
+
+/**
+ * A sample prepared for Spearman's ρ on many bootstrap resamples of itself: sorted once, then ranked
+ * in O(n) per resample from how many times each example was drawn (tied ranks as in `tiedRanks`).
+ */
+export class RankOrder {
+  private readonly order: Int32Array;
+  readonly hasNaN: boolean;
+
+  constructor(readonly values: ArrayLike<number>) {
+    this.hasNaN = Array.prototype.some.call(values, (v: number) => Number.isNaN(v));
+    this.order = this.hasNaN ? new Int32Array(0) : Int32Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  }
+
+  /** Per example, its tied rank among the examples of a resample that holds example i counts[i] times. */
+  ranks(counts: Int32Array): Float64Array {
+    const { order, values } = this;
+    const n = order.length;
+    const out = new Float64Array(n);
+    let below = 0;
+    for (let k = 0; k < n; ) {
+      let end = k;
+      let c = 0;
+      while (end < n && values[order[end]!] === values[order[k]!]) c += counts[order[end++]!]!;
+      const shared = below + (c + 1) / 2; // mean of ranks below+1 .. below+c
+      for (let j = k; j < end; j++) out[order[j]!] = shared;
+      below += c;
+      k = end;
+    }
+    return out;
+  }
+}
+
+/** Spearman's ρ of the resample `idx` of two paired samples, equal to spearman(a[idx], b[idx]) but O(n). */
+export function spearmanOfDraw(a: RankOrder, b: RankOrder, idx: Int32Array): number {
+  const n = a.values.length;
+  if (b.values.length !== n) throw new ValueError(`spearmanOfDraw: samples of different lengths ${n} and ${b.values.length}`);
+  if (a.hasNaN || b.hasNaN || idx.length < 2) return NaN;
+  const counts = new Int32Array(n);
+  for (const i of idx) counts[i]!++;
+  const ra = a.ranks(counts);
+  const rb = b.ranks(counts);
+  // Pearson's r of the drawn pairs = the count-weighted Pearson over the examples.
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += counts[i]! * ra[i]!;
+    mb += counts[i]! * rb[i]!;
+  }
+  ma /= idx.length;
+  mb /= idx.length;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    const w = counts[i]!;
+    if (w === 0) continue;
+    ab += w * (ra[i]! - ma) * (rb[i]! - mb);
+    aa += w * (ra[i]! - ma) ** 2;
+    bb += w * (rb[i]! - mb) ** 2;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN;
 }
 
 /** Least-squares slope of y on x (numpy.polyfit(x, y, 1)[0]); NaN if x is constant or any value is not finite. */
