@@ -132,6 +132,16 @@ describe('the findings as a whole', () => {
     }
   });
 
+  it('reports RBF CKA beside the linear CKA where the results have it (a1, a2), and says when they do not', () => {
+    const input = synthetic({ knobs: { a1: CASES.a1!.reproduced, a2: CASES.a2!.reproduced } });
+    const number = (id: string, key: string) => judgeAll(input, { strict: true }).records.find((r) => r.id === id)!.numbers[key];
+    expect(number('a1', 'RBF CKA: LR(AT) − LR(std)')).toBe('not measured');
+    expect(number('a2', 'RBF CKA: D(late) − D(early) (mean)')).toBe('not measured');
+    for (const s of input.seeds) s.cka.rbf = { within: s.cka.within, cross: s.cka.cross }; // the same matrices, so the same statistics
+    expect(number('a1', 'RBF CKA: LR(AT) − LR(std)')).toBeCloseTo(0.15, 10);
+    expect(number('a2', 'RBF CKA: D(late) − D(early) (mean)')).toBeCloseTo(0.15, 10);
+  });
+
   it('flags findings that rest on a model below its accuracy floor', () => {
     const input = synthetic();
     input.seeds[1]!.eval[MODELS.deepStandard]!.clean = 0.68; // issue 16: today's deep CNNs reach 68%

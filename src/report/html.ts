@@ -105,7 +105,8 @@ ${t.missing ? row('not measured', esc(t.missing)) : ''}
 
 function finding(f: Finding): string {
   const nums = Object.entries(f.numbers)
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${fmtValue(v)}</td></tr>`)
+    // Numbers align right and never wrap; sentences (e.g. the models' floors) wrap within the page.
+    .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="${typeof v === 'string' ? 'text' : 'num'}">${fmtValue(v)}</td></tr>`)
     .join('');
   const figs = f.figures.map((g) => `<figure>${g.svg}<figcaption>${esc(g.caption)}</figcaption></figure>`).join('');
   return `<section class="finding" id="${esc(f.id)}">
@@ -143,7 +144,7 @@ p.rule{font-size:.8em;color:#555;margin:.3em 0 1em}
 .badge{color:#fff;border-radius:4px;padding:1px 7px;font-size:.78em;vertical-align:middle;white-space:nowrap}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1.5em} .cols h4{margin:.3em 0}
 table.test{border-collapse:collapse;font-size:.85em;margin:.4em 0;background:#fafafa} table.test th{text-align:left;padding:2px 10px 2px 6px;color:#555;white-space:nowrap;vertical-align:top} table.test td{padding:2px 6px}
-table.numbers{border-collapse:collapse;font-size:.85em;margin:.3em 0} table.numbers td{border-bottom:1px solid #eee;padding:2px 12px 2px 0}
+table.numbers{border-collapse:collapse;font-size:.85em;margin:.3em 0} table.numbers td{border-bottom:1px solid #eee;padding:2px 12px 2px 0;vertical-align:top} td.text{max-width:760px}
 details summary{cursor:pointer;color:#444;font-size:.9em}
 .figs{display:flex;flex-wrap:wrap;gap:1em} figure{margin:0} figcaption{font-size:.8em;color:#555;max-width:460px}
 .meta td{padding:1px 10px 1px 0;font-size:.9em;color:#444}

@@ -58,6 +58,17 @@ function legend(names: string[], x: number, y: number): string {
 const open = (w: number, h: number): string =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="11">`;
 
+/** Words joined into lines of at most `width` characters (a longer word gets a line of its own). */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 /** Runs of consecutive indices where every given array is finite (a line or band breaks at a gap). */
 function finiteRuns(n: number, ...arrays: (readonly number[])[]): number[][] {
   const runs: number[][] = [];
@@ -141,8 +152,11 @@ export function spreadChart(series: readonly SpreadSeries[], o: { title: string;
     }
   });
   s += legend(series.map((x) => x.name), f.w - f.right + 10, f.top + 10);
-  s += `<text x="${f.w - f.right + 10}" y="${f.top + 10 + series.length * 16 + 8}" font-size="9" fill="#555">thin: seeds; thick: mean</text>`;
-  s += `<text x="${f.w - f.right + 10}" y="${f.top + 10 + series.length * 16 + 20}" font-size="9" fill="#555">band: ${esc(o.interval ?? '95% interval')}</text>`;
+  // The key, wrapped to the legend's width (about 24 characters of 9-px text).
+  const key = ['thin: seeds; thick: mean', ...wrapWords(`band: ${o.interval ?? '95% interval'}`, 24)];
+  key.forEach((line, k) => {
+    s += `<text x="${f.w - f.right + 10}" y="${f.top + 18 + series.length * 16 + 12 * k}" font-size="9" fill="#555">${esc(line)}</text>`;
+  });
   return `${s}</svg>`;
 }
 

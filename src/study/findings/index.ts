@@ -36,7 +36,7 @@ export function judgeAll(input: StudyInput, o: { strict?: boolean } = {}): Judge
 }
 
 const controlSentence = (r: FindingRecord): string | null =>
-  r.control ? `${r.control.name}: ${r.control.description}. Value ${f3(r.control.estimate)}, ${fmtCi(r.control.ci)} (${r.control.interval}).` : null;
+  r.control ? `${r.control.name}: ${r.control.description}: ${f3(r.control.estimate)} ${fmtCi(r.control.ci)} (${r.control.interval}).` : null;
 
 function asReportFinding(def: FindingDef, r: FindingRecord, input: StudyInput): Finding {
   let figures: Finding['figures'] = [];

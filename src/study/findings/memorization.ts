@@ -62,7 +62,10 @@ export const c1: FindingDef = {
     const chance = rows[0]!.chance;
     return {
       ...r,
-      control: { name: 'chance', description: `chance accuracy 1/C = ${f3(chance)}; beside it the pooled robust training accuracy ${pct(w.estimate)} (${K} of ${N} images) with its Wilson 95% interval ${fmtCi([w.lo, w.hi], pct)}`, estimate: chance, ci: [w.lo, w.hi], interval: 'Wilson score interval of the pooled accuracy (it is above chance when its low end is)' },
+      control: {
+        name: 'chance', description: `chance accuracy is 1/C = ${pct(chance)}; the pooled robust training accuracy (${K} of ${N} images) is above chance when the low end of its interval is`,
+        estimate: w.estimate, ci: [w.lo, w.hi], interval: 'Wilson score interval',
+      },
       ours: `PGD-AT on random labels reached ${pct(mean(rows.map((x) => x.acc)))} robust training accuracy (chance ${pct(chance)}): above chance by ${f3(r.estimate)} ${fmtCi(r.ci)}.`,
       settings: `${describeRun(MODELS.rlPgdAt, rows[0]!.t, input.config)}; ${evalNote(rows[0]!.t)}`,
       numbers: {

@@ -107,6 +107,15 @@ export const a2: FindingDef = {
     });
     const r = overSeeds(seeds, parts.map((p) => p.effect));
     const ctl = overSeeds(seeds, parts.map((p) => p.controlDrop));
+    // The same statistic with the RBF kernel, where measured (reported beside the linear one, not judged).
+    const rbfCross = (s: SeedResults) => s.cka.rbf?.cross;
+    const rbf = seeds.every((s) => rbfCross(s)?.[CROSS.deep] && rbfCross(s)?.[CROSS.deepControl])
+      ? mean(seeds.map((s) => {
+        const x = diagonal(rbfCross(s)![CROSS.deep]!);
+        const c = diagonal(rbfCross(s)![CROSS.deepControl]!);
+        const [de, dl] = halves(c.map((v, i) => v - x[i]!));
+        return dl - de;
+      })) : NaN;
     return {
       ...r,
       control: { name: 'two standard seeds', description: 'early − late mean of the diagonal CKA between two standard deep CNNs of different seeds: how much seed noise alone lowers late-layer similarity', estimate: ctl.estimate, ci: ctl.ci, interval: INTERVAL.t },
@@ -115,7 +124,7 @@ export const a2: FindingDef = {
       numbers: {
         'std × AT, first half': mean(parts.map((p) => p.xe)), 'std × AT, second half': mean(parts.map((p) => p.xl)),
         'std × std, first half': mean(parts.map((p) => p.ce)), 'std × std, second half': mean(parts.map((p) => p.cl)),
-        ...perSeedNumbers('D(late) − D(early)', r.perSeed),
+        'RBF CKA: D(late) − D(early) (mean)': Number.isFinite(rbf) ? rbf : 'not measured', ...perSeedNumbers('D(late) − D(early)', r.perSeed),
       },
     };
   },
