@@ -7,7 +7,7 @@ import { spreadChart } from '../src/report/svg.js';
 import { FINDINGS, judgeAll } from '../src/study/findings/index.js';
 import { studyReportHtml } from '../src/study/report.js';
 import { MODELS } from '../src/study/results.js';
-import { syntheticResults } from './helpers/study-synthetic.js';
+import { allNaN, syntheticResults } from './helpers/study-synthetic.js';
 
 describe('the study report', () => {
   const results = syntheticResults();
@@ -55,6 +55,13 @@ describe('the study report', () => {
       expect(c1).toContain(s);
     }
     expect(c1).toContain('>not reproduced</span>');
+  });
+
+  it('renders results whose every number is NaN without a NaN or an Infinity anywhere on the page (n/a instead)', () => {
+    const nan = { ...results, ...allNaN(results) };
+    const page = studyReportHtml(nan, judgeAll(nan));
+    expect(page.match(/.{60}(NaN|Infinity).{20}/)?.[0]).toBeUndefined();
+    expect(page).toContain('<td class="num">n/a</td><td class="num">[n/a, n/a]</td>');
   });
 
   it('draws seed spread: a band for the interval, a thin line per seed and a thick mean line', () => {

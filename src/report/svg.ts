@@ -1,6 +1,6 @@
 /**
- * Small, dependency-free SVG plots for the report: line charts, overlaid histograms, bar charts
- * and image grids. Each returns a standalone <svg> string; text is escaped; every mark carries a
+ * Small, dependency-free SVG plots for the report: seed-spread line charts, overlaid histograms,
+ * bar charts and image grids. Each returns a standalone <svg> string; text is escaped; every mark carries a
  * <title> with its exact value so a reader can hover to see the number behind the picture.
  */
 
@@ -19,13 +19,6 @@ function ticks(lo: number, hi: number, n = 5): number[] {
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) out.push(Number(v.toPrecision(12)));
   return out;
-}
-
-export interface Series {
-  name: string;
-  x: readonly number[];
-  y: readonly number[];
-  dashed?: boolean;
 }
 
 interface Frame {
@@ -83,26 +76,6 @@ function finiteRuns(n: number, ...arrays: (readonly number[])[]): number[][] {
   }
   if (cur.length > 0) runs.push(cur);
   return runs;
-}
-
-export function lineChart(series: readonly Series[], o: { title: string; xlabel: string; ylabel: string; width?: number; height?: number; yMin?: number; yMax?: number }): string {
-  const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
-  const xs = series.flatMap((s) => s.x);
-  const ys = series.flatMap((s) => s.y).filter(Number.isFinite);
-  const ylo = o.yMin ?? Math.min(...ys, 0);
-  const yhi = o.yMax ?? Math.max(...ys, ylo + 1e-9);
-  const a = axes(f, Math.min(...xs), Math.max(...xs), ylo, yhi, o.xlabel, o.ylabel, o.title);
-  let s = open(f.w, f.h) + a.svg;
-  series.forEach((ser, i) => {
-    // A missing value (NaN) breaks the line instead of drawing it to a NaN coordinate.
-    for (const run of finiteRuns(ser.x.length, ser.x, ser.y)) {
-      const pts = run.map((k) => `${a.sx(ser.x[k]!).toFixed(1)},${a.sy(ser.y[k]!).toFixed(1)}`).join(' ');
-      s += `<polyline points="${pts}" fill="none" stroke="${colour(i)}" stroke-width="2"${ser.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
-      for (const k of run) s += `<circle cx="${a.sx(ser.x[k]!)}" cy="${a.sy(ser.y[k]!)}" r="2.5" fill="${colour(i)}"><title>${esc(ser.name)}: x=${fmt(ser.x[k]!)}, y=${fmt(ser.y[k]!)}</title></circle>`;
-    }
-  });
-  s += legend(series.map((x) => x.name), f.w - f.right + 10, f.top + 10);
-  return `${s}</svg>`;
 }
 
 /** One quantity measured per seed along x: each seed's values, and the mean with its interval at each x. */
@@ -163,6 +136,8 @@ export function spreadChart(series: readonly SpreadSeries[], o: { title: string;
 /** Overlaid histograms over shared bin edges (counts normalised to fractions). */
 export function histogram(groups: readonly { name: string; values: readonly number[] }[], o: { title: string; xlabel: string; bins?: number; width?: number; height?: number }): string {
   const all = groups.flatMap((g) => g.values).filter(Number.isFinite);
+  const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
+  if (all.length === 0) return `${open(f.w, 60)}<text x="${f.left}" y="20" font-weight="bold">${esc(o.title)}</text><text x="${f.left}" y="42">no finite values to plot</text></svg>`;
   const lo = Math.min(...all);
   const hi = Math.max(...all, lo + 1e-9);
   const nb = o.bins ?? 30;
@@ -172,7 +147,6 @@ export function histogram(groups: readonly { name: string; values: readonly numb
     for (const v of g.values) if (Number.isFinite(v)) c[Math.min(nb - 1, Math.floor((v - lo) / width))]!++;
     return c.map((k) => k / Math.max(1, g.values.length));
   });
-  const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
   const a = axes(f, lo, hi, 0, Math.max(...fr.flat(), 1e-9), o.xlabel, 'fraction', o.title);
   let s = open(f.w, f.h) + a.svg;
   fr.forEach((c, i) => {
@@ -232,6 +206,7 @@ export function imageGrid(images: readonly { data: ArrayLike<number>; h: number;
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < im.data.length; i++) {
+      if (!Number.isFinite(im.data[i]!)) continue;
       lo = Math.min(lo, im.data[i]!);
       hi = Math.max(hi, im.data[i]!);
     }
@@ -240,7 +215,9 @@ export function imageGrid(images: readonly { data: ArrayLike<number>; h: number;
       for (let c = 0; c < im.w; c++) {
         const v = im.data[r * im.w + c]!;
         let fill: string;
-        if (o.diverging) {
+        if (!Number.isFinite(v)) {
+          fill = '#f0e0f0'; // a missing value: pale magenta, not a colour of the scale
+        } else if (o.diverging) {
           const t = v / m;
           const a = Math.round(255 * (1 - Math.abs(t)));
           fill = t >= 0 ? `rgb(255,${a},${a})` : `rgb(${a},${a},255)`;

@@ -62,6 +62,7 @@ export const b1: FindingDef = {
   },
 };
 
+const tv0 = (v: unknown): string => (Number.isFinite(num(v)) ? num(v).toFixed(0) : 'n/a');
 const filterTV = (id: string, s: SeedResults, name: string) => mean(modelOf(id, s, name).filterTV.map(num));
 /** Relative change of activation TV under Gaussian noise, averaged over layers (reported beside b2, not judged). */
 const noiseChange = (s: SeedResults, name: string) =>
@@ -105,7 +106,7 @@ export const b2: FindingDef = {
     return [
       { caption: `First-layer 3×3 filters of seed ${s.seed}, standard (blue negative, red positive).`, svg: grid(std, 'standard conv1') },
       { caption: `First-layer 3×3 filters of seed ${s.seed}, PGD-AT.`, svg: grid(at, 'PGD-AT conv1') },
-      { caption: `Preferred inputs of 8 first-layer channels (activation maximisation), seed ${s.seed}, standard then PGD-AT.`, svg: imageGrid([...std.preferred.images, ...at.preferred.images].map((d, i) => ({ data: d.map(num), h: 28, w: 28, caption: `${i < 8 ? 'std' : 'AT'} TV ${num((i < 8 ? std : at).preferred.tv[i % 8]).toFixed(0)}` })), { title: 'preferred inputs', cols: 8, scale: 2 }) },
+      { caption: `Preferred inputs of 8 first-layer channels (activation maximisation), seed ${s.seed}, standard then PGD-AT.`, svg: imageGrid([...std.preferred.images, ...at.preferred.images].map((d, i) => ({ data: d.map(num), h: 28, w: 28, caption: `${i < 8 ? 'std' : 'AT'} TV ${tv0((i < 8 ? std : at).preferred.tv[i % 8])}` })), { title: 'preferred inputs', cols: 8, scale: 2 }) },
     ];
   },
 };
