@@ -2,7 +2,7 @@
 // (the comment on each says what it did), on synthetic results. GPU-free: no init(), no WebGPU import.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random.js';
-import { FINDINGS, StudyResultError } from '../src/study/findings/index.js';
+import { FINDINGS, judgeAll, StudyResultError } from '../src/study/findings/index.js';
 import { judgeFinding, type FindingRecord } from '../src/study/findings/verdict.js';
 import { HARD_LABELS, MODELS, type StudyInput } from '../src/study/results.js';
 import { mean } from '../src/study/stats.js';
@@ -111,5 +111,10 @@ describe('issue 16 item 6: the findings bugs', () => {
     expect(judge('c2', input).settings).toMatch(/rl-trades: TRADES β = 6 with PGD-5 at ε = 0\.1/);
     input.seeds[2]!.trained[MODELS.rlTrades]!.settings!.optimizer = 'SGD';
     expect(() => judge('c2', input)).toThrow(/c2 compares rl-pgd-at and rl-trades, which must share optimiser, ε and data, but they differ: optimizer Adam vs SGD/);
+    // In a study run the other findings are still judged, and c2 says why it is not.
+    const all = judgeAll(input);
+    const c2 = all.records.find((r) => r.id === 'c2')!;
+    expect([c2.verdict, c2.estimate, c2.error]).toEqual(['inconclusive', NaN, expect.stringMatching(/optimizer Adam vs SGD/)]);
+    expect(all.records.filter((r) => r.error).map((r) => r.id)).toEqual(['c2']);
   });
 });

@@ -27,6 +27,8 @@ async function merge(dirs: string[], outDir: string): Promise<number> {
   if (dirs.length === 0) throw new UsageError('study merge needs at least one results directory: robustlens study merge DIR… [--out DIR]');
   const merged = mergeResults(dirs.map(readResults));
   const out = await writeStudyOutputs(outDir, merged);
+  for (const [id, why] of Object.entries(out.missing)) console.error(`${id}: not measured (inconclusive): ${why}`);
+  for (const [id, why] of Object.entries(out.errors)) console.error(`${id}: NOT JUDGED, the results contradict the design (inconclusive): ${why}`);
   console.log(JSON.stringify({ report: out.reportPath, results: out.resultsPath, seeds: merged.seeds.map((s) => s.seed), verdicts: out.verdicts }, null, 1));
   return 0;
 }

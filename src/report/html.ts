@@ -23,6 +23,8 @@ export interface PreRegistered {
   flags: string[];
   /** Set when the results lack what the finding needs. */
   missing?: string;
+  /** Set when the results contradict the finding's design. */
+  error?: string;
 }
 
 /** One claim of a paper next to what our small-scale run found, with the numbers behind it. */
@@ -78,7 +80,7 @@ function verdictTable(findings: readonly Finding[]): string {
   const rows = findings.map((f) => {
     const t = f.test!;
     const flag = t.flags.length ? ` <a class="flag" href="#models" title="${esc(t.flags.join('; '))}">⚠ floor</a>` : '';
-    const missing = t.missing ? ' <span class="missing" title="' + esc(t.missing) + '">not measured</span>' : '';
+    const missing = t.missing ? ` <span class="missing" title="${esc(t.missing)}">not measured</span>` : t.error ? ` <span class="error" title="${esc(t.error)}">not judged: see ${esc(f.id)}</span>` : '';
     return `<tr><td><a href="#${esc(f.id)}">${esc(f.id)}</a></td><td>${esc(t.short)}${flag}</td><td class="stat">${esc(t.statisticShort)}</td>` +
       `<td class="num">${fmtStat(t.estimate)}</td><td class="num">[${fmtStat(t.ci[0])}, ${fmtStat(t.ci[1])}]</td><td class="num">${fmtStat(t.delta)}</td>` +
       `<td>${badge(f.verdict!)}${missing}</td></tr>`;
@@ -100,6 +102,7 @@ ${row('control', t.control ? esc(t.control) : 'none (the claim compares two trai
 ${row('rests on', esc(t.settings || 'n/a'))}
 ${t.flags.length ? row('⚠ floors', esc(t.flags.join('; '))) : ''}
 ${t.missing ? row('not measured', esc(t.missing)) : ''}
+${t.error ? row('not judged', esc(t.error)) : ''}
 </tbody></table>`;
 }
 
@@ -138,7 +141,7 @@ p.summary{margin:.2em 0 .6em;font-size:1.05em}
 table.verdicts{border-collapse:collapse;font-size:.86em;width:100%} table.verdicts th,table.verdicts td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
 table.verdicts th{background:#f4f4f4} td.stat{font-family:ui-monospace,monospace;font-size:.95em;color:#333}
 td.num{font-variant-numeric:tabular-nums;text-align:right;white-space:nowrap}
-a.flag{color:#b26a00;font-size:.85em;text-decoration:none;white-space:nowrap} span.missing{color:#757575;font-size:.8em}
+a.flag{color:#b26a00;font-size:.85em;text-decoration:none;white-space:nowrap} span.missing{color:#757575;font-size:.8em} span.error{color:#c62828;font-size:.8em}
 p.rule{font-size:.8em;color:#555;margin:.3em 0 1em}
 .finding{border:1px solid #ddd;border-radius:6px;padding:.5em 1em;margin:1em 0} .finding h3 .short{font-weight:normal;color:#444;font-size:.9em}
 .badge{color:#fff;border-radius:4px;padding:1px 7px;font-size:.78em;vertical-align:middle;white-space:nowrap}

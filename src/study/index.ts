@@ -121,6 +121,7 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
     seconds, stageSeconds: stageTime.compute, resumedSeconds: stageTime.resumed, seeds: all,
   });
   for (const [id, why] of Object.entries(out.missing)) log(`${id}: not measured (inconclusive): ${why}`);
+  for (const [id, why] of Object.entries(out.errors)) log(`${id}: NOT JUDGED, the results contradict the design (inconclusive): ${why}`);
   return { ...out, seeds: all, seconds };
 }
 

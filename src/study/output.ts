@@ -5,12 +5,13 @@ import { judgedResults, studyReportHtml } from './report.js';
 import type { StudyResultsFile } from './results.js';
 import { atomicWrite } from './stages.js';
 
-export async function writeStudyOutputs(outDir: string, results: StudyResultsFile): Promise<{ resultsPath: string; reportPath: string; verdicts: Record<string, Verdict>; missing: Record<string, string> }> {
+export async function writeStudyOutputs(outDir: string, results: StudyResultsFile): Promise<{ resultsPath: string; reportPath: string; verdicts: Record<string, Verdict>; missing: Record<string, string>; errors: Record<string, string> }> {
   const { file, judged } = judgedResults(results);
   const resultsPath = join(outDir, 'results.json');
   const reportPath = join(outDir, 'report.html');
   await atomicWrite(resultsPath, JSON.stringify(file, null, 1));
   await atomicWrite(reportPath, studyReportHtml(results, judged));
   const missing = Object.fromEntries(judged.records.filter((r) => r.missing).map((r) => [r.id, r.missing!]));
-  return { resultsPath, reportPath, verdicts: judged.verdicts, missing };
+  const errors = Object.fromEntries(judged.records.filter((r) => r.error).map((r) => [r.id, r.error!]));
+  return { resultsPath, reportPath, verdicts: judged.verdicts, missing, errors };
 }

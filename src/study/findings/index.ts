@@ -40,7 +40,7 @@ const controlSentence = (r: FindingRecord): string | null =>
 
 function asReportFinding(def: FindingDef, r: FindingRecord, input: StudyInput): Finding {
   let figures: Finding['figures'] = [];
-  if (!r.missing) {
+  if (!r.missing && !r.error) {
     try {
       figures = def.figures(input);
     } catch (e) {
@@ -54,7 +54,8 @@ function asReportFinding(def: FindingDef, r: FindingRecord, input: StudyInput): 
     verdict: r.verdict,
     test: {
       short: r.short, statisticShort: r.statisticShort, statistic: r.statistic, estimate: r.estimate, ci: r.ci, delta: r.delta, deltaReason: r.deltaReason,
-      n: r.n, unit: r.unit, interval: r.interval, control: controlSentence(r), settings: r.settings, flags: r.flags, ...(r.missing ? { missing: r.missing } : {}),
+      n: r.n, unit: r.unit, interval: r.interval, control: controlSentence(r), settings: r.settings, flags: r.flags,
+      ...(r.missing ? { missing: r.missing } : {}), ...(r.error ? { error: r.error } : {}),
     },
     numbers: r.numbers,
     figures,
@@ -78,9 +79,10 @@ export function reportSections(input: StudyInput, judged: Judged): ReportSection
 export function summaryLine(input: StudyInput, judged: Judged, dataName: string): string {
   const count = (v: Verdict) => judged.records.filter((r) => r.verdict === v).length;
   const missing = judged.records.filter((r) => r.missing).length;
+  const errors = judged.records.filter((r) => r.error).length;
   const below = new Set(judged.floors.filter((c) => c.below.length > 0).map((c) => c.model));
   const seeds = input.seeds.map((s) => s.seed);
   return `${count('reproduced')} of ${judged.records.length} findings reproduced, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive` +
-    `${missing ? ` (${missing} of them not measured in these results)` : ''}; ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}) on ${dataName}` +
+    `${missing ? ` (${missing} of them not measured in these results)` : ''}${errors ? `, ${errors} not judged: the results contradict the design` : ''}; ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}) on ${dataName}` +
     `${below.size ? `; ${below.size} model${below.size === 1 ? '' : 's'} below ${below.size === 1 ? 'its' : 'their'} accuracy floor` : ''}.`;
 }

@@ -105,11 +105,15 @@ export interface FindingRecord extends Judgement {
   flags: string[];
   /** Set when the results lack what the finding needs: the estimate is NaN and the verdict inconclusive. */
   missing?: string;
+  /** Set when the results contradict the finding's design (a StudyResultError): NaN estimate, inconclusive. */
+  error?: string;
 }
 
 /**
- * A record of `def` from its judgement. With `strict` a MissingResultError propagates; otherwise the
- * finding is recorded as not measured (NaN estimate, inconclusive) with the error's message.
+ * A record of `def` from its judgement. With `strict` a MissingResultError or StudyResultError
+ * propagates; otherwise the finding is recorded as not measured, or not judged, with the error's
+ * message (NaN estimate, inconclusive), so that one bad input never costs the rest of a study's report.
+ * Any other error is a bug and propagates.
  */
 export function judgeFinding(def: FindingDef, input: StudyInput, o: { strict?: boolean; flags?: string[] } = {}): FindingRecord {
   const spec = {
@@ -120,10 +124,11 @@ export function judgeFinding(def: FindingDef, input: StudyInput, o: { strict?: b
     const j = def.judge(input);
     return { ...spec, ...j, verdict: verdict(j.estimate, j.ci, def.delta) };
   } catch (e) {
-    if (o.strict || !(e instanceof MissingResultError)) throw e;
+    if (o.strict || !(e instanceof MissingResultError || e instanceof StudyResultError)) throw e;
+    const missing = e instanceof MissingResultError;
     return {
-      ...spec, estimate: NaN, ci: [NaN, NaN], n: 0, perSeed: [], control: null, ours: `Not measured: ${e.message}`,
-      settings: '', numbers: {}, verdict: 'inconclusive', missing: e.message,
+      ...spec, estimate: NaN, ci: [NaN, NaN], n: 0, perSeed: [], control: null, ours: `${missing ? 'Not measured' : 'Not judged: the results contradict the design'}: ${e.message}`,
+      settings: '', numbers: {}, verdict: 'inconclusive', ...(missing ? { missing: e.message } : { error: e.message }),
     };
   }
 }
