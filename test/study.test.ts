@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { studyConfig } from '../src/study/config.js';
+import { FINDINGS } from '../src/study/findings/index.js';
 import { runStudy } from '../src/study/index.js';
 import { TINY_SIZES as tiny } from './helpers/study-sizes.js';
 
@@ -18,9 +19,23 @@ describe('robustlens study', () => {
     const out = await runStudy(cfg, (m) => logs.push(m));
     expect(existsSync(out.reportPath)).toBe(true);
     const results = JSON.parse(readFileSync(out.resultsPath, 'utf8'));
-    expect(Object.keys(results.verdicts).sort()).toEqual(['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'c1', 'c2', 'c3', 'd1', 'd2', 'd3', 'models']);
-    for (const v of Object.values(results.verdicts) as string[][]) expect(['reproduced', 'not reproduced', 'inconclusive']).toContain(v[0]);
+    expect(results.schema).toBe(2);
+    expect(Object.keys(results.verdicts)).toEqual(FINDINGS.map((f) => f.id));
+    // One seed gives no interval: every finding is inconclusive, whatever its numbers.
+    for (const f of results.findings) {
+      expect(f.verdict).toBe('inconclusive');
+      expect(f.ci).toEqual([null, null]);
+      for (const k of ['id', 'claim', 'statistic', 'estimate', 'delta', 'deltaReason', 'n', 'unit', 'interval', 'control', 'settings']) expect(f).toHaveProperty(k);
+    }
+    // Findings whose experiments this study does not run yet say what is missing instead of giving a number.
+    for (const f of results.findings.filter((x: { missing?: string }) => x.missing)) expect(f.missing).toMatch(new RegExp(`^${f.id} rests on`));
+    // The random-label settings are stated in the verdict's "rests on" (issue 16: Adam and ε/2 were not).
+    expect(results.findings.find((f: { id: string }) => f.id === 'c1').settings).toMatch(/ε = 0\.1 \(the study's ε is 0\.2\).*Adam lr 0\.001, no weight decay/);
+    expect(results.floors.length).toBeGreaterThan(0);
     const html = readFileSync(out.reportPath, 'utf8');
+    // The report leads with results: the verdict table comes before the findings; the settings fold away at the end.
+    expect(html.indexOf('<table class="verdicts">')).toBeLessThan(html.indexOf('<section class="finding"'));
+    expect(html.indexOf('<details><summary>show</summary>')).toBeGreaterThan(html.lastIndexOf('<section class="finding"'));
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained: no script, no network
     expect(html).toContain('<svg');
     expect(logs.some((l) => /progress \d+%/.test(l))).toBe(true);

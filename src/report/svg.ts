@@ -1,6 +1,6 @@
 /**
- * Small, dependency-free SVG plots for the report: line charts, overlaid histograms, bar charts
- * and image grids. Each returns a standalone <svg> string; text is escaped; every mark carries a
+ * Small, dependency-free SVG plots for the report: seed-spread line charts, overlaid histograms,
+ * bar charts and image grids. Each returns a standalone <svg> string; text is escaped; every mark carries a
  * <title> with its exact value so a reader can hover to see the number behind the picture.
  */
 
@@ -19,13 +19,6 @@ function ticks(lo: number, hi: number, n = 5): number[] {
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) out.push(Number(v.toPrecision(12)));
   return out;
-}
-
-export interface Series {
-  name: string;
-  x: readonly number[];
-  y: readonly number[];
-  dashed?: boolean;
 }
 
 interface Frame {
@@ -58,28 +51,93 @@ function legend(names: string[], x: number, y: number): string {
 const open = (w: number, h: number): string =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="11">`;
 
-export function lineChart(series: readonly Series[], o: { title: string; xlabel: string; ylabel: string; width?: number; height?: number; yMin?: number; yMax?: number }): string {
+/** Words joined into lines of at most `width` characters (a longer word gets a line of its own). */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** Runs of consecutive indices where every given array is finite (a line or band breaks at a gap). */
+function finiteRuns(n: number, ...arrays: (readonly number[])[]): number[][] {
+  const runs: number[][] = [];
+  let cur: number[] = [];
+  for (let k = 0; k < n; k++) {
+    if (arrays.every((a) => Number.isFinite(a[k]))) {
+      cur.push(k);
+    } else if (cur.length > 0) {
+      runs.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length > 0) runs.push(cur);
+  return runs;
+}
+
+/** One quantity measured per seed along x: each seed's values, and the mean with its interval at each x. */
+export interface SpreadSeries {
+  name: string;
+  x: readonly number[];
+  /** One row per seed, aligned with x; NaN where a seed has no value. */
+  perSeed: readonly (readonly number[])[];
+  mean: readonly number[];
+  /** The interval of the mean at each x (NaN where it is undefined, e.g. with one seed). */
+  lo: readonly number[];
+  hi: readonly number[];
+  dashed?: boolean;
+}
+
+/**
+ * Seed spread: per series, a shaded band for the interval of the mean, one thin line per seed and a
+ * thick line for the mean (each mean mark's tooltip gives the mean, its interval and the seed count).
+ */
+export function spreadChart(series: readonly SpreadSeries[], o: { title: string; xlabel: string; ylabel: string; width?: number; height?: number; yMin?: number; yMax?: number; interval?: string }): string {
   const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
   const xs = series.flatMap((s) => s.x);
-  const ys = series.flatMap((s) => s.y).filter(Number.isFinite);
+  const ys = series.flatMap((s) => [...s.perSeed.flat(), ...s.mean, ...s.lo, ...s.hi]).filter(Number.isFinite);
   const ylo = o.yMin ?? Math.min(...ys, 0);
   const yhi = o.yMax ?? Math.max(...ys, ylo + 1e-9);
   const a = axes(f, Math.min(...xs), Math.max(...xs), ylo, yhi, o.xlabel, o.ylabel, o.title);
+  const pt = (x: number, y: number) => `${a.sx(x).toFixed(1)},${a.sy(y).toFixed(1)}`;
   let s = open(f.w, f.h) + a.svg;
   series.forEach((ser, i) => {
-    const pts = ser.x.map((x, k) => `${a.sx(x).toFixed(1)},${a.sy(ser.y[k]!).toFixed(1)}`).join(' ');
-    s += `<polyline points="${pts}" fill="none" stroke="${colour(i)}" stroke-width="2"${ser.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
-    ser.x.forEach((x, k) => {
-      s += `<circle cx="${a.sx(x)}" cy="${a.sy(ser.y[k]!)}" r="2.5" fill="${colour(i)}"><title>${esc(ser.name)}: x=${fmt(x)}, y=${fmt(ser.y[k]!)}</title></circle>`;
+    const n = ser.x.length;
+    for (const run of finiteRuns(n, ser.lo, ser.hi)) {
+      const upper = run.map((k) => pt(ser.x[k]!, ser.hi[k]!));
+      const lower = run.map((k) => pt(ser.x[k]!, ser.lo[k]!)).reverse();
+      s += `<polygon points="${[...upper, ...lower].join(' ')}" fill="${colour(i)}" fill-opacity="0.18" stroke="none"/>`;
+    }
+    ser.perSeed.forEach((row, r) => {
+      for (const run of finiteRuns(n, row)) {
+        s += `<polyline points="${run.map((k) => pt(ser.x[k]!, row[k]!)).join(' ')}" fill="none" stroke="${colour(i)}" stroke-width="1" stroke-opacity="0.5"><title>${esc(ser.name)}, seed row ${r + 1}</title></polyline>`;
+      }
     });
+    for (const run of finiteRuns(n, ser.mean)) {
+      s += `<polyline points="${run.map((k) => pt(ser.x[k]!, ser.mean[k]!)).join(' ')}" fill="none" stroke="${colour(i)}" stroke-width="2.5"${ser.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
+      for (const k of run) {
+        const band = Number.isFinite(ser.lo[k]!) ? ` [${fmt(ser.lo[k]!)}, ${fmt(ser.hi[k]!)}]` : ' (no interval)';
+        s += `<circle cx="${a.sx(ser.x[k]!)}" cy="${a.sy(ser.mean[k]!)}" r="2.5" fill="${colour(i)}"><title>${esc(ser.name)}: x=${fmt(ser.x[k]!)}, mean ${fmt(ser.mean[k]!)}${band}, ${ser.perSeed.length} seeds</title></circle>`;
+      }
+    }
   });
   s += legend(series.map((x) => x.name), f.w - f.right + 10, f.top + 10);
+  // The key, wrapped to the legend's width (about 24 characters of 9-px text).
+  const key = ['thin: seeds; thick: mean', ...wrapWords(`band: ${o.interval ?? '95% interval'}`, 24)];
+  key.forEach((line, k) => {
+    s += `<text x="${f.w - f.right + 10}" y="${f.top + 18 + series.length * 16 + 12 * k}" font-size="9" fill="#555">${esc(line)}</text>`;
+  });
   return `${s}</svg>`;
 }
 
 /** Overlaid histograms over shared bin edges (counts normalised to fractions). */
 export function histogram(groups: readonly { name: string; values: readonly number[] }[], o: { title: string; xlabel: string; bins?: number; width?: number; height?: number }): string {
   const all = groups.flatMap((g) => g.values).filter(Number.isFinite);
+  const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
+  if (all.length === 0) return `${open(f.w, 60)}<text x="${f.left}" y="20" font-weight="bold">${esc(o.title)}</text><text x="${f.left}" y="42">no finite values to plot</text></svg>`;
   const lo = Math.min(...all);
   const hi = Math.max(...all, lo + 1e-9);
   const nb = o.bins ?? 30;
@@ -89,7 +147,6 @@ export function histogram(groups: readonly { name: string; values: readonly numb
     for (const v of g.values) if (Number.isFinite(v)) c[Math.min(nb - 1, Math.floor((v - lo) / width))]!++;
     return c.map((k) => k / Math.max(1, g.values.length));
   });
-  const f: Frame = { w: o.width ?? 460, h: o.height ?? 260, left: 50, right: 130, top: 26, bottom: 36 };
   const a = axes(f, lo, hi, 0, Math.max(...fr.flat(), 1e-9), o.xlabel, 'fraction', o.title);
   let s = open(f.w, f.h) + a.svg;
   fr.forEach((c, i) => {
@@ -149,6 +206,7 @@ export function imageGrid(images: readonly { data: ArrayLike<number>; h: number;
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < im.data.length; i++) {
+      if (!Number.isFinite(im.data[i]!)) continue;
       lo = Math.min(lo, im.data[i]!);
       hi = Math.max(hi, im.data[i]!);
     }
@@ -157,7 +215,9 @@ export function imageGrid(images: readonly { data: ArrayLike<number>; h: number;
       for (let c = 0; c < im.w; c++) {
         const v = im.data[r * im.w + c]!;
         let fill: string;
-        if (o.diverging) {
+        if (!Number.isFinite(v)) {
+          fill = '#f0e0f0'; // a missing value: pale magenta, not a colour of the scale
+        } else if (o.diverging) {
           const t = v / m;
           const a = Math.round(255 * (1 - Math.abs(t)));
           fill = t >= 0 ? `rgb(255,${a},${a})` : `rgb(${a},${a},255)`;

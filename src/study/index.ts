@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { engine } from '../engine.js';
-import { renderReport, type Finding, type ReportSection } from '../report/html.js';
 import type { StudyConfig } from './config.js';
 import { loadStudyData } from './data.js';
 import { writeTextAtomic } from '../data/fs-node.js';
 import { distillStudy, evaluateModel, logitStudy, simplicityStudy, type EvalResult } from './experiments.js';
-import { sections, type SeedResults } from './findings.js';
+import type { Verdict } from './findings/index.js';
 import { loadBest, trainOrLoad, type ModelSpec, type TrainedSummary } from './models.js';
+import { writeStudyOutputs } from './output.js';
+import { RESULTS_SCHEMA, type AdapterInfo, type SeedResults } from './results.js';
 import { benignVsAdversarial, crossModel, withinModel } from './similarity.js';
 import { StageRunner } from './stages.js';
 import type { Module } from '../nn/module.js';
@@ -15,7 +16,8 @@ export interface StudyOutput {
   resultsPath: string;
   reportPath: string;
   seeds: SeedResults[];
-  verdicts: Record<string, string[]>;
+  /** One verdict per finding, over all seeds. */
+  verdicts: Record<string, Verdict>;
   seconds: number;
 }
 
@@ -114,46 +116,12 @@ export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Prom
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  const secs = all.map(sections);
-  const verdicts: Record<string, string[]> = {};
-  for (const s of secs) for (const sec of s) for (const f of sec.findings) (verdicts[f.id] ??= []).push(f.verdict);
-  const reportSections: ReportSection[] = [...secs[0]!];
-  if (all.length > 1) reportSections.push(seedSpread(secs));
   const rt = engine.runtime?.adapter;
-  const html = renderReport({
-    title: 'robustlens study: four findings on robust networks, reproduced at small scale',
-    generated: new Date().toISOString(),
-    adapter: rt ? [rt.vendor, rt.architecture, rt.device, rt.description].filter(Boolean).join(' · ') : 'cpu (float64 reference)',
-    runtime: rt?.runtime ?? 'cpu',
-    data: dataName,
-    settings: { quick: cfg.quick, seeds: cfg.seeds, 'ε (L∞)': cfg.eps, 'TRADES β': cfg.beta, ...cfg.sizes },
-    durationSeconds: seconds,
-    stageSeconds: stageTime.compute,
-    resumedSeconds: stageTime.resumed,
-  }, reportSections);
-  const resultsPath = join(cfg.outDir, 'results.json');
-  const reportPath = join(cfg.outDir, 'report.html');
-  await writeTextAtomic(resultsPath, JSON.stringify({ config: cfg, adapter: rt ?? null, seconds, stageSeconds: stageTime.compute, resumedSeconds: stageTime.resumed, verdicts, seeds: all }, null, 1));
-  await writeTextAtomic(reportPath, html);
-  return { resultsPath, reportPath, seeds: all, verdicts, seconds };
-}
-
-/** With several seeds: each finding's verdict per seed and the spread of its numbers. */
-function seedSpread(secs: ReportSection[][]): ReportSection {
-  const byId = new Map<string, Finding[]>();
-  for (const s of secs) for (const sec of s) for (const f of sec.findings) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
-  const findings: Finding[] = [...byId.entries()].map(([id, fs]) => {
-    const numbers: Record<string, number | string> = {};
-    for (const key of Object.keys(fs[0]!.numbers)) {
-      const v = fs.map((f) => f.numbers[key]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-      if (v.length === 0) continue;
-      const m = v.reduce((a, b) => a + b, 0) / v.length;
-      const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
-      numbers[key] = `${m.toFixed(4)} ± ${sd.toFixed(4)} (n=${v.length})`;
-    }
-    const counts = fs.reduce<Record<string, number>>((acc, f) => ((acc[f.verdict] = (acc[f.verdict] ?? 0) + 1), acc), {});
-    const top = Object.entries(counts).sort((a, b) => b[1] - a[1])[0]![0] as Finding['verdict'];
-    return { id: `${id}-seeds`, claim: fs[0]!.claim, ours: `Verdicts over ${fs.length} seeds: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}.`, verdict: top, numbers, figures: [] };
+  const out = await writeStudyOutputs(cfg.outDir, {
+    schema: RESULTS_SCHEMA, config: cfg, dataName, adapter: (rt ?? null) as AdapterInfo,
+    seconds, stageSeconds: stageTime.compute, resumedSeconds: stageTime.resumed, seeds: all,
   });
-  return { paper: 'Spread over seeds (mean ± standard deviation)', findings };
+  for (const [id, why] of Object.entries(out.missing)) log(`${id}: not measured (inconclusive): ${why}`);
+  for (const [id, why] of Object.entries(out.errors)) log(`${id}: NOT JUDGED, the results contradict the design (inconclusive): ${why}`);
+  return { ...out, seeds: all, seconds };
 }

@@ -24,6 +24,23 @@ export interface TrainedSummary {
   robustOverfittingGap: number | null;
   generalizationGap: number | null;
   seconds: number;
+  /** How the model was trained, so that every verdict can state the settings it rests on (absent in older results). */
+  settings?: TrainSettings;
+}
+
+export interface TrainSettings {
+  optimizer: 'SGD' | 'Adam';
+  lr: number;
+  /** SGD momentum; null for Adam. */
+  momentum: number | null;
+  weightDecay: number;
+  batchSize: number;
+  epochs: number;
+  trainSize: number;
+  recipe: Recipe;
+  labelNoise: { rate: number; numClasses: number } | null;
+  /** The attack of the per-epoch robust accuracies. */
+  evalAttack: { eps: number; steps: number; alpha: number; norm: 'linf' | 'l2' };
 }
 
 export interface ModelSpec {
@@ -74,13 +91,21 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
     run: async () => {
       const params = model.namedParameters();
       const lr = spec.lr ?? 0.05;
-      const opt = spec.adam ? new Adam(params, { lr, weightDecay: spec.weightDecay ?? 0 }) : new SGD(params, { lr, momentum: 0.9, weightDecay: spec.weightDecay ?? 5e-4 });
+      const weightDecay = spec.weightDecay ?? (spec.adam ? 0 : 5e-4);
+      const opt = spec.adam ? new Adam(params, { lr, weightDecay }) : new SGD(params, { lr, momentum: 0.9, weightDecay });
       const t0 = performance.now();
+      const evalAttack = epochEvalAttack(spec.recipe, cfg, seed);
       const train = spec.train ?? (spec.arch === 'plain-cnn' ? data.train.take(cfg.sizes.deepTrainSize) : data.train);
+      const settings: TrainSettings = {
+        optimizer: spec.adam ? 'Adam' : 'SGD', lr, momentum: spec.adam ? null : 0.9, weightDecay,
+        batchSize: spec.batchSize ?? cfg.sizes.batchSize, epochs: spec.epochs, trainSize: train.length, recipe: spec.recipe,
+        labelNoise: spec.labelNoise ? { rate: spec.labelNoise.rate, numClasses: spec.labelNoise.numClasses } : null,
+        evalAttack: { eps: evalAttack.eps, steps: evalAttack.steps, alpha: evalAttack.alpha!, norm: evalAttack.norm ?? 'linf' },
+      };
       const evalSet = data.test.take(cfg.sizes.epochEvalSize);
       try {
         const res = await trainRobust(model, opt, {
-          train: (epoch) => ownedBatches(train, spec.batchSize ?? cfg.sizes.batchSize, seed * 1000 + epoch),
+          train: (epoch) => ownedBatches(train, settings.batchSize, seed * 1000 + epoch),
           // Random-label runs are judged on their training set; test accuracy is chance by design.
           ...(spec.labelNoise ? {} : { test: () => ownedBatches(evalSet, 256) }),
           ...(spec.trainEval ? { trainEval: () => ownedBatches(train, 256) } : {}),
@@ -88,7 +113,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
           epochs: spec.epochs,
           // Step decay ×0.1 for the last quarter of the epochs (the papers' schedule, compressed).
           lr: (e) => multiStep(lr, [Math.max(1, Math.ceil(0.75 * spec.epochs))], 0.1)(e - 1),
-          evalAttack: epochEvalAttack(spec.recipe, cfg, seed),
+          evalAttack,
           labelNoise: spec.labelNoise,
           seed,
           onEpoch: (l) => log(`  ${spec.name} epoch ${l.epoch}: loss ${l.trainLoss.toFixed(3)}, train acc ${(100 * l.trainCleanAcc).toFixed(1)}%` +
@@ -99,7 +124,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
         const out: TrainedSummary = {
           name: spec.name, arch: spec.arch, recipe: recipeName(spec.recipe), seed, log: res.log,
           bestEpoch: res.best?.epoch ?? null, robustOverfittingGap: res.robustOverfittingGap, generalizationGap: res.generalizationGap,
-          seconds: (performance.now() - t0) / 1000,
+          seconds: (performance.now() - t0) / 1000, settings,
         };
         res.best?.state.forEach(([, t]) => t.dispose());
         res.last?.state.forEach(([, t]) => t.dispose());
