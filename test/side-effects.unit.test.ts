@@ -22,7 +22,7 @@ function loadTimeEffects(text: string): string[] {
     const steps = (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken);
     let callee: ts.Node | null = ts.isCallExpression(n) ? n.expression : null;
     while (callee && ts.isPropertyAccessExpression(callee)) callee = callee.expression;
-    const onGlobal = !!callee && ts.isIdentifier(callee) && GLOBALS.has(callee.text) && !(ts.isCallExpression(n) && /^Object\.(keys|values|entries|freeze)$/.test(n.expression.getText(sf)));
+    const onGlobal = !!callee && ts.isIdentifier(callee) && GLOBALS.has(callee.text) && !(ts.isCallExpression(n) && /^Object\.(keys|values|entries|fromEntries|freeze)$/.test(n.expression.getText(sf)));
     if (assigns || steps || onGlobal || ts.isDeleteExpression(n) || ts.isAwaitExpression(n)) report(n);
     else ts.forEachChild(n, scan);
   };
