@@ -194,7 +194,7 @@ export function withoutModel(input: StudyInput, name: string): StudyInput {
   return copy;
 }
 
-const STRUCTURAL = new Set(['seed', 'indices', 'bestEpoch', 'n', 'k', 'steps', 'epoch', 'index', 'batches', 'examples', 'channels', 'outliers']);
+const STRUCTURAL = new Set(['h', 'w', 'seed', 'indices', 'bestEpoch', 'n', 'k', 'steps', 'epoch', 'index', 'batches', 'examples', 'channels', 'outliers']);
 
 /** Every measured number of every seed replaced by NaN (structure, settings and sizes kept). */
 export function allNaN(input: StudyInput): StudyInput {

@@ -55,7 +55,7 @@ describe('the study\'s statistics, findings, merge and report are GPU-free', () 
 
   it('the GPU-free study tests call no init() and import no GPU entry point', () => {
     // This file names what it forbids, so it checks the others (its own imports are node: only).
-    const tests = readdirSync(join(root, 'test')).filter((f) => /^study-.*\.test\.ts$/.test(f) && f !== 'study-pure.test.ts');
+    const tests = readdirSync(join(root, 'test')).filter((f) => /^study-.*\.unit\.test\.ts$/.test(f) && f !== 'study-pure.unit.test.ts');
     expect(tests.length).toBeGreaterThanOrEqual(6);
     for (const f of tests) {
       const text = readFileSync(join(root, 'test', f), 'utf8');
