@@ -10,3 +10,9 @@ export * from './objectives.js';
 export { linfStep, l2Step } from './step.js';
 export * from './evaluate.js';
 export * from './recipes.js';
+export { dlrAscent, dlrTargetedAscent, logitMargin, topLogits } from './dlr.js';
+export { apgdCheckpoints, apgdSchedule, type ApgdSchedule } from './apgd-schedule.js';
+export { apgdRun, type ApgdRunSettings, type ApgdRunTensors } from './apgd-run.js';
+export { disposeGeometry, stepGeometry, apgdStep, type StepGeometry } from './apgd-step.js';
+export { apgd, apgdObjective, apgdStart, type ApgdLoss, type ApgdOptions, type AttackOutcome, type AttackProgress } from './apgd.js';
+
