@@ -118,3 +118,241 @@ describe('APGD step-size schedule', () => {
     });
   }
 });
+
+describe('APGD against a PyTorch transcription (float64)', () => {
+  const [B, D, H, C, steps] = [6, 12, 10, 5, 25];
+  const configs: [rl.robust.Norm, number, rl.robust.ApgdLoss][] = [
+    ['linf', 0.1, 'ce'], ['linf', 0.1, 'dlr'], ['linf', 0.1, 'dlr-targeted'],
+    ['l2', 0.35, 'ce'], ['l2', 0.35, 'dlr'], ['l2', 0.35, 'dlr-targeted'],
+  ];
+
+  /** One run per config on a backend, from the reference's random start (host-drawn, so the same on both). */
+  async function ours(be: rl.Backend<any>) {
+    const model = new TwoLayer(D, H, C, 3, be);
+    const { x, y, values: xv } = await predictedBatch(model, [B, D], 4, be);
+    const target = Array.from(y, (v) => (v + 2) % C);
+    const eye = identity(C, be);
+    const [oy, ot] = [oneHotRows(y, C, be), oneHotRows(target, C, be)];
+    const out = [];
+    for (const [norm, eps, loss] of configs) {
+      const geometry = robust.stepGeometry(norm, eps, x);
+      const start = robust.apgdStart(x, norm, eps, Array.from(y, (_, i) => exampleRng(7, norm + loss, i)));
+      const startValues = Array.from(await start.data());
+      const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: robust.apgdObjective(loss, oy, ot, eye), onehotY: oy, eye });
+      out.push({
+        payload: { ...(await model.weights()), x: rows(xv, D), y: Array.from(y), target, start: rows(startValues, D), eps, norm, steps, rho: 0.75, loss },
+        best: await values(r.best), bestLoss: await values(r.bestLoss), stepSize: await values(r.stepSize),
+        fooled: await values(r.fooled), adversarial: await values(r.adversarial),
+      });
+      robust.disposeGeometry(geometry);
+    }
+    for (const u of [x, eye, oy, ot]) u.dispose();
+    model.dispose();
+    return out;
+  }
+
+  it.runIf(hasTorch)('every loss and norm: the float64 oracle agrees to 1e-9, the GPU to float32 precision', async () => {
+    const cpu = await ours(rl.cpu);
+    const gpu = await ours(rl.getBackend());
+    const torch = JSON.parse(execFileSync('/usr/bin/python3', ['test/helpers/apgd_torch.py'], { input: JSON.stringify(cpu.map((r) => r.payload)) }).toString());
+    configs.forEach(([norm, , loss], k) => {
+      const what = `${norm} ${loss}`;
+      const ref = torch[k];
+      expect(cpu[k]!.fooled, `${what}: fooled (oracle)`).toEqual(ref.fooled);
+      expect(gpu[k]!.fooled, `${what}: fooled (GPU)`).toEqual(ref.fooled);
+      expect(ref.fooled.some((f: number) => f === 0), `${what}: some example survives`).toBe(true);
+      // An example's trajectory after it is fooled can sit where the DLR gradient is 0 up to rounding
+      // (its label third in line), so iterates are compared only for examples never fooled.
+      for (let e = 0; e < B; e++) {
+        if (ref.fooled[e]) continue;
+        const row = (v: number[]) => v.slice(e * D, (e + 1) * D);
+        expectClose(row(cpu[k]!.best), row(ref.best), { atol: 1e-9, rtol: 0 }, `${what}: best point of example ${e} (oracle)`);
+        expectClose([cpu[k]!.bestLoss[e]!], [ref.bestLoss[e]], { atol: 1e-9, rtol: 1e-9 }, `${what}: best loss (oracle)`);
+        expect(cpu[k]!.stepSize[e], `${what}: step size (oracle)`).toBe(ref.stepSize[e]);
+        // In float32 a loss on a plateau (the best point found, iterates circling it) often repeats
+        // exactly where float64 still sees tiny rises, so the GPU may halve its step at other
+        // checkpoints; the best loss and point it reaches are the same to float32 precision.
+        expectClose([gpu[k]!.bestLoss[e]!], [ref.bestLoss[e]], { atol: 1e-6, rtol: 1e-6 }, `${what}: best loss (GPU)`);
+        expectClose(row(gpu[k]!.best), row(ref.best), { atol: 1e-3, rtol: 0 }, `${what}: best point of example ${e} (GPU)`);
+      }
+    });
+    expect(torch.some((r: { fooled: number[] }) => r.fooled.includes(1)), 'some runs fool some examples').toBe(true);
+    // The step sizes differ between examples: the decisions really are per example.
+    expect(new Set(cpu.flatMap((r) => r.stepSize)).size).toBeGreaterThan(3);
+  });
+});
+
+describe('APGD on a linear model reaches the closed-form worst case', () => {
+  // Two classes, z = W·x + b: the margin z_y − z_other is v·x + c with v = w_y − w_other, and the
+  // cross-entropy is a decreasing function of it, so the best point is the margin's minimiser.
+  const W = [[0.9, -1.3, 0.4, 0.0, 2.1, -0.6], [-0.5, 0.7, 0.4, 1.2, -0.8, 0.3]];
+  const b = [0.2, -0.1];
+  const d = 6;
+  const margin = (x: number[], y: number) => {
+    const z = W.map((w, c) => w.reduce((s, wi, j) => s + wi * x[j]!, b[c]!));
+    return z[y]! - z[1 - y]!;
+  };
+  const direction = (y: number) => W[y]!.map((w, j) => w - W[1 - y]![j]!);
+
+  for (const [name, be] of backends()) {
+    it(`L∞: every coordinate moves ε against the margin's weight sign, clipped to [0, 1] (${name})`, async () => {
+      const model = LinearModel.from(W, b, be);
+      const xv = randomValues([8, d], 11, 0, 1).map(Math.fround);
+      const x = rl.tensor(xv, [8, d], { backend: be });
+      const y = (await predictions(model, x)) as number[];
+      const eps = 0.12;
+      const eye = identity(2, be);
+      const oy = oneHotRows(y, 2, be);
+      const geometry = robust.stepGeometry('linf', eps, x);
+      const start = robust.apgdStart(x, 'linf', eps, y.map((_, i) => exampleRng(3, 'lin', i)));
+      const r = await robust.apgdRun(model, start, { steps: 20, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), onehotY: oy, eye });
+      const best = await values(r.best);
+      const fooled = await values(r.fooled);
+      for (let e = 0; e < 8; e++) {
+        const xe = Array.from(xv.slice(e * d, (e + 1) * d));
+        const got = best.slice(e * d, (e + 1) * d);
+        const v = direction(y[e]!);
+        const worst = xe.map((xi, j) => Math.min(1, Math.max(0, xi - eps * Math.sign(v[j]!))));
+        expectClose([margin(got, y[e]!)], [margin(worst, y[e]!)], { atol: 1e-6, rtol: 0 }, `worst margin of example ${e}`);
+        // Where v_j = 0 (the third input) the margin does not depend on x_j: any value is a worst case.
+        expectClose(got.filter((_, j) => v[j] !== 0), worst.filter((_, j) => v[j] !== 0), { atol: 1e-6, rtol: 0 }, `worst point of example ${e}`);
+        expect(fooled[e], `example ${e} fooled iff its worst margin is negative`).toBe(margin(worst, y[e]!) < 0 ? 1 : 0);
+      }
+      expect(new Set(fooled).size, 'some examples robust, some broken').toBe(2);
+      for (const u of [r.adversarial, r.bestLoss, r.stepSize, x, eye, oy]) u.dispose();
+      robust.disposeGeometry(geometry);
+      model.dispose();
+    });
+
+    it(`L2, away from the box: the best point is x − ε·v/‖v‖ (${name})`, async () => {
+      const model = LinearModel.from(W, b, be);
+      const eps = 0.15;
+      const xv = randomValues([5, d], 12, 0.2, 0.8).map(Math.fround);
+      const x = rl.tensor(xv, [5, d], { backend: be });
+      const y = (await predictions(model, x)) as number[];
+      const eye = identity(2, be);
+      const oy = oneHotRows(y, 2, be);
+      const geometry = robust.stepGeometry('l2', eps, x);
+      const start = robust.apgdStart(x, 'l2', eps, y.map((_, i) => exampleRng(3, 'lin2', i)));
+      const r = await robust.apgdRun(model, start, { steps: 100, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), onehotY: oy, eye });
+      const best = await values(r.best);
+      for (let e = 0; e < 5; e++) {
+        const v = direction(y[e]!);
+        const nv = Math.hypot(...v);
+        const xe = Array.from(xv.slice(e * d, (e + 1) * d));
+        const worst = xe.map((xi, j) => xi - (eps * v[j]!) / nv);
+        expectClose([margin(best.slice(e * d, (e + 1) * d), y[e]!)], [margin(xe, y[e]!) - eps * nv], { atol: 1e-4, rtol: 0 }, `worst margin of example ${e}`);
+        expectClose(best.slice(e * d, (e + 1) * d), worst, { atol: 5e-3, rtol: 0 }, `worst point of example ${e}`);
+      }
+      for (const u of [r.adversarial, r.bestLoss, r.stepSize, r.fooled, x, eye, oy]) u.dispose();
+      robust.disposeGeometry(geometry);
+      model.dispose();
+    });
+  }
+});
+
+describe('apgd() on a batch', () => {
+  const [D, C] = [18, 5];
+  const batchOf = async (model: TwoLayer, n: number, seed: number, be?: rl.Backend<any>) => {
+    const b = await predictedBatch(model, [n, 2, 3, 3], seed, be);
+    // Two labels the model gets wrong: they count as broken and are left as they are.
+    b.y[0] = (b.y[0]! + 1) % C;
+    b.y[1] = (b.y[1]! + 1) % C;
+    return b;
+  };
+
+  it('returns misclassified points inside the ball and the box, clean inputs elsewhere (every loss, both norms)', async () => {
+    const model = new TwoLayer(D, 12, C, 21);
+    const { x, y, values: xv } = await batchOf(model, 14, 22);
+    model.train();
+    for (const [norm, eps] of [['linf', 0.08], ['l2', 0.4]] as const) {
+      for (const loss of ['ce', 'dlr', 'dlr-targeted'] as const) {
+        const seen = model.modes.length;
+        const r = await robust.apgd(model, x, y, { eps, norm, loss, steps: 12, targets: 2, seed: 4 });
+        // Eval mode throughout, the caller's mode restored.
+        expect(model.modes.slice(seen).every((m) => m === false)).toBe(true);
+        expect(model.training).toBe(true);
+        const adv = await values(r.x);
+        const dist = distances(adv, xv, D);
+        const pred = await (async () => {
+          const t = rl.tensor(adv, [14, 2, 3, 3]);
+          const p = await predictions(model, t);
+          t.dispose();
+          return p;
+        })();
+        expect(Array.from(r.cleanCorrect.slice(0, 2))).toEqual([0, 0]);
+        for (let e = 0; e < 14; e++) {
+          const what = `${norm} ${loss} example ${e}`;
+          expect(r.success[e], what).toBe(pred[e] !== y[e] ? 1 : 0);
+          expect(dist[norm][e]!, what).toBeLessThanOrEqual(eps + 1e-6);
+          if (!r.success[e] || !r.cleanCorrect[e]) expect(dist.linf[e], `${what}: left clean`).toBe(0);
+        }
+        expect(adv.every((v) => v >= 0 && v <= 1)).toBe(true);
+        expect(r.success.slice(2).some((s) => s === 1), `${norm} ${loss} breaks some`).toBe(true);
+        expect(r.success.slice(2).some((s) => s === 0), `${norm} ${loss} leaves some`).toBe(true);
+      }
+    }
+    x.dispose();
+    model.dispose();
+  });
+
+  it('one random stream per example: the same seed gives the same result, alone or in any batch, on either backend', async () => {
+    const results: number[][] = [];
+    for (const be of [rl.cpu, rl.getBackend()]) {
+      const model = new TwoLayer(D, 12, C, 23, be);
+      const { x, y } = await batchOf(model, 9, 24, be);
+      const full = await robust.apgd(model, x, y, { eps: 0.1, steps: 10, seed: 5, restarts: 2 });
+      const again = await robust.apgd(model, x, y, { eps: 0.1, steps: 10, seed: 5, restarts: 2 });
+      expect(Array.from(full.success)).toEqual(Array.from(again.success));
+      expectClose(await values(full.x), await values(again.x), { atol: 0, rtol: 0 }, 'same seed, same points');
+      // Examples 3, 5 and 8 alone: the same outcome as in the whole batch.
+      const pick = [3, 5, 8];
+      const xs = rl.tidy(() => rl.gather(x, rl.tensor(pick, [3], { dtype: 'int32', backend: be }), 0));
+      const part = await robust.apgd(model, xs, pick.map((i) => y[i]!), { eps: 0.1, steps: 10, seed: 5, restarts: 2 });
+      part.x.dispose();
+      expect(Array.from(part.success)).toEqual(pick.map((i) => full.success[i]));
+      // More restarts never break fewer examples (the first restarts are the same runs).
+      const more = await robust.apgd(model, x, y, { eps: 0.1, steps: 10, seed: 5, restarts: 4 });
+      more.x.dispose();
+      full.success.forEach((s, i) => s && expect(more.success[i], `example ${i}`).toBe(1));
+      results.push(Array.from(full.success));
+      for (const t of [x, xs]) t.dispose();
+      model.dispose();
+    }
+    expect(results[0]).toEqual(results[1]);
+  });
+});
+
+describe('apgd(): bad input fails before any GPU work', () => {
+  it('names the option, the label or the shape, and what to do', async () => {
+    const model = new TwoLayer(18, 6, 5, 31);
+    const { x, y } = await predictedBatch(model, [3, 18], 32);
+    model.modes.length = 0;
+    const attack = (o: Partial<rl.robust.ApgdOptions>, xx: rl.Tensor = x, yy: ArrayLike<number> = y) => robust.apgd(model, xx, yy, { eps: 0.1, ...o });
+    await expect(attack({ eps: -0.1 })).rejects.toThrow(/apgd: eps -0.1 must be a finite number >= 0/);
+    await expect(attack({ eps: NaN })).rejects.toThrow(/eps NaN/);
+    await expect(attack({ steps: 0 })).rejects.toThrow(/steps 0 must be an integer >= 1/);
+    await expect(attack({ restarts: 1.5 })).rejects.toThrow(/restarts 1.5/);
+    await expect(attack({ rho: 1 })).rejects.toThrow(/rho 1 must lie in \(0, 1\)/);
+    await expect(attack({ norm: 'l1' as rl.robust.Norm })).rejects.toThrow(/norm 'l1' must be 'linf' or 'l2'/);
+    await expect(attack({ loss: 'cw' as rl.robust.ApgdLoss })).rejects.toThrow(/loss 'cw' must be 'ce', 'dlr' or 'dlr-targeted'/);
+    await expect(attack({}, x, [0, 1])).rejects.toThrow(/2 labels for a batch of 3/);
+    await expect(attack({}, x, [0, 1, -2])).rejects.toThrow(/label -2 at index 2/);
+    await expect(attack({ numClasses: 5 }, x, [0, 1, 5])).rejects.toThrow(/label 5 at index 2 is outside \[0, 5\)/);
+    await expect(attack({ loss: 'dlr-targeted', targets: 5, numClasses: 5 })).rejects.toThrow(/5 target classes asked for, but a 5-class model has only 4/);
+    expect(model.modes, 'the model never ran').toEqual([]);
+    // Checks that need the data or the model's output: still before the attack starts.
+    const big = rl.tensor(randomValues([3, 18], 1, 0, 1.5), [3, 18]);
+    await expect(attack({}, big)).rejects.toThrow(/apgd: inputs must lie in \[0, 1\].*rescale the data first/);
+    const wide = rl.tensor(randomValues([3, 20], 1, 0, 1), [3, 20]);
+    await expect(attack({}, wide)).rejects.toThrow(/apgd: the model does not accept a batch of shape \[3, 20\]: matmul: inner dimensions differ/);
+    await expect(attack({}, x, [0, 1, 7])).rejects.toThrow(/label 7 at index 2 is outside \[0, 5\)/);
+    const binary = new TwoLayer(18, 6, 2, 33);
+    await expect(robust.apgd(binary, x, [0, 1, 0], { eps: 0.1, loss: 'dlr' })).rejects.toThrow(/the DLR loss needs at least 3 classes .* the model has 2; use loss 'ce'/);
+    const ints = rl.tensor([0, 1, 0, 1], [2, 2], { dtype: 'int32' });
+    await expect(attack({}, ints, [0, 1])).rejects.toThrow(/inputs must be float32/);
+    for (const t of [x, big, wide, ints]) t.dispose();
+    model.dispose();
+    binary.dispose();
+  });
+});
