@@ -194,59 +194,49 @@ describe('APGD on a linear model reaches the closed-form worst case', () => {
   };
   const direction = (y: number) => W[y]!.map((w, j) => w - W[1 - y]![j]!);
 
+  /** APGD-CE from the reference's random start on n examples in [lo, hi]; the best points and flags. */
+  async function run(be: rl.Backend<any>, norm: rl.robust.Norm, eps: number, n: number, [lo, hi]: [number, number], steps: number) {
+    const model = LinearModel.from(W, b, be);
+    const xv = Array.from(randomValues([n, d], 11, lo, hi), Math.fround);
+    const x = rl.tensor(xv, [n, d], { backend: be });
+    const y = (await predictions(model, x)) as number[];
+    const eye = identity(2, be);
+    const oy = oneHotRows(y, 2, be);
+    const geometry = robust.stepGeometry(norm, eps, x);
+    const start = robust.apgdStart(x, norm, eps, y.map((_, i) => exampleRng(3, norm, i)));
+    const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), onehotY: oy, eye });
+    const [best, fooled] = [await values(r.best), await values(r.fooled)];
+    for (const u of [r.adversarial, r.bestLoss, r.stepSize, x, eye, oy]) u.dispose();
+    robust.disposeGeometry(geometry);
+    model.dispose();
+    const example = (e: number) => ({ x: xv.slice(e * d, (e + 1) * d), best: best.slice(e * d, (e + 1) * d), v: direction(y[e]!), y: y[e]! });
+    return { example, fooled };
+  }
+
   for (const [name, be] of backends()) {
     it(`L∞: every coordinate moves ε against the margin's weight sign, clipped to [0, 1] (${name})`, async () => {
-      const model = LinearModel.from(W, b, be);
-      const xv = randomValues([8, d], 11, 0, 1).map(Math.fround);
-      const x = rl.tensor(xv, [8, d], { backend: be });
-      const y = (await predictions(model, x)) as number[];
       const eps = 0.12;
-      const eye = identity(2, be);
-      const oy = oneHotRows(y, 2, be);
-      const geometry = robust.stepGeometry('linf', eps, x);
-      const start = robust.apgdStart(x, 'linf', eps, y.map((_, i) => exampleRng(3, 'lin', i)));
-      const r = await robust.apgdRun(model, start, { steps: 20, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), onehotY: oy, eye });
-      const best = await values(r.best);
-      const fooled = await values(r.fooled);
+      const { example, fooled } = await run(be, 'linf', eps, 8, [0, 1], 20);
       for (let e = 0; e < 8; e++) {
-        const xe = Array.from(xv.slice(e * d, (e + 1) * d));
-        const got = best.slice(e * d, (e + 1) * d);
-        const v = direction(y[e]!);
-        const worst = xe.map((xi, j) => Math.min(1, Math.max(0, xi - eps * Math.sign(v[j]!))));
-        expectClose([margin(got, y[e]!)], [margin(worst, y[e]!)], { atol: 1e-6, rtol: 0 }, `worst margin of example ${e}`);
+        const { x, best, v, y } = example(e);
+        const worst = x.map((xi, j) => Math.min(1, Math.max(0, xi - eps * Math.sign(v[j]!))));
+        expectClose([margin(best, y)], [margin(worst, y)], { atol: 1e-6, rtol: 0 }, `worst margin of example ${e}`);
         // Where v_j = 0 (the third input) the margin does not depend on x_j: any value is a worst case.
-        expectClose(got.filter((_, j) => v[j] !== 0), worst.filter((_, j) => v[j] !== 0), { atol: 1e-6, rtol: 0 }, `worst point of example ${e}`);
-        expect(fooled[e], `example ${e} fooled iff its worst margin is negative`).toBe(margin(worst, y[e]!) < 0 ? 1 : 0);
+        expectClose(best.filter((_, j) => v[j] !== 0), worst.filter((_, j) => v[j] !== 0), { atol: 1e-6, rtol: 0 }, `worst point of example ${e}`);
+        expect(fooled[e], `example ${e} fooled iff its worst margin is negative`).toBe(margin(worst, y) < 0 ? 1 : 0);
       }
       expect(new Set(fooled).size, 'some examples robust, some broken').toBe(2);
-      for (const u of [r.adversarial, r.bestLoss, r.stepSize, x, eye, oy]) u.dispose();
-      robust.disposeGeometry(geometry);
-      model.dispose();
     });
 
     it(`L2, away from the box: the best point is x − ε·v/‖v‖ (${name})`, async () => {
-      const model = LinearModel.from(W, b, be);
       const eps = 0.15;
-      const xv = randomValues([5, d], 12, 0.2, 0.8).map(Math.fround);
-      const x = rl.tensor(xv, [5, d], { backend: be });
-      const y = (await predictions(model, x)) as number[];
-      const eye = identity(2, be);
-      const oy = oneHotRows(y, 2, be);
-      const geometry = robust.stepGeometry('l2', eps, x);
-      const start = robust.apgdStart(x, 'l2', eps, y.map((_, i) => exampleRng(3, 'lin2', i)));
-      const r = await robust.apgdRun(model, start, { steps: 100, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), onehotY: oy, eye });
-      const best = await values(r.best);
+      const { example } = await run(be, 'l2', eps, 5, [0.2, 0.8], 100);
       for (let e = 0; e < 5; e++) {
-        const v = direction(y[e]!);
+        const { x, best, v, y } = example(e);
         const nv = Math.hypot(...v);
-        const xe = Array.from(xv.slice(e * d, (e + 1) * d));
-        const worst = xe.map((xi, j) => xi - (eps * v[j]!) / nv);
-        expectClose([margin(best.slice(e * d, (e + 1) * d), y[e]!)], [margin(xe, y[e]!) - eps * nv], { atol: 1e-4, rtol: 0 }, `worst margin of example ${e}`);
-        expectClose(best.slice(e * d, (e + 1) * d), worst, { atol: 5e-3, rtol: 0 }, `worst point of example ${e}`);
+        expectClose([margin(best, y)], [margin(x, y) - eps * nv], { atol: 1e-4, rtol: 0 }, `worst margin of example ${e}`);
+        expectClose(best, x.map((xi, j) => xi - (eps * v[j]!) / nv), { atol: 5e-3, rtol: 0 }, `worst point of example ${e}`);
       }
-      for (const u of [r.adversarial, r.bestLoss, r.stepSize, r.fooled, x, eye, oy]) u.dispose();
-      robust.disposeGeometry(geometry);
-      model.dispose();
     });
   }
 });
