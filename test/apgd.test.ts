@@ -294,19 +294,19 @@ describe('apgd() on a batch', () => {
       const full = await robust.apgd(model, x, y, { eps: 0.1, steps: 10, seed: 5, restarts: 2 });
       const again = await robust.apgd(model, x, y, { eps: 0.1, steps: 10, seed: 5, restarts: 2 });
       expect(Array.from(full.success)).toEqual(Array.from(again.success));
-      expectClose(await values(full.x), await values(again.x), { atol: 0, rtol: 0 }, 'same seed, same points');
+      expectClose(await full.x.data(), await values(again.x), { atol: 0, rtol: 0 }, 'same seed, same points');
       // Examples 3, 5 and 8 alone: the same outcome as in the whole batch.
       const pick = [3, 5, 8];
       const xs = rl.tidy(() => rl.gather(x, rl.tensor(pick, [3], { dtype: 'int32', backend: be }), 0));
-      const part = await robust.apgd(model, xs, pick.map((i) => y[i]!), { eps: 0.1, steps: 10, seed: 5, restarts: 2 });
-      part.x.dispose();
+      const part = await robust.apgd(model, xs, pick.map((i) => y[i]!), { eps: 0.1, steps: 10, seed: 5, restarts: 2, indices: pick });
       expect(Array.from(part.success)).toEqual(pick.map((i) => full.success[i]));
+      expectClose(await values(part.x), (await full.x.data()).filter((_, j) => pick.includes(Math.floor(j / D))), { atol: 0, rtol: 0 }, 'the same points');
       // More restarts never break fewer examples (the first restarts are the same runs).
       const more = await robust.apgd(model, x, y, { eps: 0.1, steps: 10, seed: 5, restarts: 4 });
       more.x.dispose();
       full.success.forEach((s, i) => s && expect(more.success[i], `example ${i}`).toBe(1));
       results.push(Array.from(full.success));
-      for (const t of [x, xs]) t.dispose();
+      for (const t of [x, xs, full.x]) t.dispose();
       model.dispose();
     }
     expect(results[0]).toEqual(results[1]);
@@ -329,6 +329,9 @@ describe('apgd(): bad input fails before any GPU work', () => {
     await expect(attack({}, x, [0, 1])).rejects.toThrow(/2 labels for a batch of 3/);
     await expect(attack({}, x, [0, 1, -2])).rejects.toThrow(/label -2 at index 2/);
     await expect(attack({ numClasses: 5 }, x, [0, 1, 5])).rejects.toThrow(/label 5 at index 2 is outside \[0, 5\)/);
+    await expect(attack({ indices: [0, 1] })).rejects.toThrow(/2 indices for a batch of 3/);
+    await expect(attack({ indices: [0, 1, 2.5] })).rejects.toThrow(/index 2.5 at position 2 must be an integer >= 0/);
+    await expect(attack({ batchSize: 0 })).rejects.toThrow(/batchSize 0 must be an integer >= 1/);
     await expect(attack({ loss: 'dlr-targeted', targets: 5, numClasses: 5 })).rejects.toThrow(/5 target classes asked for, but a 5-class model has only 4/);
     expect(model.modes, 'the model never ran').toEqual([]);
     // Checks that need the data or the model's output: still before the attack starts.

@@ -11,7 +11,7 @@ import { disposeGeometry, stepGeometry } from './apgd-step.js';
 import { dlrAscent, dlrTargetedAscent } from './dlr.js';
 import { ceAscent } from './objectives.js';
 import {
-  AdversarialSet, checkThreat, chunksOf, disposePrepared, intOption, prepareAttack, withEvalMode, type Prepared,
+  AdversarialSet, checkBatch, checkThreat, chunksOf, disposePrepared, intOption, prepareAttack, withEvalMode, type BatchOptions, type Prepared,
 } from './prepare.js';
 import { exampleRng, oneHotRows, readFlags, takeRows } from './rows.js';
 
@@ -27,7 +27,7 @@ export interface AttackProgress {
   n: number;
 }
 
-export interface ApgdOptions {
+export interface ApgdOptions extends BatchOptions {
   /** Radius of the threat ball, >= 0. */
   eps: number;
   /** Default 'linf'. */
@@ -46,10 +46,6 @@ export interface ApgdOptions {
   seed?: number;
   /** Start from a random point of the ball (default true, as the reference) or from x itself. */
   randomStart?: boolean;
-  /** Examples per forward/backward pass; default 512. */
-  batchSize?: number;
-  /** Number of classes, to check labels before any GPU work. */
-  numClasses?: number;
   onProgress?: (p: AttackProgress) => void;
 }
 
@@ -158,7 +154,7 @@ export async function runApgd(p: Prepared, set: AdversarialSet, r: ResolvedApgd,
         const onehotT = rank ? oneHotRows(chunk.map((i) => rankedClass(p, i, rank)), p.C, be) : null;
         const geometry = stepGeometry(r.norm, r.eps, x0);
         const stream = `apgd-${r.loss}/${rank}/${restart}`;
-        const start = r.randomStart ? apgdStart(x0, r.norm, r.eps, chunk.map((i) => exampleRng(r.seed, stream, i))) : tidy(() => mul(x0, 1));
+        const start = r.randomStart ? apgdStart(x0, r.norm, r.eps, chunk.map((i) => exampleRng(r.seed, stream, p.ids[i]!))) : tidy(() => mul(x0, 1));
         try {
           const objective = apgdObjective(r.loss, onehotY, onehotT, p.eye);
           const run = await apgdRun(p.model, start, { steps: r.steps, rho: r.rho, geometry, objective, onehotY, eye: p.eye });
@@ -183,11 +179,11 @@ export function outcome(set: AdversarialSet): AttackOutcome {
 
 /** Run an ensemble-style attack on a batch: checks, clean pass, the attack, the outcome. */
 export async function attackBatch(
-  op: string, model: Module, x: Tensor, y: ArrayLike<number>, batchSize: number, numClasses: number | undefined,
-  run: (p: Prepared, set: AdversarialSet) => Promise<void>,
+  op: string, model: Module, x: Tensor, y: ArrayLike<number>, o: BatchOptions, run: (p: Prepared, set: AdversarialSet) => Promise<void>,
 ): Promise<AttackOutcome> {
+  checkBatch(op, x, y, o);
   return withEvalMode(model, async () => {
-    const p = await prepareAttack(op, model, x, y, batchSize, numClasses);
+    const p = await prepareAttack(op, model, x, y, o);
     const set = new AdversarialSet(p);
     try {
       await run(p, set);
@@ -212,5 +208,5 @@ export async function apgd(model: Module, x: Tensor, y: ArrayLike<number>, opts:
   const r = resolveApgd('apgd', opts);
   const name = r.loss === 'ce' ? 'apgd-ce' : r.loss === 'dlr' ? 'apgd-dlr' : 'apgd-t';
   if (opts.numClasses !== undefined) apgdTargets('apgd', r.loss, opts.numClasses, r.targets);
-  return attackBatch('apgd', model, x, y, r.batchSize, opts.numClasses, (p, set) => runApgd(p, set, r, name, opts.onProgress));
+  return attackBatch('apgd', model, x, y, opts, (p, set) => runApgd(p, set, r, name, opts.onProgress));
 }

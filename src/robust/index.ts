@@ -15,4 +15,5 @@ export { apgdCheckpoints, apgdSchedule, type ApgdSchedule } from './apgd-schedul
 export { apgdRun, type ApgdRunSettings, type ApgdRunTensors } from './apgd-run.js';
 export { disposeGeometry, stepGeometry, apgdStep, type StepGeometry } from './apgd-step.js';
 export { apgd, apgdObjective, apgdStart, type ApgdLoss, type ApgdOptions, type AttackOutcome, type AttackProgress } from './apgd.js';
+export { square, squareP, squareSide, type SquareOptions, type SquareOutcome } from './square.js';
 

@@ -18,6 +18,8 @@ export interface Prepared {
   /** The caller's batch (not owned). */
   x: Tensor;
   y: Int32Array;
+  /** Names each example's random streams (the `indices` option, else its position). */
+  ids: Int32Array;
   B: number;
   C: number;
   /** Clean logits, row-major [B, C]. */
@@ -43,12 +45,35 @@ export function intOption(op: string, name: string, v: unknown, dflt: number, lo
   return x;
 }
 
-/** Host checks of the batch and labels (no GPU work). */
-export function checkBatch(op: string, x: Tensor, y: ArrayLike<number>, numClasses?: number): void {
+/** What the batch-level attacks share besides the threat model. */
+export interface BatchOptions {
+  /** Examples per forward/backward pass; default 512. */
+  batchSize?: number;
+  /** Number of classes, to check labels before any GPU work. */
+  numClasses?: number;
+  /**
+   * Dataset index of each example (default its position in x). It names the example's random
+   * streams, so an example draws the same numbers in whatever batch it comes: pass `batch.idx`
+   * when attacking a dataset batch by batch, else every batch repeats the first one's draws.
+   */
+  indices?: ArrayLike<number>;
+}
+
+/** Host checks of the batch, labels and indices (no GPU work). */
+export function checkBatch(op: string, x: Tensor, y: ArrayLike<number>, o: BatchOptions = {}): void {
   if (x.dtype !== 'float32') throw new DTypeError(`${op}: inputs must be float32, got ${x.dtype} ${fmtShape(x.shape)}`);
   if (x.rank < 2 || x.size === 0) throw new ShapeError(`${op}: inputs must be a non-empty batch [B, ...features], got ${fmtShape(x.shape)}`);
-  if (numClasses !== undefined && !(Number.isInteger(numClasses) && numClasses >= 2)) throw new ValueError(`${op}: numClasses ${numClasses} must be an integer >= 2`);
-  checkLabels(op, 'label', y, x.shape[0]!, numClasses);
+  const C = o.numClasses;
+  if (C !== undefined && !(Number.isInteger(C) && C >= 2)) throw new ValueError(`${op}: numClasses ${C} must be an integer >= 2`);
+  checkLabels(op, 'label', y, x.shape[0]!, C);
+  const ix = o.indices;
+  if (ix !== undefined) {
+    if (ix.length !== x.shape[0]) throw new ShapeError(`${op}: ${ix.length} indices for a batch of ${x.shape[0]}; pass one per example`);
+    for (let i = 0; i < ix.length; i++) {
+      if (!(Number.isInteger(ix[i]) && ix[i]! >= 0)) throw new ValueError(`${op}: index ${ix[i]} at position ${i} must be an integer >= 0 (a dataset index)`);
+    }
+  }
+  intOption(op, 'batchSize', o.batchSize, 512);
 }
 
 /** Run `fn` with the model in eval mode, restoring its mode afterwards (async version of inEvalMode). */
@@ -66,8 +91,9 @@ export async function withEvalMode<T>(model: Module, fn: () => Promise<T>): Prom
  * Inputs in [0, 1], then the clean forward in chunks of `batchSize`: the model must accept the
  * batch and return logits [B, C] with every label below C. Call with the model in eval mode.
  */
-export async function prepareAttack(op: string, model: Module, x: Tensor, y: ArrayLike<number>, batchSize: number, numClasses?: number): Promise<Prepared> {
-  checkBatch(op, x, y, numClasses);
+export async function prepareAttack(op: string, model: Module, x: Tensor, y: ArrayLike<number>, o: BatchOptions): Promise<Prepared> {
+  checkBatch(op, x, y, o);
+  const batchSize = intOption(op, 'batchSize', o.batchSize, 512);
   await checkInputRange(op, x);
   const B = x.shape[0]!;
   const chunks: Float64Array[] = [];
@@ -101,7 +127,8 @@ export async function prepareAttack(op: string, model: Module, x: Tensor, y: Arr
     for (let j = 1; j < C; j++) if (cleanLogits[i * C + j]! > cleanLogits[i * C + best]!) best = j;
     cleanCorrect[i] = best === yy[i] ? 1 : 0;
   }
-  return { op, model, x, y: yy, B, C, cleanLogits, cleanCorrect, eye: identity(C, x.backend), batchSize };
+  const ids = o.indices ? Int32Array.from(o.indices) : Int32Array.from({ length: B }, (_, i) => i);
+  return { op, model, x, y: yy, ids, B, C, cleanLogits, cleanCorrect, eye: identity(C, x.backend), batchSize };
 }
 
 export function disposePrepared(p: Prepared): void {
