@@ -262,14 +262,9 @@ describe('apgd() on a batch', () => {
         // Eval mode throughout, the caller's mode restored.
         expect(model.modes.slice(seen).every((m) => m === false)).toBe(true);
         expect(model.training).toBe(true);
+        const pred = await predictions(model, r.x);
         const adv = await values(r.x);
         const dist = distances(adv, xv, D);
-        const pred = await (async () => {
-          const t = rl.tensor(adv, [14, 2, 3, 3]);
-          const p = await predictions(model, t);
-          t.dispose();
-          return p;
-        })();
         expect(Array.from(r.cleanCorrect.slice(0, 2))).toEqual([0, 0]);
         for (let e = 0; e < 14; e++) {
           const what = `${norm} ${loss} example ${e}`;

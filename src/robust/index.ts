@@ -3,6 +3,7 @@
  *
  *   const adv = await robust.pgd(model, x, y, { eps: 0.1, steps: 20, alpha: 0.01, seed: 1 });
  *   const ev = await robust.robustEvaluate(model, testBatches, { type: 'pgd', eps: 0.1, steps: 20, alpha: 0.01 });
+ *   const aa = await robust.autoAttack(model, x, y, { eps: 0.3, norm: 'linf' });
  *   const run = await robust.trainRobust(model, sgd, { train, test }, { kind: 'trades', beta: 6, attack: { eps: 0.1, steps: 10, alpha: 0.025 } }, { epochs: 30 });
  */
 export * from './attacks.js';
@@ -16,4 +17,5 @@ export { apgdRun, type ApgdRunSettings, type ApgdRunTensors } from './apgd-run.j
 export { disposeGeometry, stepGeometry, apgdStep, type StepGeometry } from './apgd-step.js';
 export { apgd, apgdObjective, apgdStart, type ApgdLoss, type ApgdOptions, type AttackOutcome, type AttackProgress } from './apgd.js';
 export { square, squareP, squareSide, type SquareOptions, type SquareOutcome } from './square.js';
-
+export * from './autoattack.js';
+export * from './masking.js';
