@@ -69,12 +69,75 @@ type State = Record<
   Tensor
 >;
 
+/** One iteration: the momentum step from `cur`, then the bookkeeping at the new iterate. */
+function iterate(model: Module, cur: State, i: number, s: ApgdRunSettings): State {
+  const shape = cur.x.shape;
+  const xNext = noGrad(() => apgdStep(cur.x, cur.xPrev, cur.grad, cur.eta, i > 0 ? 0.75 : 1, s.geometry));
+  let p: Probe;
+  try {
+    p = probe(model, xNext, s);
+  } catch (e) {
+    xNext.dispose();
+    throw e;
+  }
+  const next = noGrad(() =>
+    tidy(() => {
+      const better = gt(p.loss, cur.lossBest);
+      const betterRows = rowsOf(better, shape);
+      return {
+        ...cur,
+        x: xNext,
+        xPrev: cur.x,
+        grad: p.grad,
+        // Loss increases are counted against the previous iterate (the start for the first step).
+        increases: add(cur.increases, gt(p.loss, cur.lossPrev)),
+        lossPrev: p.loss,
+        xBest: where(betterRows, xNext, cur.xBest),
+        gradBest: where(betterRows, p.grad, cur.gradBest),
+        lossBest: where(better, p.loss, cur.lossBest),
+        fooled: maximum(cur.fooled, p.miss),
+        adversarial: where(rowsOf(p.miss, shape), xNext, cur.adversarial),
+      };
+    }),
+  );
+  p.miss.dispose();
+  return next;
+}
+
+/** A checkpoint after an interval of k steps: per example, halve η and restart from the best point, or not. */
+function checkpoint(at: State, k: number, rho: number): State {
+  return noGrad(() =>
+    tidy(() => {
+      // Condition 1: the loss rose on at most ρ·k of the last k steps (≤, as the reference).
+      // Condition 2: the step was not halved at the last check and the best loss has not improved.
+      const stalled = mul(sub(1, at.reducedAtCheck), ge(at.lossBestAtCheck, at.lossBest));
+      const halve = maximum(le(at.increases, rho * k), stalled);
+      const rows = rowsOf(halve, at.x.shape);
+      return {
+        ...at,
+        eta: where(halve, mul(at.eta, 0.5), at.eta),
+        // Restart from the best point and its gradient; x_prev is left as it was.
+        x: where(rows, at.xBest, at.x),
+        grad: where(rows, at.gradBest, at.grad),
+        reducedAtCheck: halve,
+        lossBestAtCheck: at.lossBest,
+        increases: mul(at.increases, 0),
+      };
+    }),
+  );
+}
+
 /** Run from `start` (consumed: the run owns it from here). */
 export async function apgdRun(model: Module, start: Tensor, s: ApgdRunSettings): Promise<ApgdRunTensors> {
-  const shape = start.shape;
-  const n = shape[0]!;
+  const n = start.shape[0]!;
   const opts = { backend: start.backend };
-  const p0 = probe(model, start, s);
+  let p0: Probe;
+  try {
+    p0 = probe(model, start, s);
+  } catch (e) {
+    start.dispose();
+    throw e;
+  }
   let st: State = {
     x: start, xPrev: start, grad: p0.grad, xBest: start, gradBest: p0.grad,
     lossBest: p0.loss, lossPrev: p0.loss, lossBestAtCheck: p0.loss,
@@ -88,60 +151,23 @@ export async function apgdRun(model: Module, start: Tensor, s: ApgdRunSettings):
   const schedule = apgdSchedule(s.steps);
   let interval = schedule.first;
   let sinceCheck = 0;
-  for (let i = 0; i < s.steps; i++) {
-    await throttle();
-    const cur = st;
-    const xNext = noGrad(() => apgdStep(cur.x, cur.xPrev, cur.grad, cur.eta, i > 0 ? 0.75 : 1, s.geometry));
-    const p = probe(model, xNext, s);
-    let next: State = noGrad(() =>
-      tidy(() => {
-        const better = gt(p.loss, cur.lossBest);
-        const betterRows = rowsOf(better, shape);
-        return {
-          ...cur,
-          x: xNext,
-          xPrev: cur.x,
-          grad: p.grad,
-          // Loss increases are counted against the previous iterate (the start for the first step).
-          increases: add(cur.increases, gt(p.loss, cur.lossPrev)),
-          lossPrev: p.loss,
-          xBest: where(betterRows, xNext, cur.xBest),
-          gradBest: where(betterRows, p.grad, cur.gradBest),
-          lossBest: where(better, p.loss, cur.lossBest),
-          fooled: maximum(cur.fooled, p.miss),
-          adversarial: where(rowsOf(p.miss, shape), xNext, cur.adversarial),
-        };
-      }),
-    );
-    p.miss.dispose();
-    retire(cur, next);
-    if (++sinceCheck === interval) {
-      const k = interval;
-      const at = next;
-      next = noGrad(() =>
-        tidy(() => {
-          // Condition 1: the loss rose on at most ρ·k of the last k steps (≤, as the reference).
-          // Condition 2: the step was not halved at the last check and the best loss has not improved.
-          const stalled = mul(sub(1, at.reducedAtCheck), ge(at.lossBestAtCheck, at.lossBest));
-          const halve = maximum(le(at.increases, s.rho * k), stalled);
-          const rows = rowsOf(halve, shape);
-          return {
-            ...at,
-            eta: where(halve, mul(at.eta, 0.5), at.eta),
-            // Restart from the best point and its gradient; x_prev is left as it was.
-            x: where(rows, at.xBest, at.x),
-            grad: where(rows, at.gradBest, at.grad),
-            reducedAtCheck: halve,
-            lossBestAtCheck: at.lossBest,
-            increases: full([n], 0, opts),
-          };
-        }),
-      );
-      retire(at, next);
-      sinceCheck = 0;
-      interval = nextInterval(interval, schedule);
+  try {
+    for (let i = 0; i < s.steps; i++) {
+      await throttle();
+      let next = iterate(model, st, i, s);
+      retire(st, next);
+      st = next;
+      if (++sinceCheck === interval) {
+        next = checkpoint(st, interval, s.rho);
+        retire(st, next);
+        st = next;
+        sinceCheck = 0;
+        interval = nextInterval(interval, schedule);
+      }
     }
-    st = next;
+  } catch (e) {
+    retire(st, {});
+    throw e;
   }
   const out: ApgdRunTensors = { adversarial: st.adversarial, fooled: st.fooled, best: st.xBest, bestLoss: st.lossBest, stepSize: st.eta };
   retire(st, out as unknown as Record<string, Tensor>);

@@ -11,21 +11,12 @@ import { disposeGeometry, stepGeometry } from './apgd-step.js';
 import { dlrAscent, dlrTargetedAscent } from './dlr.js';
 import { ceAscent } from './objectives.js';
 import {
-  AdversarialSet, checkBatch, checkThreat, chunksOf, disposePrepared, intOption, prepareAttack, withEvalMode, type BatchOptions, type Prepared,
+  attackBatch, checkThreat, chunksOf, intOption, type AdversarialSet, type AttackOutcome, type AttackProgress, type BatchOptions, type Prepared,
 } from './prepare.js';
 import { exampleRng, oneHotRows, readFlags, takeRows } from './rows.js';
 
 /** 'ce': cross-entropy; 'dlr': DLR; 'dlr-targeted': targeted DLR against the top classes in turn (APGD-T). */
 export type ApgdLoss = 'ce' | 'dlr' | 'dlr-targeted';
-
-/** Progress of a long attack, for a progress line: how many examples are still robust. */
-export interface AttackProgress {
-  attack: string;
-  /** What just finished, e.g. 'restart 1/5', 'target 3/9', 'query 1200/5000'. */
-  stage: string;
-  robust: number;
-  n: number;
-}
 
 export interface ApgdOptions extends BatchOptions {
   /** Radius of the threat ball, >= 0. */
@@ -47,15 +38,6 @@ export interface ApgdOptions extends BatchOptions {
   /** Start from a random point of the ball (default true, as the reference) or from x itself. */
   randomStart?: boolean;
   onProgress?: (p: AttackProgress) => void;
-}
-
-/** The outcome of an attack on a batch; the caller owns `x`. */
-export interface AttackOutcome {
-  /** The adversarial example where the attack succeeded, the clean input elsewhere. */
-  x: Tensor;
-  /** 1 where the model misclassifies `x` (every clean-misclassified example counts). */
-  success: Uint8Array;
-  cleanCorrect: Uint8Array;
 }
 
 export interface ResolvedApgd {
@@ -169,32 +151,6 @@ export async function runApgd(p: Prepared, set: AdversarialSet, r: ResolvedApgd,
       onProgress?.({ attack: name, stage, robust: set.robustCount, n: p.B });
     }
   }
-}
-
-/** Read the outcome of an attack set and hand its batch to the caller. */
-export function outcome(set: AdversarialSet): AttackOutcome {
-  const cleanCorrect = set.prep.cleanCorrect;
-  return { x: set.adv, success: Uint8Array.from(set.robust, (r, i) => (cleanCorrect[i] && r ? 0 : 1)), cleanCorrect: Uint8Array.from(cleanCorrect) };
-}
-
-/** Run an ensemble-style attack on a batch: checks, clean pass, the attack, the outcome. */
-export async function attackBatch(
-  op: string, model: Module, x: Tensor, y: ArrayLike<number>, o: BatchOptions, run: (p: Prepared, set: AdversarialSet) => Promise<void>,
-): Promise<AttackOutcome> {
-  checkBatch(op, x, y, o);
-  return withEvalMode(model, async () => {
-    const p = await prepareAttack(op, model, x, y, o);
-    const set = new AdversarialSet(p);
-    try {
-      await run(p, set);
-      return outcome(set);
-    } catch (e) {
-      set.dispose();
-      throw e;
-    } finally {
-      disposePrepared(p);
-    }
-  });
 }
 
 /**

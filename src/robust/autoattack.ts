@@ -2,8 +2,10 @@ import { ValueError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import type { Norm } from './attacks.js';
-import { apgdTargets, outcome, resolveApgd, runApgd, type ApgdLoss, type AttackProgress } from './apgd.js';
-import { AdversarialSet, checkBatch, checkThreat, disposePrepared, intOption, prepareAttack, withEvalMode, type BatchOptions } from './prepare.js';
+import { apgdTargets, resolveApgd, runApgd, type ApgdLoss } from './apgd.js';
+import {
+  AdversarialSet, checkBatch, checkThreat, disposePrepared, intOption, outcome, prepareAttack, withEvalMode, type AttackProgress, type BatchOptions,
+} from './prepare.js';
 import { checkSquareShape, resolveSquare, runSquare } from './square.js';
 
 /**

@@ -2,9 +2,9 @@ import { ShapeError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { fgsm, pgd, type Norm } from './attacks.js';
-import { apgd, type AttackProgress } from './apgd.js';
+import { apgd } from './apgd.js';
 import { autoAttack, type AutoAttackResult } from './autoattack.js';
-import { checkBatch, checkThreat, intOption, type BatchOptions } from './prepare.js';
+import { checkBatch, checkThreat, intOption, type AttackProgress, type BatchOptions } from './prepare.js';
 
 /**
  * Gradient-masking checks (Athalye et al. 2018; Carlini et al. 2019, "On evaluating adversarial

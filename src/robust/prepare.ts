@@ -30,6 +30,24 @@ export interface Prepared {
   batchSize: number;
 }
 
+/** Progress of a long attack, for a progress line: how many examples are still robust. */
+export interface AttackProgress {
+  attack: string;
+  /** What just finished, e.g. 'restart 1/5', 'target 3/9', 'query 1200/5000'. */
+  stage: string;
+  robust: number;
+  n: number;
+}
+
+/** The outcome of an attack on a batch; the caller owns `x`. */
+export interface AttackOutcome {
+  /** The adversarial example where the attack succeeded, the clean input elsewhere. */
+  x: Tensor;
+  /** 1 where the model misclassifies `x` (every clean-misclassified example counts). */
+  success: Uint8Array;
+  cleanCorrect: Uint8Array;
+}
+
 /** Host checks of ε and the norm (no GPU work). */
 export function checkThreat(op: string, eps: unknown, norm: unknown): Norm {
   if (!(typeof eps === 'number' && Number.isFinite(eps) && eps >= 0)) throw new ValueError(`${op}: eps ${String(eps)} must be a finite number >= 0`);
@@ -201,4 +219,30 @@ export class AdversarialSet {
   dispose(): void {
     this.adv.dispose();
   }
+}
+
+/** Read the outcome of an attack set and hand its batch to the caller. */
+export function outcome(set: AdversarialSet): AttackOutcome {
+  const cleanCorrect = set.prep.cleanCorrect;
+  return { x: set.adv, success: Uint8Array.from(set.robust, (r, i) => (cleanCorrect[i] && r ? 0 : 1)), cleanCorrect: Uint8Array.from(cleanCorrect) };
+}
+
+/** Run an ensemble-style attack on a batch: checks, clean pass, the attack, the outcome. */
+export async function attackBatch(
+  op: string, model: Module, x: Tensor, y: ArrayLike<number>, o: BatchOptions, run: (p: Prepared, set: AdversarialSet) => Promise<void>,
+): Promise<AttackOutcome> {
+  checkBatch(op, x, y, o);
+  return withEvalMode(model, async () => {
+    const p = await prepareAttack(op, model, x, y, o);
+    const set = new AdversarialSet(p);
+    try {
+      await run(p, set);
+      return outcome(set);
+    } catch (e) {
+      set.dispose();
+      throw e;
+    } finally {
+      disposePrepared(p);
+    }
+  });
 }

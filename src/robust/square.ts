@@ -7,9 +7,10 @@ import { add, clamp, gt, le, lt, maximum, mul, where } from '../ops/elementwise.
 import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import type { Norm } from './attacks.js';
-import { attackBatch, type AttackOutcome, type AttackProgress } from './apgd.js';
 import { logitMargin } from './dlr.js';
-import { checkThreat, chunksOf, intOption, type AdversarialSet, type BatchOptions, type Prepared } from './prepare.js';
+import {
+  attackBatch, checkThreat, chunksOf, intOption, type AdversarialSet, type AttackOutcome, type AttackProgress, type BatchOptions, type Prepared,
+} from './prepare.js';
 import { exampleRng, oneHotRows, putRows, retire, rowsOf, takeRows } from './rows.js';
 import { drawL2, l2Proposal, l2StartDelta, onSphere, windowMask } from './square-parts.js';
 
