@@ -64,6 +64,16 @@ function probe(model: Module, x: Tensor, s: ApgdRunSettings): Probe {
   return { loss: loss!, miss: miss!, grad: out.grads[0]! };
 }
 
+/** probe at a point the run owns, freeing it if the model throws. */
+function probeOwned(model: Module, x: Tensor, s: ApgdRunSettings): Probe {
+  try {
+    return probe(model, x, s);
+  } catch (e) {
+    x.dispose();
+    throw e;
+  }
+}
+
 type State = Record<
   'x' | 'xPrev' | 'grad' | 'xBest' | 'gradBest' | 'lossBest' | 'lossPrev' | 'lossBestAtCheck' | 'reducedAtCheck' | 'increases' | 'eta' | 'fooled' | 'adversarial',
   Tensor
@@ -73,13 +83,7 @@ type State = Record<
 function iterate(model: Module, cur: State, i: number, s: ApgdRunSettings): State {
   const shape = cur.x.shape;
   const xNext = noGrad(() => apgdStep(cur.x, cur.xPrev, cur.grad, cur.eta, i > 0 ? 0.75 : 1, s.geometry));
-  let p: Probe;
-  try {
-    p = probe(model, xNext, s);
-  } catch (e) {
-    xNext.dispose();
-    throw e;
-  }
+  const p = probeOwned(model, xNext, s);
   const next = noGrad(() =>
     tidy(() => {
       const better = gt(p.loss, cur.lossBest);
@@ -131,13 +135,7 @@ function checkpoint(at: State, k: number, rho: number): State {
 export async function apgdRun(model: Module, start: Tensor, s: ApgdRunSettings): Promise<ApgdRunTensors> {
   const n = start.shape[0]!;
   const opts = { backend: start.backend };
-  let p0: Probe;
-  try {
-    p0 = probe(model, start, s);
-  } catch (e) {
-    start.dispose();
-    throw e;
-  }
+  const p0 = probeOwned(model, start, s);
   let st: State = {
     x: start, xPrev: start, grad: p0.grad, xBest: start, gradBest: p0.grad,
     lossBest: p0.loss, lossPrev: p0.loss, lossBestAtCheck: p0.loss,
