@@ -76,6 +76,23 @@ describe('autoAttack', () => {
     model.dispose();
   });
 
+  it('L2, and ε = 0 (robust accuracy is clean accuracy, no NaN anywhere)', async () => {
+    const { model, x, y, values } = await setup(rl.getBackend(), 8, 85);
+    const l2 = await robust.autoAttack(model, x, y, { eps: 0.8, norm: 'l2', steps: 6, nQueries: 25, targets: 2 });
+    const dist = distances(await l2.x.data(), values, 30);
+    dist.l2.forEach((d) => expect(d).toBeLessThanOrEqual(0.8 + 1e-5));
+    expect(l2.robustAccuracy).toBeLessThan(l2.cleanAccuracy);
+    for (const norm of ['linf', 'l2'] as const) {
+      const none = await robust.autoAttack(model, x, y, { eps: 0, norm, steps: 4, nQueries: 10, targets: 2 });
+      expect(none.robustAccuracy).toBe(none.cleanAccuracy);
+      expect(Array.from(none.examples.robust)).toEqual(Array.from(none.examples.cleanCorrect));
+      none.x.dispose();
+    }
+    l2.x.dispose();
+    x.dispose();
+    model.dispose();
+  });
+
   it('checks every argument before any GPU work, with clear errors', async () => {
     const { model, x, y } = await setup(rl.getBackend(), 3, 91);
     model.modes.length = 0;

@@ -28,14 +28,14 @@ const REMOVED = -3.4e38;
 const removed = (z: Tensor, mask: Tensor): Tensor => where(mask, full([], REMOVED, { backend: z.backend }), z);
 
 /** max over the entries of each row where mask is 0 ([B, C] → [B]); no gradient to the mask. */
-export const maskedMax = (z: Tensor, mask: Tensor): Tensor => tidy(() => max(removed(z, mask), 1));
+const maskedMax = (z: Tensor, mask: Tensor): Tensor => tidy(() => max(removed(z, mask), 1));
 
 function checkLogits(op: string, z: Tensor, k: number): void {
   if (z.rank !== 2 || (z.shape[1] ?? 0) < k) throw new ShapeError(`${op}: needs logits [B, C] with at least ${k} classes, got ${fmtShape(z.shape)}`);
 }
 
 /** One-hot rows [B, C] of the positions of the k largest logits, in decreasing order (no gradient). */
-export function rankOneHots(z: Tensor, k: number, eye?: Tensor): Tensor[] {
+function rankOneHots(z: Tensor, k: number, eye?: Tensor): Tensor[] {
   checkLogits('rankOneHots', z, k);
   return noGrad(() =>
     tidy(() => {

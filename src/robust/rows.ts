@@ -1,4 +1,4 @@
-import { keep, tidy } from '../engine.js';
+import { tidy } from '../engine.js';
 import { tensor } from '../ops/creation.js';
 import { mul, sub, where } from '../ops/elementwise.js';
 import { gather, reshape } from '../ops/layout.js';
@@ -63,13 +63,6 @@ export async function readFlags(t: Tensor): Promise<Uint8Array> {
   return Uint8Array.from(v, (x) => (x > 0.5 ? 1 : 0));
 }
 
-/** Read a tensor back as float64, disposing it. */
-export async function readValues(t: Tensor): Promise<Float64Array> {
-  const v = await t.data();
-  t.dispose();
-  return Float64Array.from(v);
-}
-
 /**
  * The random stream of one example of one attack run: a hash of (seed, stream name, example index)
  * seeds a fresh generator, so the same example draws the same numbers alone or in any batch.
@@ -80,12 +73,6 @@ export function exampleRng(seed: number, stream: string, index: number): Rng {
   h = Math.imul(h ^ (index + 0x27d4eb2f), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return new Rng((h ^ (h >>> 16)) >>> 0);
-}
-
-/** Keep every tensor of a result object out of the enclosing tidy scopes. */
-export function keepAll<T extends Record<string, Tensor>>(o: T): T {
-  for (const t of Object.values(o)) keep(t);
-  return o;
 }
 
 /**

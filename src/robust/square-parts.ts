@@ -42,7 +42,7 @@ export function squareEta(s: number): Float64Array {
   return normalised(out);
 }
 
-export const transposed = (p: Float64Array, s: number): Float64Array => p.map((_, k) => p[(k % s) * s + Math.floor(k / s)]!);
+const transposed = (p: Float64Array, s: number): Float64Array => p.map((_, k) => p[(k % s) * s + Math.floor(k / s)]!);
 
 const sign = (r: Rng): number => (r.uniform() < 0.5 ? -1 : 1);
 

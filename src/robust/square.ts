@@ -20,7 +20,8 @@ import { drawL2, l2Proposal, l2StartDelta, onSphere, windowMask } from './square
  * keeps the change when the margin z_y − max_{j≠y} z_j goes down (or the example is misclassified).
  * An example stops being queried once its margin is ≤ 0. Randomness is drawn on the host, one
  * stream per example; the loop reads back only every `compactEvery` queries, to drop the examples
- * already broken from the batch.
+ * already broken from the batch. As in the reference, a window's corner is drawn from
+ * [0, H − s) × [0, W − s) (the last position is never drawn) and p follows its query counts.
  */
 export interface SquareOptions extends BatchOptions {
   eps: number;
