@@ -111,7 +111,7 @@ describe('memory over long runs', () => {
     x.dispose();
     opt.dispose();
     m.dispose();
-  });
+  }, 300_000); // 2,000 steps: ~25 s on an idle two-core machine, over 60 s when it is shared
 });
 
 describe('a device lost mid-training', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { studyConfig } from '../src/study/config.js';
+import { FINDINGS } from '../src/study/findings/index.js';
 import { runStudy } from '../src/study/index.js';
 import { captureConsole } from './helpers/capture.js';
 import { cifarDir } from './helpers/data-files.js';
@@ -29,7 +30,7 @@ describe('robustlens study --data cifar10', () => {
     const out = await runStudy(cfg, () => {});
     const results = JSON.parse(readFileSync(out.resultsPath, 'utf8'));
     expect(results.config.eps).toBeCloseTo(8 / 255, 12);
-    expect(Object.keys(results.verdicts).length).toBe(13);
+    expect(Object.keys(results.verdicts).length).toBe(FINDINGS.length);
     const seed = results.seeds[0];
     expect(seed.logits.images[0].pixels.length).toBe(32 * 32);
     expect([seed.logits.images[0].h, seed.logits.images[0].w]).toEqual([32, 32]);
