@@ -42,7 +42,7 @@ describe('robustlens command lines', () => {
     [['train', '--eps', '1.5'], /--eps must be in \[0, 1\], got '1.5'/],
     [['attack', '--norm', 'l3'], /--norm must be one of linf, l2, got 'l3'/],
     [['attack', '--eps=-1'], /--eps must be >= 0, got '-1'/],
-    [['study', '--data', 'imagenet'], /--data must be one of mnist, fashion-mnist, got 'imagenet'/],
+    [['study', '--data', 'imagenet'], /--data must be one of mnist, fashion-mnist, cifar10, got 'imagenet'/],
     [['study', '--eps', '0'], /--eps must be in \(0, 1\], got '0'/],
   ])('%j exits 2 naming the flag', async (argv, message) => {
     const { err } = captureConsole();
