@@ -88,7 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
  */
 function reportFailure(name: string, e: unknown, debug: boolean): void {
   if (debug) {
-    console.error(`robustlens ${name}:`, e);
+    console.error(`robustlens ${name}: ${e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)}`);
     return;
   }
   if (e instanceof InputError || e instanceof RobustlensError) {

@@ -2,10 +2,10 @@
 import { init } from '../node.js';
 import { robustEvaluate } from '../robust/evaluate.js';
 import { ownedBatches } from '../data/owned-batches.js';
-import { flag, int, logger, num, str } from './args.js';
+import { flag, int, logger, num, optional, str } from './args.js';
 import type { Command } from './command.js';
 import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
-import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelFlag, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, readCheckpointArg } from './models.js';
 
 export const attack: Command = {
   name: 'attack',
@@ -47,7 +47,7 @@ Prints JSON: clean and robust accuracy and the number of examples.`,
     const seed = int(args, 'seed', 0);
     const ckpt = await readCheckpointArg(args.positionals[0]);
     const data = await testDataFrom(args, classesOf(ckpt));
-    const arch = chooseArch(ckpt, modelFlag(args), data.test.shape);
+    const arch = chooseArch(ckpt, optional(args, 'model'), data.test.shape);
     await init();
     const model = buildFromCheckpoint(ckpt, arch);
     try {

@@ -59,7 +59,8 @@ async function named<T>(o: NamedDataOptions, load: (o: NamedDataOptions) => Prom
   try {
     return await load(o);
   } catch (e) {
-    if (e instanceof FormatError && holds) throw new InputError(`--data ${o.name}: ${e.message}; --data-dir must hold ${holds}`);
+    // The reader's words name the file and the byte; add what the directory must hold unless they say it.
+    if (e instanceof FormatError && holds && !/must hold|install/.test(e.message)) throw new InputError(`--data ${o.name}: ${e.message}; --data-dir must hold ${holds}`);
     throw e;
   }
 }

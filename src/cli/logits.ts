@@ -2,10 +2,10 @@
 import { collectLogitStats, compareConfidence, summarize } from '../analysis/logits.js';
 import { init } from '../node.js';
 import { ownedBatches } from '../data/owned-batches.js';
-import { int } from './args.js';
+import { int, optional } from './args.js';
 import type { Command } from './command.js';
 import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
-import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelFlag, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, readCheckpointArg } from './models.js';
 
 export const logits: Command = {
   name: 'logits',
@@ -32,8 +32,8 @@ ${userDataHelp}`,
     const cb = typeof other === 'string' ? await readCheckpointArg(other, '--compare') : null;
     const data = await testDataFrom(args, classesOf(ca));
     const set = data.test.take(n);
-    const archA = chooseArch(ca, modelFlag(args), set.shape);
-    const archB = cb ? chooseArch(cb, modelFlag(args), set.shape) : null;
+    const archA = chooseArch(ca, optional(args, 'model'), set.shape);
+    const archB = cb ? chooseArch(cb, optional(args, 'model'), set.shape) : null;
     await init();
     const a = buildFromCheckpoint(ca, archA);
     try {

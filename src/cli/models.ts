@@ -12,7 +12,7 @@ import { archFromMetadata, archSpec, buildArch, describeArch, type ArchFromFile,
 import { modelNames } from '../nn/models.js';
 import type { Module } from '../nn/module.js';
 import { loadStateDict } from '../train/checkpoint.js';
-import { int } from './args.js';
+import { int, optional } from './args.js';
 import { InputError, UsageError, type ParsedArgs } from './command.js';
 import { ZOO_CLASSES } from './common.js';
 import { checkpointRole, parseInput, readInput } from './files.js';
@@ -51,7 +51,7 @@ export const classesOf = (c: CheckpointArg): number => (c.recorded.kind === 'ful
 
 const fmtShape = (s: Shape): string => s.join('×');
 
-function checkModelName(name: string, flag: string): void {
+export function checkModelName(name: string, flag: string): void {
   if (!(modelNames as string[]).includes(name)) throw new UsageError(`${flag} must be one of ${modelNames.join(', ')}, got '${name}'`);
 }
 
@@ -108,12 +108,9 @@ export function buildFromCheckpoint(c: CheckpointArg, arch: ArchSpec, seed = 0):
   return model;
 }
 
-/** The --model string flag, if given. */
-export const modelFlag = (args: ParsedArgs, name = 'model'): string | undefined => (typeof args.values[name] === 'string' ? (args.values[name] as string) : undefined);
-
 /** The architecture of a fresh --model (default cnn-small) for examples of shape [C, H, W] (square). */
 export function freshArch(args: ParsedArgs, shape: Shape): ArchSpec {
-  const name = modelFlag(args) ?? 'cnn-small';
+  const name = optional(args, 'model') ?? 'cnn-small';
   checkModelName(name, '--model');
   checkSquare(shape);
   return archSpec(name, { inChannels: shape[0], inputSize: shape[1], classes: ZOO_CLASSES });

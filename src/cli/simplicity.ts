@@ -2,10 +2,10 @@
 import { init } from '../node.js';
 import { simplicityStudy } from '../study/experiments.js';
 import { studyConfig } from '../study/config.js';
-import { int } from './args.js';
+import { int, optional } from './args.js';
 import type { Command } from './command.js';
 import { dataFrom, dataHelp, dataOptions } from './common.js';
-import { buildFromCheckpoint, chooseArch, loadModelHelp, modelFlag, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, loadModelHelp, readCheckpointArg } from './models.js';
 
 export const simplicity: Command = {
   name: 'simplicity',
@@ -27,7 +27,7 @@ ${loadModelHelp}`,
     const probeSize = int(args, 'n', 1000, 1);
     const ckpt = await readCheckpointArg(args.positionals[0]);
     const data = await dataFrom(args);
-    const arch = chooseArch(ckpt, modelFlag(args), data.test.shape);
+    const arch = chooseArch(ckpt, optional(args, 'model'), data.test.shape);
     await init();
     const model = buildFromCheckpoint(ckpt, arch);
     try {
