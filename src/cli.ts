@@ -13,6 +13,7 @@ import { fsErrorLine } from './cli/files.js';
 import { attack } from './cli/attack.js';
 import { bench } from './cli/bench.js';
 import { cka } from './cli/cka.js';
+import { distill } from './cli/distill.js';
 import { info } from './cli/info.js';
 import { logits } from './cli/logits.js';
 import { similarity } from './cli/similarity.js';
@@ -22,7 +23,7 @@ import { train } from './cli/train.js';
 import { RobustlensError } from './errors.js';
 import { setFastPolling } from './node.js';
 
-export const commands: readonly Command[] = [study, train, attack, similarity, cka, logits, simplicity, bench, info];
+export const commands: readonly Command[] = [study, train, attack, similarity, cka, logits, simplicity, distill, bench, info];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
