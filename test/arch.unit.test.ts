@@ -26,7 +26,7 @@ async function maxDiffs(a: Module, b: Module): Promise<Record<string, number>> {
   for (const [n, t] of stateTensors(a)) {
     const x = await t.data();
     const y = await other.get(n)!.data();
-    out[n] = x.length === y.length ? x.reduce((m, v, i) => Math.max(m, Math.abs(v - Math.fround(y[i]!))), 0) : Infinity;
+    out[n] = x.length === y.length ? Array.from(x).reduce((m: number, v: number, i: number) => Math.max(m, Math.abs(v - Math.fround(y[i]!))), 0) : Infinity;
   }
   return out;
 }

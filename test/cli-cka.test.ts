@@ -122,7 +122,7 @@ describe('robustlens cka', () => {
       // Per model, A's examples are those of the shared source (the same stream), B's are others.
       const gap = async (x: typeof per.a, y: typeof per.a) => {
         const [u, v] = [await x.data(), await y.data()];
-        return u.reduce((m, e, i) => Math.max(m, Math.abs(e - v[i]!)), 0);
+        return Array.from(u).reduce((m: number, e: number, i: number) => Math.max(m, Math.abs(e - v[i]!)), 0);
       };
       expect(await gap(per.a, shared.a)).toBe(0);
       expect(await gap(per.a, per.b)).toBeGreaterThan(0);

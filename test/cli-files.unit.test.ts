@@ -92,13 +92,13 @@ const cifar = (name: string, spoil?: (batch: string) => void): string => {
   spoil?.(join(d, 'data_batch_1.bin'));
   return d;
 };
-const dataDirCases: Case[] = [
-  ['train --data-dir: missing', [join(dir, 'no-such-dir')], join(dir, 'no-such-dir'), /--data-dir .* does not exist; give the directory that holds CIFAR-10's binary batches/],
-  ['train --data-dir: a file', [ckpt], ckpt, /--data-dir .* is a file, not a directory; give the directory/],
-  ['train --data-dir: a batch that is a directory', [cifar('c-dir', (b) => (rmSync(b), mkdirSync(b)))], 'data_batch_1.bin', /data_batch_1\.bin is a directory, not a file/],
-  ['train --data-dir: an empty batch', [cifar('c-empty', (b) => writeFileSync(b, ''))], 'data_batch_1.bin', /empty file; .*--data-dir must hold CIFAR-10's binary batches/],
-  ['train --data-dir: a .npy as a batch', [cifar('c-npy', (b) => writeFileSync(b, serializeNpy([1, 2], 1, 2)))], 'data_batch_1.bin', /not a multiple of 3073.*--data-dir must hold/],
-].map(([label, [d], path, re]) => [label as string, ['train', '--data', 'cifar10', '--data-dir', d!, '--quiet'], path as string, re as RegExp]);
+const dataDirCases: Case[] = ([
+  ['train --data-dir: missing', join(dir, 'no-such-dir'), join(dir, 'no-such-dir'), /--data-dir .* does not exist; give the directory that holds CIFAR-10's binary batches/],
+  ['train --data-dir: a file', ckpt, ckpt, /--data-dir .* is a file, not a directory; give the directory/],
+  ['train --data-dir: a batch that is a directory', cifar('c-dir', (b) => (rmSync(b), mkdirSync(b))), 'data_batch_1.bin', /data_batch_1\.bin is a directory, not a file/],
+  ['train --data-dir: an empty batch', cifar('c-empty', (b) => writeFileSync(b, '')), 'data_batch_1.bin', /empty file; .*--data-dir must hold CIFAR-10's binary batches/],
+  ['train --data-dir: a .npy as a batch', cifar('c-npy', (b) => writeFileSync(b, serializeNpy([1, 2], 1, 2))), 'data_batch_1.bin', /not a multiple of 3073.*--data-dir must hold/],
+] as [string, string, string, RegExp][]).map(([label, d, path, re]) => [label, ['train', '--data', 'cifar10', '--data-dir', d, '--quiet'], path, re]);
 
 /** The one line a failure must print: the command, the path, what to do; no stack, no second line. */
 function expectOneLine(err: string[], command: string, path: string, message: RegExp): void {
