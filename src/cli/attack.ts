@@ -2,10 +2,10 @@
 import { init } from '../node.js';
 import { robustEvaluate } from '../robust/evaluate.js';
 import { ownedBatches } from '../data/owned-batches.js';
-import { flag, int, logger, num, optional, str } from './args.js';
+import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
 import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
-import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 
 export const attack: Command = {
   name: 'attack',
@@ -45,13 +45,16 @@ Prints JSON: clean and robust accuracy and the number of examples.`,
     const restarts = int(args, 'restarts', 1, 1);
     const loss = str(args, 'loss', 'ce', ['ce', 'cw'] as const);
     const seed = int(args, 'seed', 0);
+    const loadData = testDataFrom(args);
+    const modelName = modelOption(args);
+    const n = args.values.n === undefined ? undefined : int(args, 'n', 1, 1);
     const ckpt = await readCheckpointArg(args.positionals[0]);
-    const data = await testDataFrom(args, classesOf(ckpt));
-    const arch = chooseArch(ckpt, optional(args, 'model'), data.test.shape);
+    const data = await loadData(classesOf(ckpt));
+    const arch = chooseArch(ckpt, modelName, data.test.shape);
     await init();
     const model = buildFromCheckpoint(ckpt, arch);
     try {
-      const set = data.test.take(int(args, 'n', data.test.length, 1));
+      const set = data.test.take(n ?? data.test.length);
       log(`${type} ${norm} ε=${eps} on ${set.length} images of ${data.name}`);
       const spec = type === 'fgsm' ? { type, eps, seed } : { type, eps, steps, alpha, norm, restarts, loss, seed };
       const r = await robustEvaluate(model, ownedBatches(set, 250), spec);

@@ -13,7 +13,7 @@ import { flag, int, logger, num, optional, str } from './args.js';
 import { INPUT_NAMES, INPUT_SOURCES, type InputSource } from './cka-inputs.js';
 import { InputError, UsageError, type Command, type ParsedArgs } from './command.js';
 import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
-import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 
 /** The layers compared: --layers (checked against what the model reports), else its ReLU, pooling and linear outputs. */
 function chooseLayers(model: Module, probe: Dataset, given: string | undefined, which: string): string[] {
@@ -110,13 +110,16 @@ ${userDataHelp}`,
     const norm = str(args, 'norm', 'linf', ['linf', 'l2'] as const);
     const seed = int(args, 'seed', 0);
     const out = str(args, 'out', 'out/cka');
+    const loadData = testDataFrom(args);
+    const modelA = modelOption(args);
+    const modelB = modelOption(args, 'model-b') ?? modelA;
     const ca = await readCheckpointArg(pa, 'A');
     const cb = await readCheckpointArg(pb, 'B');
-    const data = await testDataFrom(args, Math.min(classesOf(ca), classesOf(cb)));
+    const data = await loadData(Math.min(classesOf(ca), classesOf(cb)));
     const set = data.test.take(n);
     if (set.length < batch) throw new InputError(`--batch ${batch}: the ${set.length} test images make no full batch; lower --batch (>= 4) or raise --n`);
-    const archA = chooseArch(ca, optional(args, 'model'), set.shape);
-    const archB = chooseArch(cb, optional(args, 'model-b') ?? optional(args, 'model'), set.shape, { flag: optional(args, 'model-b') === undefined ? '--model' : '--model-b' });
+    const archA = chooseArch(ca, modelA, set.shape);
+    const archB = chooseArch(cb, modelB, set.shape, { flag: optional(args, 'model-b') === undefined ? '--model' : '--model-b' });
     await init();
     const a = buildFromCheckpoint(ca, archA);
     let b: Module | null = null;

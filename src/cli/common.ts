@@ -65,9 +65,13 @@ async function named<T>(o: NamedDataOptions, load: (o: NamedDataOptions) => Prom
   }
 }
 
-/** Training and test sets of the named dataset that --data (and --data-dir) choose. */
-export function dataFrom(args: ParsedArgs): Promise<DataSplit> {
-  return named(namedData(args), loadNamedDataset);
+/**
+ * Training and test sets of the named dataset that --data (and --data-dir) choose. The flags are
+ * checked now (a wrong command line exits 2 before any file is read); the loader reads the files.
+ */
+export function dataFrom(args: ParsedArgs): () => Promise<DataSplit> {
+  const o = namedData(args);
+  return () => named(o, loadNamedDataset);
 }
 
 /** "C,H,W" as three positive integers. */
@@ -82,14 +86,22 @@ const npyRole = (arg: string, what: string): FileRole => ({ arg, expects: `a .np
 
 /**
  * The test set: a user's --images/--labels/--shape (labels below `classes`), or the named dataset's
- * test split. Files are read and checked here, before any GPU work.
+ * test split. The flags are checked now (exit 2 before any file is read); the loader reads and
+ * checks the files, before any GPU work.
  */
-export async function testDataFrom(args: ParsedArgs, classes = ZOO_CLASSES): Promise<{ name: string; test: Dataset }> {
+export function testDataFrom(args: ParsedArgs): (classes?: number) => Promise<{ name: string; test: Dataset }> {
   const given = (['images', 'labels', 'shape'] as const).filter((k) => args.values[k] !== undefined);
-  if (given.length === 0) return named(namedData(args), loadNamedTestSet);
+  if (given.length === 0) {
+    const o = namedData(args);
+    return () => named(o, loadNamedTestSet);
+  }
   if (given.length < 3) throw new UsageError(`--images, --labels and --shape go together; --${['images', 'labels', 'shape'].filter((k) => !given.includes(k as never)).join(' and --')} missing`);
   if (args.values.data !== undefined || args.values['data-dir'] !== undefined) throw new UsageError('give either --data (and --data-dir) or --images/--labels/--shape, not both');
   const shape = parseShape(str(args, 'shape', ''));
+  return (classes = ZOO_CLASSES) => userTestSet(args, shape, classes);
+}
+
+async function userTestSet(args: ParsedArgs, shape: [number, number, number], classes: number): Promise<{ name: string; test: Dataset }> {
   const read = async (flag: 'images' | 'labels', what: string) => {
     const path = str(args, flag, '');
     const role = npyRole(`--${flag}`, what);

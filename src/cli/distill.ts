@@ -13,10 +13,10 @@ import { SGD } from '../optim/sgd.js';
 import { robustEvaluate } from '../robust/evaluate.js';
 import { saveCheckpoint } from '../train/checkpoint-node.js';
 import { distill as distillPass } from '../train/distill.js';
-import { flag, int, logger, num, optional, str } from './args.js';
+import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
 import { dataFrom, dataHelp, dataOptions } from './common.js';
-import { buildFromCheckpoint, checkModelName, chooseArch, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, modelOption, readCheckpointArg } from './models.js';
 import { modelNames } from '../nn/models.js';
 
 /** The command line's names of the teacher-logit manipulations (methods.md §4 variants 1, 3, 4, 5). */
@@ -75,11 +75,12 @@ ${dataHelp}`,
     const steps = int(args, 'steps', 20, 1);
     const seed = int(args, 'seed', 0);
     const out = str(args, 'out', 'out/distill');
+    const loadData = dataFrom(args);
+    const teacherModel = modelOption(args, 'teacher-model');
+    const studentModel = modelOption(args);
     const ct = await readCheckpointArg(args.positionals[0], 'TEACHER');
-    const data = await dataFrom(args);
-    const teacherArch = chooseArch(ct, optional(args, 'teacher-model'), data.train.shape, { flag: '--teacher-model' });
-    const studentModel = optional(args, 'model');
-    if (studentModel !== undefined) checkModelName(studentModel, '--model');
+    const data = await loadData();
+    const teacherArch = chooseArch(ct, teacherModel, data.train.shape, { flag: '--teacher-model' });
     const { inChannels, inputSize, classes } = teacherArch;
     const studentArch = studentModel === undefined ? teacherArch : archSpec(studentModel, { inChannels, inputSize, classes });
     await init();

@@ -2,10 +2,10 @@
 import { collectLogitStats, compareConfidence, summarize } from '../analysis/logits.js';
 import { init } from '../node.js';
 import { ownedBatches } from '../data/owned-batches.js';
-import { int, optional } from './args.js';
+import { int } from './args.js';
 import type { Command } from './command.js';
 import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
-import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 
 export const logits: Command = {
   name: 'logits',
@@ -27,13 +27,15 @@ ${userDataHelp}`,
   options: { ...dataOptions, ...userDataOptions, compare: { type: 'string' }, n: { type: 'string' } },
   async run(args) {
     const n = int(args, 'n', 1000, 2);
+    const loadData = testDataFrom(args);
+    const modelName = modelOption(args);
     const ca = await readCheckpointArg(args.positionals[0]);
     const other = args.values.compare;
     const cb = typeof other === 'string' ? await readCheckpointArg(other, '--compare') : null;
-    const data = await testDataFrom(args, classesOf(ca));
+    const data = await loadData(classesOf(ca));
     const set = data.test.take(n);
-    const archA = chooseArch(ca, optional(args, 'model'), set.shape);
-    const archB = cb ? chooseArch(cb, optional(args, 'model'), set.shape) : null;
+    const archA = chooseArch(ca, modelName, set.shape);
+    const archB = cb ? chooseArch(cb, modelName, set.shape) : null;
     await init();
     const a = buildFromCheckpoint(ca, archA);
     try {

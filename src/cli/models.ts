@@ -51,7 +51,7 @@ export const classesOf = (c: CheckpointArg): number => (c.recorded.kind === 'ful
 
 const fmtShape = (s: Shape): string => s.join('×');
 
-export function checkModelName(name: string, flag: string): void {
+function checkModelName(name: string, flag: string): void {
   if (!(modelNames as string[]).includes(name)) throw new UsageError(`${flag} must be one of ${modelNames.join(', ')}, got '${name}'`);
 }
 
@@ -106,6 +106,13 @@ export function buildFromCheckpoint(c: CheckpointArg, arch: ArchSpec, seed = 0):
     throw e;
   }
   return model;
+}
+
+/** A --model-like option's value (a name of the zoo), checked now: a wrong one exits 2 before any file is read. */
+export function modelOption(args: ParsedArgs, name = 'model'): string | undefined {
+  const v = optional(args, name);
+  if (v !== undefined) checkModelName(v, `--${name}`);
+  return v;
 }
 
 /** The architecture of a fresh --model (default cnn-small) for examples of shape [C, H, W] (square). */

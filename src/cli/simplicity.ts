@@ -2,10 +2,10 @@
 import { init } from '../node.js';
 import { simplicityStudy } from '../study/experiments.js';
 import { studyConfig } from '../study/config.js';
-import { int, optional } from './args.js';
+import { int } from './args.js';
 import type { Command } from './command.js';
 import { dataFrom, dataHelp, dataOptions } from './common.js';
-import { buildFromCheckpoint, chooseArch, loadModelHelp, readCheckpointArg } from './models.js';
+import { buildFromCheckpoint, chooseArch, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 
 export const simplicity: Command = {
   name: 'simplicity',
@@ -25,9 +25,11 @@ ${loadModelHelp}`,
   options: { ...dataOptions, n: { type: 'string' } },
   async run(args) {
     const probeSize = int(args, 'n', 1000, 1);
+    const loadData = dataFrom(args);
+    const modelName = modelOption(args);
     const ckpt = await readCheckpointArg(args.positionals[0]);
-    const data = await dataFrom(args);
-    const arch = chooseArch(ckpt, optional(args, 'model'), data.test.shape);
+    const data = await loadData();
+    const arch = chooseArch(ckpt, modelName, data.test.shape);
     await init();
     const model = buildFromCheckpoint(ckpt, arch);
     try {

@@ -50,7 +50,7 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
     const lr = num(args, 'lr', 0.05, (v) => v > 0, '> 0');
     const seed = int(args, 'seed', 0);
     const out = str(args, 'out', 'out/train');
-    const data = await dataFrom(args);
+    const data = await dataFrom(args)();
     const arch = freshArch(args, data.train.shape);
     await init();
     const model = freshModel(args, arch);
