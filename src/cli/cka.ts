@@ -1,5 +1,5 @@
 /** `robustlens cka A B`: a layer × layer minibatch CKA heatmap between two checkpoints (JSON, SVG, HTML). */
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { layerNames, layerSimilarity, type PairedInputs } from '../analysis/features.js';
 import type { CkaMatrix } from '../analysis/minibatch.js';
 import type { Dataset } from '../data/dataset.js';
@@ -61,6 +61,9 @@ async function* pairedBatches(set: Dataset, batch: number, source: InputSource, 
     }
   }
 }
+
+/** A checkpoint's file name with its folder (runs keep their last.safetensors in folders of their own). */
+const shortName = (p: string): string => join(basename(dirname(p)), basename(p));
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
@@ -134,7 +137,7 @@ ${userDataHelp}`,
       report.rowLabels = m.rows.map((r) => labelOf(a, r));
       report.colLabels = m.cols.map((c) => labelOf(b!, c));
       const files = { json: join(out, 'cka.json'), svg: join(out, 'cka.svg'), html: join(out, 'cka.html') };
-      const page = { title: `CKA: ${basename(pa)} × ${basename(pb)}`, about: aboutRows(report), rows: report.rowLabels, cols: report.colLabels, values: report.values };
+      const page = { title: `CKA: ${shortName(pa)} × ${shortName(pb)}`, about: aboutRows(report), rows: report.rowLabels, cols: report.colLabels, values: report.values };
       await writeTextAtomic(files.json, JSON.stringify(report, null, 1));
       await writeTextAtomic(files.svg, ckaSvg(page));
       await writeTextAtomic(files.html, ckaPage(page));
