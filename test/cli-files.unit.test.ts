@@ -141,6 +141,20 @@ describe('a bad file is one line naming the path and the fix, exit code 1, befor
     expectOneLine(err, 'logits', ckpt, /holds mlp \(hidden \[4\]\) on 1×28×28 inputs, 10 classes \(its metadata\), but the data is 3×4×4; evaluate it on 1×28×28 images \(--data mnist or fashion-mnist/);
   });
 
+  it('a file of the wrong kind is named by what it looks like, when its first bytes tell', async () => {
+    const { err } = captureConsole();
+    const looks = async (path: string): Promise<string> => {
+      err.length = 0;
+      await main(['attack', path]);
+      return /it looks like ([^(]+) \(/.exec(err[0]!)?.[1]?.trim() ?? 'nothing said';
+    };
+    expect(await looks(wrong.checkpoints[0][1])).toBe('a NumPy .npy array');
+    expect(await looks(wrong.checkpoints[2][1])).toBe('a safetensors file');
+    expect(await looks(wrong.npy[1][1])).toBe('a text file');
+    expect(await looks(wrong.checkpoints[1][1])).toBe('nothing said'); // random bytes: no guess
+    expect(await looks(file('page.html', '<!doctype html><p>saved the web page</p>'))).toBe('HTML or XML text');
+  });
+
   it('--debug prints the whole error with its stack trace', async () => {
     const { err } = captureConsole();
     expect(await main(['attack', missing, '--debug'])).toBe(1);
