@@ -5,6 +5,7 @@
  * run as a fraction of one ceiling per unit (the larger of the two), so that rows of one run compare.
  */
 import { grid1d } from '../src/gpu/limits.js';
+import { FMA_SHAPE, dispatchFma, fmaFlops } from '../src/kernels/ceiling.js';
 import { timeGpu, timeGpuCalls, type BenchContext, type Row } from './harness.js';
 
 const WG = 64;
@@ -22,14 +23,11 @@ export async function measureCeilings(ctx: BenchContext, when: string): Promise<
   const held: GPUBuffer[] = [];
   try {
     // FMA: 64 Ki invocations × 1024 iterations × 8 chains × vec4 × 2 flops = 4.3 GFLOP.
-    const n = 64 * 1024;
-    const iters = 1024;
+    const { n, iters } = FMA_SHAPE;
     const sink = rt.createStorage(n * 16, 'bench.sink');
     held.push(sink);
-    const fma = await timeGpu(rt, () => {
-      rt.dispatch({ shader: 'bench-ceilings', entry: 'fma_bound', overrides: { WG }, uniforms: { iters, n, seed: 1 }, buffers: { sink }, workgroups: grid1d(n, WG) });
-    }, ctx.reps);
-    const gflops = (n * iters * 8 * 4 * 2) / fma.ms / 1e6;
+    const fma = await timeGpu(rt, () => dispatchFma(rt, sink), ctx.reps);
+    const gflops = fmaFlops(n, iters) / fma.ms / 1e6;
     rows.push({ adapter: ctx.adapter, op: `ceiling (${when} of run): FMA-bound kernel`, shape: `${n}x${iters} vec4 FMA x8`, ms: fma.ms, compileMs: fma.compileMs, rate: gflops, unit: 'GFLOP/s' });
 
     // Copy: 32 MiB in, 32 MiB out, COPY_CALLS copies per queue wait: a copy takes a few

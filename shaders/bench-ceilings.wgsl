@@ -1,4 +1,5 @@
-// Kernels that measure an adapter's ceilings for bench/ceilings.ts (not used by the engine).
+// Kernels that measure an adapter's ceilings for bench/ceilings.ts and `robustlens info` (fma_bound, launched
+// by src/kernels/ceiling.ts); no op of the engine uses them.
 // fma_bound: 8 independent vec4 FMA chains per invocation, no memory traffic inside the loop, so the
 // time is the arithmetic throughput (8 chains hide the FMA latency). copy_vec4 / copy_vec4x4: a
 // contiguous copy with 1 or 4 vec4 per invocation, the bandwidth a streaming kernel can reach.

@@ -3,13 +3,17 @@
  * The `robustlens` command. Subcommands live in src/cli/NAME.ts (see src/cli/command.ts for the
  * contract); add one by importing it and listing it in `commands` below.
  * Exit codes: 0 success, 1 failure (an error message says what to do), 2 a wrong command line.
+ * A failure is one line on stderr; `--debug` (anywhere on the line) prints the full error and its stack.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXIT, UsageError, type Command } from './cli/command.js';
+import { EXIT, InputError, UsageError, type Command } from './cli/command.js';
+import { fsErrorLine } from './cli/files.js';
 import { attack } from './cli/attack.js';
 import { bench } from './cli/bench.js';
+import { cka } from './cli/cka.js';
+import { distill } from './cli/distill.js';
 import { info } from './cli/info.js';
 import { logits } from './cli/logits.js';
 import { similarity } from './cli/similarity.js';
@@ -19,7 +23,7 @@ import { train } from './cli/train.js';
 import { RobustlensError } from './errors.js';
 import { setFastPolling } from './node.js';
 
-export const commands: readonly Command[] = [study, train, attack, similarity, logits, simplicity, bench, info];
+export const commands: readonly Command[] = [study, train, attack, similarity, cka, logits, simplicity, distill, bench, info];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -32,13 +36,15 @@ function mainHelp(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'robustlens <command> --help' for a command's options.",
-    'Exit codes: 0 success, 1 failure, 2 wrong command line.',
+    'Every command takes --debug: on failure, print the full error with its stack trace.',
+    'Exit codes: 0 success, 1 failure (one line says what to do), 2 wrong command line.',
   ].join('\n');
 }
 
 /** Runs the CLI on `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const debug = argv.includes('--debug');
+  const [name, ...rest] = argv.filter((a) => a !== '--debug');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
     console.log(topic ? topic.help : mainHelp());
@@ -72,13 +78,32 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`robustlens: ${e.message}\nRun 'robustlens ${command ? `${command.name} ` : ''}--help' for usage.`);
       return EXIT.usage;
     }
-    if (e instanceof RobustlensError) {
-      console.error(`robustlens ${name}: ${e.message}`);
-      return EXIT.failure;
-    }
-    console.error(`robustlens ${name}: unexpected error:`, e);
+    reportFailure(name!, e, debug);
     return EXIT.failure;
   }
+}
+
+/**
+ * A failure as the user sees it: one line (the command and what to do), or with --debug the
+ * full error and its stack. Errors robustlens raises on purpose say what to do themselves; a file
+ * the system could not open names its path; anything else is a bug, reported as one.
+ */
+function reportFailure(name: string, e: unknown, debug: boolean): void {
+  if (debug) {
+    console.error(`robustlens ${name}: ${e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)}`);
+    return;
+  }
+  if (e instanceof InputError || e instanceof RobustlensError) {
+    console.error(`robustlens ${name}: ${e.message}`);
+    return;
+  }
+  const fs = fsErrorLine(e);
+  if (fs) {
+    console.error(`robustlens ${name}: ${fs}`);
+    return;
+  }
+  const first = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
+  console.error(`robustlens ${name}: unexpected error: ${first} (a bug in robustlens: run again with --debug for the stack trace, and report it)`);
 }
 
 // Run when executed directly (not when a test imports `main`). dawn.node keeps the event loop
@@ -94,7 +119,8 @@ if (invokedDirectly()) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      console.error(e);
+      // main() reports every error itself; reaching here is a bug in the dispatcher.
+      console.error('robustlens: unexpected error:', e);
       process.exit(EXIT.failure);
     },
   );

@@ -44,6 +44,15 @@ describe('robustlens command lines', () => {
     [['attack', '--eps=-1'], /--eps must be >= 0, got '-1'/],
     [['study', '--data', 'imagenet'], /--data must be one of mnist, fashion-mnist, cifar10, got 'imagenet'/],
     [['study', '--eps', '0'], /--eps must be in \(0, 1\], got '0'/],
+    // Flags are checked before any file is read: these files do not exist.
+    [['attack', 'missing.safetensors', '--model', 'vgg'], /--model must be one of cnn-small, .*, got 'vgg'/],
+    [['logits', 'missing.safetensors', '--data', 'imagenet'], /--data must be one of mnist, fashion-mnist, cifar10, got 'imagenet'/],
+    [['cka', 'missing-a.safetensors', 'missing-b.safetensors', '--inputs', 'fgsm'], /--inputs must be one of clean, pgd, pgd-a, got 'fgsm'/],
+    [['cka', 'missing-a.safetensors', 'missing-b.safetensors', '--model-b', 'vgg'], /--model-b must be one of cnn-small, .*, got 'vgg'/],
+    [['cka', 'only-one.safetensors'], /give exactly two checkpoints/],
+    [['distill', 'missing.safetensors', '--manipulate', 'flip'], /--manipulate must be one of none, shuffle, remove, swap, got 'flip'/],
+    [['distill', 'missing.safetensors', '--teacher-model', 'vgg'], /--teacher-model must be one of cnn-small, .*, got 'vgg'/],
+    [['distill'], /TEACHER is required/],
   ])('%j exits 2 naming the flag', async (argv, message) => {
     const { err } = captureConsole();
     expect(await main(argv)).toBe(2);

@@ -12,6 +12,7 @@ import { saveCheckpoint } from '../src/train/checkpoint-node.js';
 import { serializeNpy } from '../src/data/npy.js';
 import { argmax, noGrad, tensor, tidy, Rng } from '../src/node.js';
 import { cnnSmall } from '../src/nn/models.js';
+import { archMetadata, archSpec } from '../src/nn/arch.js';
 import { cifarDir, npyFile } from './helpers/data-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robustlens-cli-data-'));
@@ -43,7 +44,11 @@ describe('--data cifar10 --data-dir DIR', () => {
     mkdirSync(empty, { recursive: true });
     expect(await main(['train', '--data', 'cifar10', '--data-dir', empty, '--quiet'])).toBe(1);
     expect(err.join('\n')).toMatch(/empty\/data_batch_1\.bin, .*empty\/test_batch\.bin are missing/);
-    expect(await main(['attack', 'x.safetensors', '--data', 'cifar10', '--quiet'])).toBe(1);
+    const ck = join(dir, 'cifar-model.safetensors');
+    const m = cnnSmall({ inChannels: 3, inputSize: 32 });
+    await saveCheckpoint(ck, { model: m, metadata: { arch: archMetadata(archSpec('cnn-small', { inChannels: 3, inputSize: 32, classes: 10 })) } });
+    m.dispose();
+    expect(await main(['attack', ck, '--data', 'cifar10', '--quiet'])).toBe(1);
     expect(err.join('\n')).toMatch(/cifar10 needs the directory of the binary batches \(--data-dir DIR/);
     expect(await main(['attack', 'x.safetensors', '--data', 'imagenet'])).toBe(2);
     expect(err.join('\n')).toMatch(/--data must be one of mnist, fashion-mnist, cifar10, got 'imagenet'/);
@@ -65,7 +70,8 @@ describe('--images X.npy --labels Y.npy --shape C,H,W', () => {
     const pred = noGrad(() => tidy(() => argmax(model.eval().forward(input), 1)));
     const y = Array.from(await pred.data());
     [input, pred].forEach((t) => t.dispose());
-    await saveCheckpoint(ckpt, { model });
+    // Recording its architecture: the commands below need no --model.
+    await saveCheckpoint(ckpt, { model, metadata: { arch: archMetadata(archSpec('cnn-small', { inChannels: 1, inputSize: 28, classes: 10 })) } });
     model.dispose();
     y[1] = (y[1]! + 1) % 10;
     y[4] = (y[4]! + 3) % 10;

@@ -10,7 +10,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/layout.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { MinibatchCka, type CkaMatrix } from './minibatch.js';
 
 export interface CaptureOptions {
@@ -85,23 +85,37 @@ export interface LayerSimilarityOptions extends CaptureOptions {
 }
 
 /**
+ * One batch's inputs to each of two models: derived from the same examples, in the same order (e.g.
+ * adversarial examples made against each model by its own attack).
+ */
+export interface PairedInputs {
+  a: Tensor;
+  b: Tensor;
+}
+
+/**
  * Layer × layer minibatch CKA: within one model (`b` null) or across two models (rows = a's layers,
- * columns = b's). `batches` yields input batches (clean or adversarial, already paired: the caller
- * passes the same tensors to both models, e.g. one set of adversarial examples reused); for several
- * passes, yield each pass's (reshuffled) batches in turn. The caller owns and disposes the batches.
+ * columns = b's). `batches` yields input batches: one tensor both models see (clean inputs, or one
+ * set of adversarial examples reused), or `{ a, b }`, each model's own inputs for the same examples;
+ * for several passes, yield each pass's (reshuffled) batches in turn. The caller owns and disposes
+ * the batches.
  */
 export async function layerSimilarity(
   a: Module,
   b: Module | null,
-  batches: Iterable<Tensor> | AsyncIterable<Tensor>,
+  batches: Iterable<Tensor | PairedInputs> | AsyncIterable<Tensor | PairedInputs>,
   opts: LayerSimilarityOptions = {},
 ): Promise<CkaMatrix> {
   let acc: MinibatchCka | null = null;
-  for await (const x of batches) {
+  for await (const item of batches) {
+    const x = item instanceof Tensor ? item : item.a;
+    const xb = item instanceof Tensor ? item : item.b;
+    if (!b && xb !== x) throw new ValueError('layerSimilarity: inputs for two models ({ a, b }) need a second model');
+    if (xb.shape[0] !== x.shape[0]) throw new ShapeError(`layerSimilarity: the two models' inputs must hold the same examples; got batches ${fmtShape(x.shape)} and ${fmtShape(xb.shape)}`);
     const fa = captureFeatures(a, x, opts);
     let fb: Map<string, Tensor> | null = null;
     try {
-      if (b) fb = captureFeatures(b, x, { ...opts, layers: opts.layersB ?? opts.layers });
+      if (b) fb = captureFeatures(b, xb, { ...opts, layers: opts.layersB ?? opts.layers });
       acc ??= new MinibatchCka([...fa.keys()], fb ? [...fb.keys()] : undefined, { firstPc: opts.firstPc });
       const ra = [...fa.values()];
       const rb = fb ? [...fb.values()] : undefined;

@@ -3,7 +3,7 @@
 // heatmap of a CKA matrix is report/heatmap.ts (the `report` namespace): it takes plain numbers.
 export { linearCka, debiasedCka, rbfCka, hsic, cheaperForm, type CkaValue, type FeaturesLike, type LinearCkaOptions, type RbfCkaOptions, type HsicOptions } from './cka.js';
 export { MinibatchCka, minibatchCka, type CkaMatrix } from './minibatch.js';
-export { captureFeatures, layerNames, layerSimilarity, type CaptureOptions, type LayerSimilarityOptions } from './features.js';
+export { captureFeatures, layerNames, layerSimilarity, type CaptureOptions, type LayerSimilarityOptions, type PairedInputs } from './features.js';
 export { similarityFromMatrices, type MatrixInput, type SimilarityOptions, type SimilarityReport } from './similarity.js';
 export { ckaMatrixJson } from './output.js';
 export { fullMedian } from '../backend/cpu/select.js';

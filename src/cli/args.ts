@@ -21,6 +21,12 @@ export function str<T extends string>(args: ParsedArgs, name: string, fallback: 
   return raw as T;
 }
 
+/** A string option's value, or undefined when it is not given. */
+export const optional = (args: ParsedArgs, name: string): string | undefined => {
+  const raw = args.values[name];
+  return typeof raw === 'string' ? raw : undefined;
+};
+
 export const flag = (args: ParsedArgs, name: string): boolean => args.values[name] === true;
 
 /** Progress lines on stderr unless --quiet; results go to stdout. */

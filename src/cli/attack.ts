@@ -4,15 +4,17 @@ import { robustEvaluate } from '../robust/evaluate.js';
 import { ownedBatches } from '../data/owned-batches.js';
 import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
-import { dataHelp, dataOptions, modelFromCheckpoint, testDataFrom, userDataHelp, userDataOptions } from './common.js';
+import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
+import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 
 export const attack: Command = {
   name: 'attack',
   summary: 'attack a checkpoint (FGSM / PGD, L∞ or L2, CE or CW) and report robust accuracy',
   help: `Usage: robustlens attack CHECKPOINT [options]
 
-CHECKPOINT: a .safetensors written by robustlens, or a PyTorch state dict (.pt/.pth from
-torch.save(model.state_dict(), path)) of the --model architecture (examples/pytorch/zoo.py).
+CHECKPOINT: a .safetensors written by robustlens (it records its architecture), or a PyTorch
+state dict (.pt/.pth from torch.save(model.state_dict(), path)) of the --model architecture
+(examples/pytorch/zoo.py).
 
 Options:
   --attack A       pgd (default) or fgsm
@@ -24,6 +26,7 @@ Options:
   --loss L         ce (default) or cw
   --n N            test images attacked (default: the whole test set)
 ${dataHelp}
+${loadModelHelp}
 ${userDataHelp}
 
 Prints JSON: clean and robust accuracy and the number of examples.`,
@@ -42,11 +45,16 @@ Prints JSON: clean and robust accuracy and the number of examples.`,
     const restarts = int(args, 'restarts', 1, 1);
     const loss = str(args, 'loss', 'ce', ['ce', 'cw'] as const);
     const seed = int(args, 'seed', 0);
+    const loadData = testDataFrom(args);
+    const modelName = modelOption(args);
+    const n = args.values.n === undefined ? undefined : int(args, 'n', 1, 1);
+    const ckpt = await readCheckpointArg(args.positionals[0]);
+    const data = await loadData(classesOf(ckpt));
+    const arch = chooseArch(ckpt, modelName, data.test.shape);
     await init();
-    const data = await testDataFrom(args);
-    const model = await modelFromCheckpoint(args, args.positionals[0], data.test.shape);
+    const model = buildFromCheckpoint(ckpt, arch);
     try {
-      const set = data.test.take(int(args, 'n', data.test.length, 1));
+      const set = data.test.take(n ?? data.test.length);
       log(`${type} ${norm} ε=${eps} on ${set.length} images of ${data.name}`);
       const spec = type === 'fgsm' ? { type, eps, seed } : { type, eps, steps, alpha, norm, restarts, loss, seed };
       const r = await robustEvaluate(model, ownedBatches(set, 250), spec);

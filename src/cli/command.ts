@@ -37,3 +37,14 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * A file or value the user gave that cannot be used (a missing checkpoint, a directory where a file
+ * belongs, a file of the wrong kind): one line naming it and what to do, exit code 1.
+ */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}

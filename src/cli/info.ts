@@ -6,6 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { init, nodeAdapter } from '../node.js';
 import { DRIVER_FILES } from '../gpu/adapter-choice.js';
 import type { AdapterDescription } from '../gpu/device.js';
+import { measureFmaCeiling, type FmaCeiling } from '../kernels/ceiling.js';
+import { flag } from './args.js';
 import type { Command } from './command.js';
 
 /** One Vulkan driver robustlens can be pointed at (ROBUSTLENS_ADAPTER / init({ adapter })). */
@@ -27,6 +29,8 @@ export interface InfoReport extends AdapterDescription {
   /** The Vulkan driver file the loader was pointed at, if any. */
   vulkanIcd: string | null;
   adapters: AdapterSeen[];
+  /** The adapter's measured FMA ceiling (src/kernels/ceiling.ts, about one second); null with --no-ceiling. */
+  fmaCeiling: FmaCeiling | null;
 }
 
 // A child process asks Dawn for an adapter under the environment it is given (argv[1]: the URL
@@ -95,6 +99,7 @@ export function formatInfo(r: InfoReport): string {
     `adapter   ${[r.vendor, r.architecture, r.device].filter(Boolean).join(' · ') || '(not reported)'}`,
     `driver    ${r.description || '(not reported)'}`,
     `vulkan    ${r.vulkanIcd ?? '(loader default)'} (adapter choice: ${r.adapterChoice})`,
+    `ceiling   ${r.fmaCeiling ? `${r.fmaCeiling.gflops.toFixed(1)} GFLOP/s, FMA-bound kernel (best of ${r.fmaCeiling.runs} runs in ${r.fmaCeiling.seconds.toFixed(1)} s, median ${r.fmaCeiling.medianGflops.toFixed(1)}; scale a time measured elsewhere by the ratio of ceilings)` : '(not measured: --no-ceiling)'}`,
     'adapters  (choose with ROBUSTLENS_ADAPTER=NAME or init({ adapter }); each asked in a child process)',
     ...r.adapters.map((a) => {
       const what = a.found === null ? 'driver file missing' : 'adapter' in a.found ? a.found.adapter : `unavailable: ${a.found.error}`;
@@ -109,24 +114,29 @@ export function formatInfo(r: InfoReport): string {
 
 export const info: Command = {
   name: 'info',
-  summary: 'print the runtime, the WebGPU adapter, its driver and limits',
-  help: `Usage: robustlens info [--json]
+  summary: 'print the runtime, the WebGPU adapter, its driver, measured FMA ceiling and limits',
+  help: `Usage: robustlens info [--json] [--no-ceiling]
 
-Finds a WebGPU adapter the way every other command does and describes it, and lists the Vulkan
-drivers robustlens can use (ROBUSTLENS_ADAPTER=auto|lavapipe|swiftshader|system), each asked in
-a child process which adapter it gives.
+Finds a WebGPU adapter the way every other command does and describes it, measures its arithmetic
+ceiling (an FMA-bound kernel, for about a second: the GFLOP/s the README's times are quoted against),
+and lists the Vulkan drivers robustlens can use (ROBUSTLENS_ADAPTER=auto|lavapipe|swiftshader|system),
+each asked in a child process which adapter it gives.
 
 Options:
-  --json   print one JSON object instead of text`,
-  options: { json: { type: 'boolean' } },
+  --json         print one JSON object instead of text
+  --no-ceiling   skip the one-second ceiling measurement`,
+  options: { json: { type: 'boolean' }, 'no-ceiling': { type: 'boolean' } },
   async run(args) {
     // The device stays up: the process exits after the command (and a test may share the engine).
     const engine = await init();
+    // Measured before the adapter probes start their child processes, which would share the CPU.
+    const fmaCeiling = flag(args, 'no-ceiling') || !engine.runtime ? null : await measureFmaCeiling(engine.runtime, { seconds: 1 });
     const report: InfoReport = {
       ...engine.adapter!,
       adapterChoice: nodeAdapter()?.name ?? 'auto',
       vulkanIcd: process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES || null,
       adapters: await listAdapters(),
+      fmaCeiling,
     };
     console.log(args.values.json ? JSON.stringify(report, null, 2) : formatInfo(report));
     return 0;

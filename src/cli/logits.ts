@@ -4,7 +4,8 @@ import { init } from '../node.js';
 import { ownedBatches } from '../data/owned-batches.js';
 import { int } from './args.js';
 import type { Command } from './command.js';
-import { dataHelp, dataOptions, modelFromCheckpoint, testDataFrom, userDataHelp, userDataOptions } from './common.js';
+import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
+import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 
 export const logits: Command = {
   name: 'logits',
@@ -17,27 +18,35 @@ entropy and the true-class margin; summarised (mean, median, split by correct/in
 most and least confident sets, and the examples whose ranks differ most.
 
 Options:
-  --compare B   a second checkpoint of the same architecture
-  --n N         test images (default 1000)
+  --compare B        a second checkpoint (its architecture too comes from its metadata, or --model)
+  --n N              test images (default 1000)
 ${dataHelp}
+${loadModelHelp}
 ${userDataHelp}`,
   positionals: true,
   options: { ...dataOptions, ...userDataOptions, compare: { type: 'string' }, n: { type: 'string' } },
   async run(args) {
+    const n = int(args, 'n', 1000, 2);
+    const loadData = testDataFrom(args);
+    const modelName = modelOption(args);
+    const ca = await readCheckpointArg(args.positionals[0]);
+    const other = args.values.compare;
+    const cb = typeof other === 'string' ? await readCheckpointArg(other, '--compare') : null;
+    const data = await loadData(classesOf(ca));
+    const set = data.test.take(n);
+    const archA = chooseArch(ca, modelName, set.shape);
+    const archB = cb ? chooseArch(cb, modelName, set.shape) : null;
     await init();
-    const data = await testDataFrom(args);
-    const set = data.test.take(int(args, 'n', 1000, 2));
-    const a = await modelFromCheckpoint(args, args.positionals[0], set.shape);
+    const a = buildFromCheckpoint(ca, archA);
     try {
       const ta = await collectLogitStats(a, ownedBatches(set, 250));
       const out: Record<string, unknown> = { checkpoint: args.positionals[0], n: ta.n, summary: summarize(ta) };
-      const other = args.values.compare;
-      if (typeof other === 'string') {
-        const b = await modelFromCheckpoint(args, other, set.shape);
+      if (cb && archB) {
+        const b = buildFromCheckpoint(cb, archB);
         try {
           const tb = await collectLogitStats(b, ownedBatches(set, 250));
           const c = compareConfidence(ta.confidence, tb.confidence);
-          out.compare = { checkpoint: other, summary: summarize(tb), spearman: c.spearman, k: c.k, topOverlap: c.topOverlap, bottomOverlap: c.bottomOverlap, aOverB: c.aOverB, bOverA: c.bOverA };
+          out.compare = { checkpoint: cb.path, summary: summarize(tb), spearman: c.spearman, k: c.k, topOverlap: c.topOverlap, bottomOverlap: c.bottomOverlap, aOverB: c.aOverB, bOverA: c.bOverA };
         } finally {
           b.dispose();
         }

@@ -1,10 +1,13 @@
 /** `robustlens similarity A.npy B.npy`: CKA between two feature matrices (rows are examples). */
 import { similarityFromMatrices } from '../analysis/similarity.js';
-import { checkSameRows } from '../data/npy.js';
-import { readNpyFile } from '../data/fs-node.js';
+import { checkSameRows, parseNpy } from '../data/npy.js';
 import { init } from '../node.js';
 import { int } from './args.js';
 import { UsageError, type Command } from './command.js';
+import { parseInput, readInput, type FileRole } from './files.js';
+
+const role = (arg: string): FileRole => ({ arg, expects: 'a 2-D .npy feature matrix', fix: 'give a 2-D float32 or float64 array (one row per example) saved with np.save', suffixes: ['.npy'] });
+const readMatrix = async (path: string, arg: string) => parseInput(await readInput(path, role(arg)), path, role(arg), (b, f) => parseNpy(b, f));
 
 export const similarity: Command = {
   name: 'similarity',
@@ -24,8 +27,8 @@ Options:
     const [fa, fb, ...extra] = args.positionals;
     if (!fa || !fb || extra.length > 0) throw new UsageError('give exactly two .npy files: robustlens similarity A.npy B.npy');
     const batch = args.values.batch === undefined ? null : int(args, 'batch', 256, 4);
-    const a = await readNpyFile(fa);
-    const b = await readNpyFile(fb);
+    const a = await readMatrix(fa, 'A');
+    const b = await readMatrix(fb, 'B');
     checkSameRows(a, b, fa, fb);
     await init(args.values.cpu ? { backend: 'cpu' } : {});
     const report = await similarityFromMatrices(

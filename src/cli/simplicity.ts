@@ -4,7 +4,8 @@ import { simplicityStudy } from '../study/experiments.js';
 import { studyConfig } from '../study/config.js';
 import { int } from './args.js';
 import type { Command } from './command.js';
-import { dataFrom, dataHelp, dataOptions, modelFromCheckpoint } from './common.js';
+import { dataFrom, dataHelp, dataOptions } from './common.js';
+import { buildFromCheckpoint, chooseArch, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 
 export const simplicity: Command = {
   name: 'simplicity',
@@ -17,16 +18,22 @@ activation-map TV on clean and Gaussian-noisy inputs; preferred inputs of 8 firs
 and noisy test images. Prints JSON.
 
 Options:
-  --n N   test images (default 1000)
-${dataHelp}`,
+  --n N              test images (default 1000)
+${dataHelp}
+${loadModelHelp}`,
   positionals: true,
   options: { ...dataOptions, n: { type: 'string' } },
   async run(args) {
+    const probeSize = int(args, 'n', 1000, 1);
+    const loadData = dataFrom(args);
+    const modelName = modelOption(args);
+    const ckpt = await readCheckpointArg(args.positionals[0]);
+    const data = await loadData();
+    const arch = chooseArch(ckpt, modelName, data.test.shape);
     await init();
-    const data = await dataFrom(args);
-    const model = await modelFromCheckpoint(args, args.positionals[0], data.test.shape);
+    const model = buildFromCheckpoint(ckpt, arch);
     try {
-      const cfg = studyConfig({ sizes: { probeSize: int(args, 'n', 1000, 1) } });
+      const cfg = studyConfig({ sizes: { probeSize } });
       const r = await simplicityStudy({ model }, data, cfg, int(args, 'seed', 0));
       const m = r.models.model!;
       console.log(JSON.stringify({ checkpoint: args.positionals[0], filterTV: m.filterTV, filterHF: m.filterHF, activation: m.activation, preferred: { tv: m.preferred.tv, hf: m.preferred.hf }, probes: m.probes }, null, 1));

@@ -5,10 +5,12 @@ import { writeTextAtomic } from '../data/fs-node.js';
 import { init } from '../node.js';
 import { SGD } from '../optim/sgd.js';
 import { trainRobust, type Recipe } from '../robust/recipes.js';
+import { archMetadata } from '../nn/arch.js';
 import { saveCheckpoint } from '../train/checkpoint-node.js';
 import { flag, int, logger, num, str } from './args.js';
 import type { Command } from './command.js';
-import { dataFrom, dataHelp, dataOptions, modelFrom } from './common.js';
+import { dataFrom, dataHelp, dataOptions } from './common.js';
+import { freshArch, freshModel, trainModelHelp } from './models.js';
 
 export const train: Command = {
   name: 'train',
@@ -26,7 +28,9 @@ Options:
   --batch N          (default 64)
   --lr LR            SGD learning rate, momentum 0.9 (default 0.05); ×0.1 after 75% of the epochs
   --weight-decay W   (default 5e-4)
-  --out DIR          checkpoints (best/last .safetensors) and log.json (default out/train)
+  --out DIR          checkpoints (best/last .safetensors, recording the architecture) and log.json
+                     (default out/train)
+${trainModelHelp}
 ${dataHelp}
 
 Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
@@ -46,14 +50,15 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
     const lr = num(args, 'lr', 0.05, (v) => v > 0, '> 0');
     const seed = int(args, 'seed', 0);
     const out = str(args, 'out', 'out/train');
+    const data = await dataFrom(args)();
+    const arch = freshArch(args, data.train.shape);
     await init();
-    const data = await dataFrom(args);
-    const model = modelFrom(args, data.train.shape);
+    const model = freshModel(args, arch);
     const attack = { eps, steps, alpha: (2.5 * eps) / steps };
     const te = flag(args, 'te') ? { numExamples: data.train.length } : undefined;
     const recipe: Recipe = kind === 'standard' ? { kind } : kind === 'fast-fgsm' ? { kind, eps } : kind === 'pgd-at' ? { kind, attack, te } : { kind, beta, attack, te };
     const opt = new SGD(model.namedParameters(), { lr, momentum: 0.9, weightDecay: num(args, 'weight-decay', 5e-4, (v) => v >= 0, '>= 0') });
-    log(`training ${str(args, 'model', 'cnn-small')} with ${kind} on ${data.name}: ${data.train.length} images, ${epochs} epochs`);
+    log(`training ${arch.model} with ${kind} on ${data.name}: ${data.train.length} images, ${epochs} epochs`);
     try {
       const res = await trainRobust(model, opt, {
         train: (e) => ownedBatches(data.train, batch, seed * 1000 + e),
@@ -64,7 +69,7 @@ Prints a JSON summary: per-epoch log, best epoch and robust-overfitting gap.`,
         evalAttack: kind === 'standard' ? { eps, steps: 10, alpha: eps / 4, seed: seed + 17 } : undefined,
         labelNoise: flag(args, 'random-labels') ? { rate: 1, seed: seed + 99, numClasses: 10 } : undefined,
         onEpoch: (l) => log(`epoch ${l.epoch}: loss ${l.trainLoss.toFixed(4)}, test clean ${((l.testCleanAcc ?? NaN) * 100).toFixed(1)}%, test robust ${((l.testRobustAcc ?? NaN) * 100).toFixed(1)}%, ${l.seconds.toFixed(1)} s`),
-        onCheckpoint: (which, epoch, state) => saveCheckpoint(join(out, `${which}.safetensors`), { model: state, metadata: { epoch, recipe, model: str(args, 'model', 'cnn-small'), seed } }),
+        onCheckpoint: (which, epoch, state) => saveCheckpoint(join(out, `${which}.safetensors`), { model: state, metadata: { epoch, recipe, arch: archMetadata(arch), seed } }),
       });
       const summary = { data: data.name, recipe, epochs, log: res.log, bestEpoch: res.best?.epoch ?? null, robustOverfittingGap: res.robustOverfittingGap, generalizationGap: res.generalizationGap, checkpoints: { best: join(out, 'best.safetensors'), last: join(out, 'last.safetensors') } };
       res.best?.state.forEach(([, t]) => t.dispose());

@@ -15,9 +15,18 @@ import { Dataset } from './dataset.js';
 import { idxImageSet, parseIdx, type IdxArray } from './idx.js';
 import { parseNpy, serializeNpy, type Npy2D, type NpyReadOptions } from './npy.js';
 
-/** A file's bytes as a plain Uint8Array over the Buffer's memory (no copy). */
+/**
+ * A file's bytes as a plain Uint8Array over the Buffer's memory (no copy). Node's error for a
+ * directory (EISDIR) carries no path: it gets this one, so that every caller can say which file.
+ */
 async function readBytes(path: string): Promise<Uint8Array> {
-  const b = await readFile(path);
+  let b: Buffer;
+  try {
+    b = await readFile(path);
+  } catch (e) {
+    if (e instanceof Error && (e as { path?: unknown }).path === undefined) Object.assign(e, { path });
+    throw e;
+  }
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 

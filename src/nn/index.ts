@@ -7,3 +7,4 @@ export { BatchNorm2d } from './norm.js';
 export { Dropout } from './dropout.js';
 export { BasicBlock, ResNetSmall, type ResNetOptions } from './resnet.js';
 export * from './models.js';
+export { archFromMetadata, archMetadata, archSpec, buildArch, describeArch, type ArchFromFile, type ArchOptions, type ArchSpec } from './arch.js';

@@ -50,7 +50,8 @@ export function heatmapSvg(m: HeatmapInput, opts: HeatmapOptions = {}): string {
   const gridH = cell * m.rows.length;
   const bottom = 20 + 6.5 * longest(m.cols) + (opts.colLabel ? 18 : 0);
   const legendX = left + gridW + 24;
-  const width = legendX + 70;
+  // Wide enough for the title too (bold 14 px: about 8.5 px a character).
+  const width = Math.ceil(Math.max(legendX + 70, left + 8.5 * (opts.title?.length ?? 0) + 10));
   const height = top + Math.max(gridH, 160) + bottom;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASET_SHAPES } from '../data/datasets-node.js';
-import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-node.js';
-import { createModel } from '../nn/models.js';
+import { loadCheckpoint, loadModel, saveCheckpoint } from '../train/checkpoint-node.js';
+import { archMetadata, archSpec, buildArch, type ArchSpec } from '../nn/arch.js';
 import type { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import { SGD } from '../optim/sgd.js';
@@ -72,9 +72,14 @@ export function epochEvalAttack(recipe: Recipe, cfg: StudyConfig, seed: number):
   return { eps, steps, alpha: (2.5 * eps) / steps, norm: 'attack' in recipe ? recipe.attack.norm : undefined, seed: seed + 17 };
 }
 
-export function build(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig, seed: number): Module {
+/** The complete architecture of a study model (recorded in its checkpoints' metadata). */
+export function archOf(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig): ArchSpec {
   const [inChannels, inputSize] = DATASET_SHAPES[cfg.data];
-  return createModel(spec.arch, { seed, inChannels, inputSize, ...(spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth, widthScale: cfg.sizes.deepWidth } : {}) });
+  return archSpec(spec.arch, { inChannels, inputSize, classes: 10 }, spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth, widthScale: cfg.sizes.deepWidth } : {});
+}
+
+export function build(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig, seed: number): Module {
+  return buildArch(archOf(spec, cfg), { seed });
 }
 
 export const checkpointPath = (cfg: StudyConfig, name: string, seed: number, kind: 'best' | 'last'): string =>
@@ -119,7 +124,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
           onEpoch: (l) => log(`  ${spec.name} epoch ${l.epoch}: loss ${l.trainLoss.toFixed(3)}, train acc ${(100 * l.trainCleanAcc).toFixed(1)}%` +
             (l.testCleanAcc !== null ? `, test clean ${(100 * l.testCleanAcc).toFixed(1)}%` : '') +
             (l.testRobustAcc !== null ? `, PGD-10 ${(100 * l.testRobustAcc).toFixed(1)}%` : '') + `, ${l.seconds.toFixed(1)} s`),
-          onCheckpoint: async (kind, epoch, state) => saveCheckpoint(checkpointPath(cfg, spec.name, seed, kind), { model: state, metadata: { epoch, recipe: spec.recipe, arch: spec.arch } }),
+          onCheckpoint: async (kind, epoch, state) => saveCheckpoint(checkpointPath(cfg, spec.name, seed, kind), { model: state, metadata: { epoch, recipe: spec.recipe, arch: archMetadata(archOf(spec, cfg)) } }),
         });
         const out: TrainedSummary = {
           name: spec.name, arch: spec.arch, recipe: recipeName(spec.recipe), seed, log: res.log,
@@ -139,11 +144,12 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
   return { model, summary };
 }
 
-/** The best-robust-accuracy checkpoint of a trained model, as a fresh module. */
+/**
+ * The best-robust-accuracy checkpoint of a trained model, as a fresh module of the architecture its
+ * metadata records (that of `spec` and `cfg` for checkpoints written before it was recorded).
+ */
 export async function loadBest(spec: Pick<ModelSpec, 'arch' | 'name'>, cfg: StudyConfig, seed: number): Promise<Module | null> {
   const path = checkpointPath(cfg, spec.name, seed, 'best');
   if (!existsSync(path)) return null;
-  const model = build(spec, cfg, seed);
-  await loadCheckpoint(path, { model });
-  return model;
+  return (await loadModel(path, { arch: archOf(spec, cfg), seed })).model;
 }

@@ -6,7 +6,8 @@ import type { Checkpoint } from '../data/checkpoint.js';
 import { readCheckpointFile, writeFileAtomic } from '../data/fs-node.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { checkpointBytes, loadOptimizerState, loadStateDict, type CheckpointInput } from './checkpoint.js';
+import type { ArchSpec } from '../nn/arch.js';
+import { checkpointBytes, loadOptimizerState, loadStateDict, modelFromCheckpoint, type CheckpointInput, type ModelFromCheckpointOptions } from './checkpoint.js';
 
 /** Save model (and optimizer) tensors plus metadata as one safetensors file, atomically. */
 export async function saveCheckpoint(path: string, c: CheckpointInput): Promise<void> {
@@ -32,4 +33,12 @@ export async function loadCheckpoint(path: string, opts: LoadCheckpointOptions =
   if (opts.model) loadStateDict(opts.model, ck.model, { file: path, strict });
   if (opts.optimizer) loadOptimizerState(opts.optimizer, ck.optimizer, { file: path, strict });
   return ck;
+}
+
+/**
+ * A model rebuilt from a checkpoint file: the architecture its metadata records (`opts.arch` for a
+ * file that records none), with the stored weights. The caller disposes the model.
+ */
+export async function loadModel(path: string, opts: ModelFromCheckpointOptions = {}): Promise<{ model: Module; arch: ArchSpec }> {
+  return modelFromCheckpoint(await readCheckpointFile(path), path, opts);
 }

@@ -6,4 +6,4 @@ export { standardStep, crossEntropyLoss, type LossFn, type StandardStepOptions }
 export { countCorrect, countArgmaxCorrect } from './correct.js';
 export { distill, distillLoss, distillStep, type DistillBatch, type DistillLossOptions, type DistillOptions, type DistillResult, type TeacherSource } from './distill.js';
 export { ProgressBar } from './progress.js';
-export { checkpointBytes, checkpointTensors, loadOptimizerState, loadStateDict, stateTensors, type CheckpointInput } from './checkpoint.js';
+export { checkpointArch, checkpointBytes, checkpointTensors, loadOptimizerState, loadStateDict, modelFromCheckpoint, stateTensors, type CheckpointInput, type ModelFromCheckpointOptions } from './checkpoint.js';
