@@ -345,7 +345,7 @@ fn conv2d_rows3_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_w
       let v = vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]);
       g[p] = select(vec4f(0.0), v, ow < rw.OW);
     }
-    accumulate_taps(row, wl.c, g, &acc);
+    accumulate_taps(row, wl.c, g, true, &acc);
   }
   store_weight(wl, acc);
 }

@@ -168,7 +168,7 @@ fn conv2d_rows3_weight_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(nu
         g[p] = select(vec4f(0.0), v, ow < rw.OW && live);
       }
     }
-    accumulate_taps(row, wl.c, g, &acc);
+    accumulate_taps(row, wl.c, g, live, &acc);
   }
   if (lane >= pairs * splits) { return; }
   store_weight(wl, acc);

@@ -112,7 +112,7 @@ fn gy_channels(o0: u32) -> vec4u {
 
 // Adds the 9 taps of segment g, input channel c, to acc[3·i + j] (4 channels each), given the 8
 // pixels' gradients.
-fn accumulate_taps(g: RowSeg, c: u32, grad: array<vec4f, 8>, acc: ptr<function, array<vec4f, 9>>) {
+fn accumulate_taps(g: RowSeg, c: u32, grad: array<vec4f, 8>, seg_live: bool, acc: ptr<function, array<vec4f, 9>>) {
   let win = i32(rw.Win);
   let xb = i32((g.n * rw.Cin + c) * rw.Hin * rw.Win);
   for (var i = 0u; i < 3u; i++) {
@@ -124,10 +124,13 @@ fn accumulate_taps(g: RowSeg, c: u32, grad: array<vec4f, 8>, acc: ptr<function, 
       let ok = rowok && iw >= 0 && iw < win;
       xr[t] = select(0.0, X[u32(select(0, xb + ih * win + iw, ok))], ok);
     }
+    // A pixel past the row's end (or of a segment past the last) has a zero gradient, but 0·x is NaN where x is ±Inf or NaN, and the
+    // columns it reads are inputs of real pixels too: its x is selected to 0 per product instead.
     for (var p = 0u; p < 8u; p++) {
-      (*acc)[3u * i] = fma(grad[p], vec4f(xr[p]), (*acc)[3u * i]);
-      (*acc)[3u * i + 1u] = fma(grad[p], vec4f(xr[p + 1u]), (*acc)[3u * i + 1u]);
-      (*acc)[3u * i + 2u] = fma(grad[p], vec4f(xr[p + 2u]), (*acc)[3u * i + 2u]);
+      let live = seg_live && g.ow0 + p < rw.OW;
+      (*acc)[3u * i] = fma(grad[p], vec4f(select(0.0, xr[p], live)), (*acc)[3u * i]);
+      (*acc)[3u * i + 1u] = fma(grad[p], vec4f(select(0.0, xr[p + 1u], live)), (*acc)[3u * i + 1u]);
+      (*acc)[3u * i + 2u] = fma(grad[p], vec4f(select(0.0, xr[p + 2u], live)), (*acc)[3u * i + 2u]);
     }
   }
 }
