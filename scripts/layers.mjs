@@ -10,7 +10,7 @@ export const LAYERS = [
   {
     name: 'engine',
     holds: 'engine state, the Tensor handle, the tape, seeded randomness, init',
-    globs: ['src/engine.ts', 'src/tensor.ts', 'src/autograd/**', 'src/random.ts', 'src/init.ts'],
+    globs: ['src/engine.ts', 'src/tensor.ts', 'src/autograd/**', 'src/random.ts', 'src/init.ts', 'src/tuning.ts'],
   },
   // interop wraps outside GPUBuffers as tensors with the ops' own wrap and shape checks.
   { name: 'ops', holds: 'op families (forward and VJP); GPUBuffer interop', globs: ['src/ops/**', 'src/interop.ts'] },

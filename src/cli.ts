@@ -15,6 +15,7 @@ import { bench } from './cli/bench.js';
 import { cka } from './cli/cka.js';
 import { distill } from './cli/distill.js';
 import { info } from './cli/info.js';
+import { tune } from './cli/tune.js';
 import { logits } from './cli/logits.js';
 import { similarity } from './cli/similarity.js';
 import { simplicity } from './cli/simplicity.js';
@@ -23,7 +24,7 @@ import { train } from './cli/train.js';
 import { RobustlensError } from './errors.js';
 import { setFastPolling } from './node.js';
 
-export const commands: readonly Command[] = [study, train, attack, similarity, cka, logits, simplicity, distill, bench, info];
+export const commands: readonly Command[] = [study, train, attack, similarity, cka, logits, simplicity, distill, bench, info, tune];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -16,6 +16,7 @@ export { Rng } from './random.js';
 export * as analysis from './analysis/index.js';
 export * as report from './report/heatmap.js';
 export { fromGPUBuffer, gpuBuffer, flush } from './interop.js';
+export { autotune, exportTuning, importTuning, DEFAULT_TUNING_SHAPES, type TuningFile, type TuningRecord } from './tuning.js';
 export * from './errors.js';
 export * as data from './data/index.js';
 export type { Backend } from './backend/types.js';

@@ -8,14 +8,15 @@
  *                                                  // globalThis.setImmediate during the engine's waits
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { create } from 'webgpu';
-import { RobustlensError } from './errors.js';
+import { FormatError, RobustlensError } from './errors.js';
 import { engine } from './engine.js';
 import { applyAdapterPlan, checkAdapterIs, driverAfter, planAdapter, type AdapterHost, type AdapterName, type AdapterPlan } from './gpu/adapter-choice.js';
 import type { AdapterDescription } from './gpu/device.js';
 import { setFastPolling } from './gpu/fast-polling.js';
 import { init as initCore, shutdown, type Engine, type InitOptions } from './init.js';
+import { importTuning } from './tuning.js';
 
 // dawn.node's GPU object must stay referenced for the life of its devices: when it was garbage
 // collected, lavapipe runs hung or aborted (perf-facts.md). A module-level variable keeps it.
@@ -124,7 +125,25 @@ export async function init(opts: NodeInitOptions = {}): Promise<Engine> {
     throw e;
   }
   noteDawnWarnings(result.adapter);
+  loadTuningFile(process.env.ROBUSTLENS_TUNING);
   return result;
+}
+
+/**
+ * $ROBUSTLENS_TUNING names a table `robustlens tune` (or exportTuning) wrote: applied when it was
+ * made on this adapter, else ignored with one line on stderr; a file that cannot be read or parsed
+ * is an error naming it.
+ */
+function loadTuningFile(path: string | undefined): void {
+  if (!path) return;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new FormatError(`init: ROBUSTLENS_TUNING=${path} cannot be read as JSON (${(e as Error).message}); run \`robustlens tune --out ${path}\` or unset it`);
+  }
+  const r = importTuning(json);
+  if (!r.applied) process.stderr.write(`robustlens: ROBUSTLENS_TUNING=${path} not applied: ${r.reason}\n`);
 }
 
 let noted = false;

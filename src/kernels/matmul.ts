@@ -2,6 +2,7 @@ import type { MatView } from '../types.js';
 import { LimitError } from '../errors.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
 import { bindRuntime } from './slice.js';
+import { tunedVariant } from './tuning.js';
 
 /**
  * The matmul kernels. `tile4` (shaders/matmul.wgsl) runs everywhere and reads any strides;
@@ -45,11 +46,30 @@ export function pickMatmul(rt: GpuRuntime, m: number, k: number, n: number, av?:
   if (forced?.kind === 'subgroup_vec4' && !aligned) return { kind: 'subgroup', ra: forced.ra, nv: forced.nv };
   if (forced?.kind === 'tile4_vec4' && !aligned) return { kind: 'tile4' };
   if (forced) return forced;
+  const tuned = tunedMatmul(rt, m, k, n, aligned);
+  if (tuned) return tuned;
   // A handful of rows or columns leaves most of a subgroup tile idle; the 4×4 tile wastes less.
   if (!canUseSubgroupMatmul(rt) || m < 4 || n < 8) return aligned ? { kind: 'tile4_vec4' } : { kind: 'tile4' };
   const ra = m >= 16 ? 2 : 1;
   const nv = n >= 512 ? 2 : 1;
   return aligned ? { kind: 'subgroup_vec4', ra, nv } : { kind: 'subgroup', ra, nv };
+}
+
+/** A tile name of the tuning table (tuning.ts) as the variant these operands can use. */
+export function matmulVariantNamed(name: string, aligned: boolean): MatmulVariant {
+  const sg = /^subgroup-ra([12])-nv([12])$/.exec(name);
+  if (!sg) return aligned ? { kind: 'tile4_vec4' } : { kind: 'tile4' };
+  const ra = Number(sg[1]) as 1 | 2;
+  const nv = Number(sg[2]) as 1 | 2;
+  return { kind: aligned ? 'subgroup_vec4' : 'subgroup', ra, nv };
+}
+
+/** The measured choice for this adapter and shape bucket, when it is one this device can run. */
+function tunedMatmul(rt: GpuRuntime, m: number, k: number, n: number, aligned: boolean): MatmulVariant | null {
+  const name = tunedVariant(rt.adapter, 'matmul', [m, k, n]);
+  if (name === undefined) return null;
+  if (name.startsWith('subgroup') && !canUseSubgroupMatmul(rt)) return null;
+  return matmulVariantNamed(name, aligned);
 }
 
 /** Workgroup width for the subgroup kernel: enough invocations to cover n, between 8 and 64. */
