@@ -18,7 +18,6 @@ const USED_BY: Record<string, readonly string[]> = {
   restarts: ['pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'autoattack'],
   loss: ['pgd'],
   targets: ['apgd-t', 'autoattack'],
-  'n-queries': ['square', 'autoattack'],
 };
 
 /** The spec the flags ask for, checked on the host: a wrong flag exits 2 before any file is read. */
@@ -84,7 +83,7 @@ Options:
   --restarts R     PGD and APGD restarts; robust only if every restart fails (default 1)
   --loss L         PGD's loss: ce (default) or cw
   --targets T      APGD-T's target classes (default min(9, classes − 1))
-  --n-queries Q    Square's queries (default 5000)
+  --n-queries Q    Square's queries (default 5000), in the attack and in the masking checks
   --n N            test images attacked (default: the whole test set)
   --batch B        images per batch (default 250)
   --no-masking     skip the gradient-masking checks (they cost about five more APGD-CE runs,
@@ -128,7 +127,7 @@ also printed on stderr, even with --quiet. Progress goes to stderr.`,
       });
       const seconds = (performance.now() - t0) / 1000;
       // A flag must not be missed: on stderr whatever --quiet says, and in the result.
-      for (const line of maskingText(r.masking, r.maskingSkipped).filter((l) => l.startsWith('!!!'))) process.stderr.write(`${line}\n`);
+      for (const line of maskingText(r.masking, r.maskingSkipped).filter((l) => l.startsWith('!!!'))) console.error(line);
       if (flag(args, 'json')) {
         const { examples: _, ...rest } = r;
         const perAttack = Object.fromEntries(r.attacks.map((a) => [a.attack, a.robustAccuracy]));
