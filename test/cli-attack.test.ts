@@ -1,21 +1,18 @@
 // `robustlens attack --attack autoattack|apgd-*|square --json` (issue 15 item 4): on a user's images,
 // the JSON carries clean accuracy, robust accuracy per attack, the worst case, the seconds and the
 // masking checks; without --json a summary; a masking flag reaches stderr even with --quiet.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { serializeNpy } from '../src/data/npy.js';
 import { archMetadata, archSpec, buildArch } from '../src/nn/arch.js';
 import { argmax, noGrad, tensor, tidy, Rng } from '../src/node.js';
 import { saveCheckpoint } from '../src/train/checkpoint-node.js';
 import { captureConsole } from './helpers/capture.js';
-import { npyFile } from './helpers/data-files.js';
+import { npyFile, testFiles } from './helpers/data-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'robustlens-cli-attack-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
+const { dir } = testFiles('robustlens-cli-attack-');
 
 const N = 8;
 const values = Float32Array.from(new Rng(21).fillUniform(N * 784, 0.1, 0.9));
