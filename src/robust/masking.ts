@@ -95,11 +95,13 @@ export async function maskingCounts(model: Module, x: Tensor, y: ArrayLike<numbe
     aa.x.dispose();
   }
   if (aa.n !== x.shape[0]) throw new ShapeError(`${op}: the AutoAttack result covers ${aa.n} examples, the batch has ${x.shape[0]}`);
-  const apgdCe = (eps: number, k: number, r: number) => apgd(model, x, y, { ...base, eps, steps: k, restarts: r, loss: 'ce' }).then(robustCount);
+  // Each run's progress names what it measures (the four APGD-CE runs would otherwise look alike).
+  const apgdCe = (eps: number, k: number, r: number, what: string) =>
+    apgd(model, x, y, { ...base, eps, steps: k, restarts: r, loss: 'ce', onProgress: s.onProgress && ((p) => s.onProgress!({ ...p, attack: `${p.attack} (${what})` })) }).then(robustCount);
   const left = (st: AutoAttackResult['stages'][number]): number => st.attacked - st.broken;
   const ceStage = aa.stages.findIndex((st) => st.attack === 'apgd-ce');
-  const ce = ceStage === 0 ? left(aa.stages[0]!) : await apgdCe(s.eps, steps, restarts);
-  const at4Eps = await apgdCe(4 * s.eps, steps, restarts);
+  const ce = ceStage === 0 ? left(aa.stages[0]!) : await apgdCe(s.eps, steps, restarts, 'ε');
+  const at4Eps = await apgdCe(4 * s.eps, steps, restarts, '4ε');
   const singleStep = norm === 'linf'
     ? await fgsm(model, x, y, { eps: s.eps, numClasses: s.numClasses }).then(robustCount)
     : await pgd(model, x, y, { eps: s.eps, steps: 1, alpha: s.eps, norm: 'l2', start: 'none', numClasses: s.numClasses }).then(robustCount);
@@ -112,8 +114,8 @@ export async function maskingCounts(model: Module, x: Tensor, y: ArrayLike<numbe
     singleStep,
     beforeSquare: sq ? sq.attacked : null,
     afterSquare: sq ? left(sq) : null,
-    doubleSteps: await apgdCe(s.eps, 2 * steps, restarts),
-    doubleRestarts: await apgdCe(s.eps, steps, 2 * restarts),
+    doubleSteps: await apgdCe(s.eps, 2 * steps, restarts, 'twice the iterations'),
+    doubleRestarts: await apgdCe(s.eps, steps, 2 * restarts, 'twice the restarts'),
   };
 }
 
