@@ -48,7 +48,8 @@ describe('robustlens attack', () => {
     expect([r.n, r.cleanAccuracy]).toEqual([N, (N - 1) / N]);
     expect(r.attacks.map((a: { attack: string }) => a.attack)).toEqual(['apgd-ce', 'apgd-t', 'square']);
     expect(Object.keys(r.perAttack)).toEqual(['apgd-ce', 'apgd-t', 'square']);
-    expect(r.robustAccuracy).toBe(r.perAttack.square);
+    expect([r.robustAccuracy, r.worstCase]).toEqual([r.perAttack.square, r.perAttack.square]);
+    expect(r.spec.loss, 'PGD\'s loss is not part of an AutoAttack spec').toBeUndefined();
     expect(r.attacks[0].attacked).toBe(N - 1);
     for (const k of ['attack', 'masking', 'total']) expect(r.seconds[k], k).toBeGreaterThan(0);
     expect(r.masking.map((c: { name: string }) => c.name)).toEqual(['accuracy-falls-with-eps', 'iterative-beats-single-step', 'white-box-beats-black-box', 'more-effort-changes-little']);

@@ -34,7 +34,7 @@ export function attackSpec(args: ParsedArgs): RobustnessSpec {
     steps,
     alpha: isPgd ? num(args, 'alpha', (2.5 * eps) / (steps ?? 20), (v) => v > 0, '> 0') : undefined,
     restarts: opt('restarts', int(args, 'restarts', 1, 1)),
-    loss: str(args, 'loss', 'ce', ['ce', 'cw'] as const),
+    loss: isPgd ? str(args, 'loss', 'ce', ['ce', 'cw'] as const) : undefined,
     targets: opt('targets', int(args, 'targets', 1, 1)),
     nQueries: opt('n-queries', int(args, 'n-queries', 1, 1)),
     seed: int(args, 'seed', 0),
@@ -131,7 +131,8 @@ also printed on stderr, even with --quiet. Progress goes to stderr.`,
       if (flag(args, 'json')) {
         const { examples: _, ...rest } = r;
         const perAttack = Object.fromEntries(r.attacks.map((a) => [a.attack, a.robustAccuracy]));
-        console.log(JSON.stringify({ checkpoint: args.positionals[0], data: data.name, spec, ...rest, perAttack, seconds: { ...r.seconds, total: seconds } }, null, 1));
+        // robustAccuracy is the worst case; worstCase repeats it under a name that says so.
+        console.log(JSON.stringify({ checkpoint: args.positionals[0], data: data.name, spec, ...rest, perAttack, worstCase: r.robustAccuracy, seconds: { ...r.seconds, total: seconds } }, null, 1));
       } else {
         for (const line of summary(r, what)) console.log(line);
       }
