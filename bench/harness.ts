@@ -19,7 +19,8 @@ export interface Row {
   /** First run (pipeline compilation included), milliseconds. */
   compileMs?: number;
   rate: number;
-  unit: 'GFLOP/s' | 'GB/s';
+  /** images/s: a whole evaluation's throughput, with no ceiling to compare against. */
+  unit: 'GFLOP/s' | 'GB/s' | 'images/s';
   /**
    * rate / the run's ceiling for this unit (bench/index.ts fills it once the run's end ceilings are
    * measured; one ceiling for every row of a run). Rows of other devices (PyTorch's CPU) get none.

@@ -10,11 +10,13 @@
  * conv, train-step and pgd also run TF.js WebGPU on our GPUDevice (bench/peers/tfjs.ts) side by side,
  * train-step and pgd also PyTorch on the CPU (bench/peers/torch.ts); jax runs jax-js WebGPU on its
  * own device on our adapter (bench/peers/jax.ts) against ours. `--profile` adds a step profile to
- * train-step and pgd (bench/profile.ts, out/profile-<name>.json).
+ * train-step and pgd (bench/profile.ts, out/profile-<name>.json). `autoattack` (bench/autoattack.ts,
+ * many minutes) runs only when named.
  */
 import { loadavg } from 'node:os';
 import { shutdown } from '../src/node.js';
 import { measureCeilings, type Ceilings } from './ceilings.js';
+import { benchAutoattack } from './autoattack.js';
 import { benchConv } from './conv.js';
 import { benchElementwise } from './elementwise.js';
 import { benchJax } from './jax.js';
@@ -30,7 +32,11 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> =
   'train-step': (ctx) => benchTrainStep(ctx),
   pgd: (ctx) => benchPgd(ctx),
   jax: benchJax,
+  autoattack: benchAutoattack,
 };
+
+/** Benchmarks that run only when named (many minutes each); the others are the default list. */
+export const ONLY_WHEN_NAMED: readonly string[] = ['autoattack'];
 
 export const PROFILE_METHODS: readonly ProfileMethod[] = ['auto', 'timestamps', 'per-dispatch'];
 
@@ -46,7 +52,7 @@ export interface BenchOptions {
 const load = (): number[] => loadavg().map((l) => Math.round(100 * l) / 100);
 
 export async function runBenchmarks(opts: BenchOptions = {}): Promise<Row[]> {
-  const names = opts.only ?? Object.keys(BENCHMARKS);
+  const names = opts.only ?? Object.keys(BENCHMARKS).filter((n) => !ONLY_WHEN_NAMED.includes(n));
   for (const n of names) {
     if (!(n in BENCHMARKS) && n !== 'ceilings') throw new Error(`bench: unknown benchmark '${n}'; choose from ${['ceilings', ...Object.keys(BENCHMARKS)].join(', ')}`);
   }
@@ -92,7 +98,7 @@ function report(ctx: BenchContext, date: string, loadAvg: { start: number[]; end
   const used = { gflops: Math.max(start.gflops, end?.gflops ?? 0), gbps: Math.max(start.gbps, end?.gbps ?? 0) };
   const ceilingRows = [...start.rows, ...(end?.rows ?? [])];
   for (const r of [...ceilingRows, ...done.flatMap((d) => d.rows)]) {
-    if (r.adapter !== ctx.adapter || !Number.isFinite(r.rate)) continue;
+    if (r.adapter !== ctx.adapter || !Number.isFinite(r.rate) || (r.unit !== 'GFLOP/s' && r.unit !== 'GB/s')) continue;
     r.ofCeiling = r.rate / (r.unit === 'GFLOP/s' ? used.gflops : used.gbps);
   }
   const f = (x: number | undefined): string => (x === undefined ? 'not measured' : x.toFixed(1));

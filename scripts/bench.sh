@@ -5,6 +5,8 @@
 # 'skipped: why' row when it cannot start; --profile adds step profiles to train-step and pgd;
 # PyTorch rows need `bash scripts/install.sh --bench`); the standalone Gram
 # and layer-CKA scripts (names gram, layer-cka) run in their own processes. No names: all of them.
+# `autoattack` (only when named): AutoAttack on 1,000 MNIST digits of a PGD-AT cnn-small it trains
+# first, in seconds (many minutes on lavapipe).
 # `cka` (only when named): the similarity computation at n = 2048 and the layer-CKA rows, for
 # before/after comparisons of the HSIC code (bench/cka.ts).
 # `jax-deno` (only when named) builds dist/ and runs bench/deno/jax.ts: robustlens vs jax-js on

@@ -32,7 +32,7 @@ describe('--data cifar10 --data-dir DIR', () => {
     expect(summary.log.length).toBe(1);
     expect(existsSync(join(out, 'last.safetensors'))).toBe(true);
     stdout.length = 0;
-    expect(await main(['attack', join(out, 'last.safetensors'), ...common, '--steps', '2', '--eps', String(8 / 255)])).toBe(0);
+    expect(await main(['attack', join(out, 'last.safetensors'), ...common, '--steps', '2', '--eps', String(8 / 255), '--no-masking', '--json'])).toBe(0);
     const r = JSON.parse(stdout.join('\n'));
     expect(r.n).toBe(4);
     expect(r.robustAccuracy).toBeLessThanOrEqual(r.cleanAccuracy);
@@ -78,7 +78,7 @@ describe('--images X.npy --labels Y.npy --shape C,H,W', () => {
     writeFileSync(labels, npyFile('<i8', [N], new Uint8Array(BigInt64Array.from(y.map(BigInt)).buffer)));
     const { out } = captureConsole();
     const user = ['--images', images, '--labels', labels, '--shape', '1,28,28', '--quiet'];
-    expect(await main(['attack', ckpt, ...user, '--attack', 'fgsm', '--eps', '0'])).toBe(0);
+    expect(await main(['attack', ckpt, ...user, '--attack', 'fgsm', '--eps', '0', '--json'])).toBe(0);
     const r = JSON.parse(out.join('\n'));
     expect([r.n, r.cleanAccuracy, r.robustAccuracy]).toEqual([N, 4 / 6, 4 / 6]);
     out.length = 0;

@@ -2,10 +2,9 @@
 // directory, an empty file or a file of the wrong format, exits 1 with ONE line that names the path
 // and what to do, and no stack trace unless --debug. All of it happens before any GPU work: this is a
 // unit-tier file, whose setup fails if a test initialised WebGPU.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { commands, main } from '../src/cli.js';
 import { parseCheckpoint, serializeCheckpoint } from '../src/data/checkpoint.js';
 import { serializeNpy } from '../src/data/npy.js';
@@ -13,17 +12,9 @@ import { archMetadata, archSpec, buildArch } from '../src/nn/arch.js';
 import { stateTensors } from '../src/train/checkpoint.js';
 import { Rng } from '../src/random.js';
 import { captureConsole } from './helpers/capture.js';
-import { cifarDir, npyFile } from './helpers/data-files.js';
+import { cifarDir, npyFile, testFiles } from './helpers/data-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'robustlens-cli-files-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
-
-const file = (name: string, bytes: Uint8Array | string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, bytes);
-  return p;
-};
+const { dir, file } = testFiles('robustlens-cli-files-');
 
 // Good files, for the arguments a case does not spoil.
 const N = 4;

@@ -167,10 +167,18 @@ describe('PyTorch interop (real torch.save files)', () => {
       for (const c of CASES.filter((k) => k.model === 'cnn-small' || k.model === 'small-cnn-trades')) {
         out.length = 0;
         const file = (suffix: string): string => join(dir, `${c.tag}${suffix}`);
-        const args = ['attack', file('.pt'), '--model', c.model, '--images', file('-x.npy'), '--labels', file('-y.npy'), '--shape', `${c.inChannels},${c.inputSize},${c.inputSize}`, '--attack', 'fgsm', '--eps', '0', '--quiet'];
+        const args = ['attack', file('.pt'), '--model', c.model, '--images', file('-x.npy'), '--labels', file('-y.npy'), '--shape', `${c.inChannels},${c.inputSize},${c.inputSize}`, '--attack', 'fgsm', '--eps', '0', '--quiet', '--json'];
         expect(await main(args), c.tag).toBe(0);
         const r = JSON.parse(out.join('\n'));
         expect([c.tag, r.n, r.cleanAccuracy]).toEqual([c.tag, c.n, (c.n - 1) / c.n]);
+        // AutoAttack on the PyTorch model, as the README shows (short runs: few iterations and queries).
+        out.length = 0;
+        const aa = [...args.slice(0, -6), '--attack', 'autoattack', '--eps', '0.05', '--steps', '3', '--n-queries', '10', '--no-masking', '--quiet', '--json'];
+        expect(await main(aa), c.tag).toBe(0);
+        const a = JSON.parse(out.join('\n'));
+        expect(Object.keys(a.perAttack)).toEqual(['apgd-ce', 'apgd-t', 'square']);
+        expect(a.cleanAccuracy).toBe(r.cleanAccuracy);
+        expect(a.worstCase).toBeLessThanOrEqual(a.cleanAccuracy);
       }
     } finally {
       vi.restoreAllMocks();

@@ -22,7 +22,8 @@ reference, to TF.js WebGPU run on the same device in the same process, and to Py
 every core (train-step, pgd: our time / PyTorch's, when an interpreter imports torch); jax runs jax-js
 WebGPU on the same adapter (its own device) when @jax-js/jax is installed. Rows are also written to
 out/bench-NAME.json. Compare rows of one run only: the software adapters share the CPU with
-everything else.
+everything else. \`autoattack\` runs only when named: AutoAttack on 1,000 MNIST digits of a PGD-AT
+cnn-small it trains first, in seconds (many minutes on a software adapter).
 
 The Gram and layer-CKA benchmarks run from a checkout: npm run bench.
 

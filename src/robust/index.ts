@@ -25,3 +25,4 @@ export type { AttackOutcome, AttackProgress, BatchOptions } from './prepare.js';
 export { square, squareP, squareSide, type SquareOptions, type SquareOutcome } from './square.js';
 export * from './autoattack.js';
 export * from './masking.js';
+export * from './robustness.js';

@@ -1,7 +1,9 @@
 // Small data files for the dataset and CLI tests: .npy arrays of any dtype, CIFAR-10 batches and
 // their directory layout (generated, never downloaded).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, vi } from 'vitest';
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from '../../src/data/datasets-node.js';
 
 /** A .npy file of any dtype and shape from raw little-endian bytes (as NumPy writes v1.0). */
@@ -33,3 +35,19 @@ export function cifarDir(root: string, skip: string[] = [], counts: { train?: nu
   return root;
 }
 
+
+/**
+ * A temporary directory for one test file, removed after it, and a writer of files into it; the
+ * file's spied console is restored after each test (the CLI tests capture it).
+ */
+export function testFiles(prefix: string): { dir: string; file: (name: string, bytes: Uint8Array | string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => vi.restoreAllMocks());
+  const file = (name: string, bytes: Uint8Array | string): string => {
+    const p = join(dir, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
+  return { dir, file };
+}
