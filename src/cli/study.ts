@@ -8,8 +8,8 @@ import { studyConfig } from '../study/config.js';
 import { runStudy } from '../study/index.js';
 import { mergeResults } from '../study/merge.js';
 import { writeStudyOutputs } from '../study/output.js';
-import { flag, int, logger, num, str } from './args.js';
-import { UsageError, type Command } from './command.js';
+import { flag, int, logger, num, optional, str } from './args.js';
+import { UsageError, type Command, type ParsedArgs } from './command.js';
 
 /** DIR/results.json (or a results.json path) parsed, with one clear error per way it can fail. */
 function readResults(arg: string): { path: string; results: unknown } {
@@ -32,6 +32,18 @@ async function merge(dirs: string[], outDir: string): Promise<number> {
   for (const [id, why] of Object.entries(out.errors)) console.error(`${id}: NOT JUDGED, the results contradict the design (inconclusive): ${why}`);
   console.log(JSON.stringify({ report: out.reportPath, results: out.resultsPath, seeds: merged.seeds.map((s) => s.seed), verdicts: out.verdicts }, null, 1));
   return 0;
+}
+
+/** --seed-list 3,4: distinct integers >= 0; not together with --seeds. */
+function seedList(args: ParsedArgs): number[] | undefined {
+  const raw = optional(args, 'seed-list');
+  if (raw === undefined) return undefined;
+  if (args.values.seeds !== undefined) throw new UsageError('give --seeds N or --seed-list L, not both');
+  const list = raw.split(',').map((v) => v.trim());
+  if (!list.every((v) => /^\d+$/.test(v)) || new Set(list.map(Number)).size !== list.length) {
+    throw new UsageError(`--seed-list must be distinct integers >= 0 separated by commas (e.g. 3,4), got '${raw}'`);
+  }
+  return list.map(Number);
 }
 
 export const study: Command = {
@@ -58,7 +70,9 @@ Options:
   --data-dir DIR  fashion-mnist's IDX files (default /usr/share/datasets/fashion-mnist) or cifar10's
                   data_batch_1.bin … data_batch_5.bin and test_batch.bin
   --quick         a small version (smoke test; under 3 minutes on two cores)
-  --seeds N       train and measure N seeds; every interval needs 2 or more (default 1)
+  --seeds N       train and measure seeds 0 … N−1; every interval needs 2 or more (default 3; --quick: 2)
+  --seed-list L   train and measure these seeds, e.g. 3,4 (each seed is an independent set of stages:
+                  farm them out to separate runs and combine them with 'study merge')
   --eps E         L∞ budget (default 0.2 for mnist, 0.1 for fashion-mnist, 8/255 for cifar10)
   --beta B        TRADES β (default 6)
   --out DIR       output directory (default out; for merge: out/merged)
@@ -67,7 +81,7 @@ Options:
 
 Example: robustlens study --quick --out out/quick`,
   options: {
-    data: { type: 'string' }, 'data-dir': { type: 'string' }, quick: { type: 'boolean' }, seeds: { type: 'string' }, eps: { type: 'string' },
+    data: { type: 'string' }, 'data-dir': { type: 'string' }, quick: { type: 'boolean' }, seeds: { type: 'string' }, 'seed-list': { type: 'string' }, eps: { type: 'string' },
     beta: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' },
   },
   positionals: true,
@@ -79,7 +93,8 @@ Example: robustlens study --quick --out out/quick`,
       data: str(args, 'data', 'mnist', DATASET_NAMES),
       dataDir: typeof args.values['data-dir'] === 'string' ? args.values['data-dir'] : undefined,
       quick: flag(args, 'quick'),
-      seeds: int(args, 'seeds', 1, 1),
+      seeds: args.values.seeds === undefined ? undefined : int(args, 'seeds', 3, 1),
+      seedList: seedList(args),
       eps: args.values.eps === undefined ? undefined : num(args, 'eps', 0.1, (v) => v > 0 && v <= 1, 'in (0, 1]'),
       beta: num(args, 'beta', 6, (v) => v >= 0, '>= 0'),
       outDir: str(args, 'out', 'out'),
