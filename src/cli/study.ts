@@ -51,11 +51,14 @@ export const study: Command = {
   summary: 'reproduce the four papers\' findings at small scale and write out/report.html',
   help: `Usage: robustlens study [options]
 
-Trains a standard, a PGD-AT and a TRADES cnn-small and a deeper plain CNN (standard and PGD-AT),
-evaluates clean and robust accuracy, computes layer × layer CKA (within and across models, clean and
-adversarial inputs, best vs last checkpoint), logit statistics, distillation with manipulated logits,
-simplicity metrics and a random-label run, then writes OUT/results.json and OUT/report.html.
-Every stage is checkpointed under OUT/stages and OUT/checkpoints.
+For each seed, trains the cnn-small models (standard and a second standard seed as the control, PGD-AT
+at ε, ε/2 and ε/4, TRADES), the deeper plain CNN (standard, a second standard seed, PGD-AT), random-label
+runs (PGD-AT, TRADES β = 6 and β = 1) and robust-overfitting runs (PGD-AT with and without temporal
+ensembling); evaluates clean, PGD-20 and CW-20 accuracy and AutoAttack with the gradient-masking checks;
+computes layer × layer CKA (linear and RBF; within and across models, clean and adversarial inputs, best
+vs last checkpoint), logit statistics over the ε ladder, distillation with manipulated logits and a
+hard-label control, and simplicity metrics; then writes OUT/results.json and OUT/report.html. Every
+stage is checkpointed under OUT/stages and OUT/checkpoints, and the report gives the time of each.
 
 Each finding is a pre-registered test: one oriented effect, its 95% interval over seeds (or seeds ×
 examples) and a smallest effect of interest δ; the report leads with the verdict table.

@@ -53,12 +53,14 @@ export interface StudySizes {
 }
 
 export const SIZES: Record<'quick' | 'default', StudySizes> = {
+  // A smoke test of every stage with two seeds: most of its time is fixed costs (compiling shaders, one
+  // evaluation per epoch), so every size is near the smallest each stage accepts.
   quick: {
-    trainSize: 512, testSize: 256, batchSize: 64, epochs: 2, deepEpochs: 1, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 256, epochEvalSize: 64,
-    trainSteps: 2, deepTrainSteps: 1, evalSteps: 5, evalSize: 128,
-    ckaSize: 256, ckaBatch: 128,
-    randomLabelSize: 64, randomLabelEpochs: 3, distillEpochs: 1, probeSize: 128,
-    roTrainSize: 256, roEpochs: 3, roValSize: 64, roGapSize: 128, aaSize: 16, aaSteps: 5, aaQueries: 20,
+    trainSize: 256, testSize: 128, batchSize: 64, epochs: 1, deepEpochs: 1, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 128, epochEvalSize: 32,
+    trainSteps: 2, deepTrainSteps: 1, evalSteps: 5, evalSize: 64,
+    ckaSize: 128, ckaBatch: 64,
+    randomLabelSize: 64, randomLabelEpochs: 2, distillEpochs: 1, probeSize: 64,
+    roTrainSize: 128, roEpochs: 2, roValSize: 32, roGapSize: 64, aaSize: 16, aaSteps: 5, aaQueries: 20,
   },
   default: {
     trainSize: 3072, testSize: 2000, batchSize: 64, epochs: 4, deepEpochs: 3, deepDepth: 6, deepWidth: 0.5, deepTrainSize: 1536, epochEvalSize: 128,

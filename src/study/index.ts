@@ -7,7 +7,8 @@ import { writeStudyOutputs } from './output.js';
 import { RESULTS_SCHEMA, type AdapterInfo, type SeedResults } from './results.js';
 import { runSeed } from './seed-run.js';
 import { StageRunner } from './stages.js';
-import { seedWork } from './work.js';
+import { studyWork } from './work.js';
+import { DATASET_SHAPES } from '../data/datasets-node.js';
 
 export interface StudyOutput {
   resultsPath: string;
@@ -18,18 +19,12 @@ export interface StudyOutput {
   seconds: number;
 }
 
-/** Every stage of every seed, by its stage name, with its work (the progress estimate's weights). */
-export function studyWork(cfg: StudyConfig): Record<string, number> {
-  const one = seedWork(cfg);
-  return Object.fromEntries(cfg.seedList.flatMap((seed) => Object.entries(one).map(([k, v]) => [`${k}-s${seed}`, v])));
-}
-
 /** Runs every stage of the study for each seed of cfg.seedList and writes results.json and report.html. */
 export async function runStudy(cfg: StudyConfig, log: (m: string) => void): Promise<StudyOutput> {
   const t0 = performance.now();
   const all: SeedResults[] = [];
   let dataName = '';
-  const runner = new StageRunner({ outDir: cfg.outDir, log }, cfg.resume, studyWork(cfg));
+  const runner = new StageRunner({ outDir: cfg.outDir, log }, cfg.resume, studyWork(cfg, DATASET_SHAPES[cfg.data]));
   for (const seed of cfg.seedList) {
     const data = await loadStudyData(cfg, seed);
     dataName = data.name;

@@ -6,7 +6,6 @@
  * image and layer). The estimate needs only relative sizes: stages.ts calibrates the units to seconds
  * with the throughput measured on the stages done so far. Pure arithmetic on the config.
  */
-import { DATASET_SHAPES } from '../data/datasets-node.js';
 import type { StudyConfig } from './config.js';
 import type { ModelSpec } from './models.js';
 import { studySpecs } from './specs.js';
@@ -20,9 +19,11 @@ interface Layer {
   features: number;
 }
 
-/** The conv, ReLU/pool and linear outputs of a study architecture on the config's inputs. */
-function layers(arch: ModelSpec['arch'], cfg: StudyConfig): Layer[] {
-  const [c, s] = DATASET_SHAPES[cfg.data];
+/** Input channels and side length of the data (datasets-node.ts DATASET_SHAPES, passed in: this file reads no data). */
+export type InputShape = readonly [channels: number, size: number, ...rest: number[]];
+
+/** The conv, ReLU/pool and linear outputs of a study architecture on the given inputs. */
+function layers(arch: ModelSpec['arch'], cfg: StudyConfig, [c, s]: InputShape): Layer[] {
   const conv = (h: number, cin: number, cout: number): Layer => ({ macs: h * h * cin * cout * 9, features: h * h * cout });
   if (arch === 'cnn-small') {
     const h2 = Math.floor(s / 2);
@@ -45,16 +46,16 @@ function layers(arch: ModelSpec['arch'], cfg: StudyConfig): Layer[] {
   return out;
 }
 
-const macs = (arch: ModelSpec['arch'], cfg: StudyConfig) => layers(arch, cfg).reduce((a, l) => a + l.macs, 0);
+const macs = (arch: ModelSpec['arch'], cfg: StudyConfig, input: InputShape) => layers(arch, cfg, input).reduce((a, l) => a + l.macs, 0);
 
 /** The cost of one forward + backward pass of one image through `arch`, relative to cnn-small. */
-export function modelCost(arch: ModelSpec['arch'], cfg: StudyConfig): number {
-  return macs(arch, cfg) / macs('cnn-small', cfg);
+export function modelCost(arch: ModelSpec['arch'], cfg: StudyConfig, input: InputShape): number {
+  return macs(arch, cfg, input) / macs('cnn-small', cfg, input);
 }
 
 /** Units of CKA's Gram matrices per image and model: Σ features × batch over the compared layers, in cnn-small passes. */
-function gramCost(arch: ModelSpec['arch'], cfg: StudyConfig): number {
-  return (layers(arch, cfg).reduce((a, l) => a + l.features, 0) * cfg.sizes.ckaBatch) / (3 * macs('cnn-small', cfg));
+function gramCost(arch: ModelSpec['arch'], cfg: StudyConfig, input: InputShape): number {
+  return (layers(arch, cfg, input).reduce((a, l) => a + l.features, 0) * cfg.sizes.ckaBatch) / (3 * macs('cnn-small', cfg, input));
 }
 
 /** Passes per image of an L∞ PGD-K evaluation: a clean forward, K steps, a forward at the result. */
@@ -70,27 +71,27 @@ function stepPasses(spec: ModelSpec): number {
   return r.kind === 'trades' ? r.attack.steps + FWD + 2 + te : r.attack.steps + 1 + te;
 }
 
-function trainWork(spec: ModelSpec, cfg: StudyConfig): number {
+function trainWork(spec: ModelSpec, cfg: StudyConfig, input: InputShape): number {
   const s = cfg.sizes;
   const overfit = spec.name.startsWith('ro-');
   const images = spec.labelNoise ? s.randomLabelSize : overfit ? s.roTrainSize : spec.arch === 'plain-cnn' ? s.deepTrainSize : s.trainSize;
   const evalImages = spec.labelNoise ? 0 : overfit ? s.roValSize : s.epochEvalSize;
   const k = Math.min(10, s.evalSteps);
   const perEpoch = images * stepPasses(spec) + evalImages * pgdPasses(k) + (spec.trainEval ? images * pgdPasses(k) : 0);
-  return spec.epochs * perEpoch * modelCost(spec.arch, cfg);
+  return spec.epochs * perEpoch * modelCost(spec.arch, cfg, input);
 }
 
 /**
  * The work of every stage of one seed, by stage name (without the -s<seed> suffix), in the order the
  * study runs them (src/study/seed-run.ts). A stage the table lacks is an error in the caller's plan.
  */
-export function seedWork(cfg: StudyConfig): Record<string, number> {
+export function seedWork(cfg: StudyConfig, input: InputShape): Record<string, number> {
   const s = cfg.sizes;
   const cnn = 1;
-  const deep = modelCost('plain-cnn', cfg);
+  const deep = modelCost('plain-cnn', cfg, input);
   const specs = studySpecs(cfg, 0);
   const out: Record<string, number> = {};
-  for (const spec of specs) out[`train-${spec.name}`] = trainWork(spec, cfg);
+  for (const spec of specs) out[`train-${spec.name}`] = trainWork(spec, cfg, input);
   const evalOne = s.evalSize * pgdPasses(s.evalSteps);
   // Three cnn-small models with PGD and CW, four more cnn-small (control, ladder) and two deep models with PGD.
   out.eval = evalOne * (3 * 2 * cnn + 3 * cnn + 2 * deep) + evalOne * deep;
@@ -99,7 +100,7 @@ export function seedWork(cfg: StudyConfig): Record<string, number> {
   const aaOne = (robust: number) => s.aaSize * (s.aaSteps * (1 + 5) + robust * (9 * s.aaSteps + s.aaQueries * FWD));
   out.autoattack = (2 * aaOne(0.05) + 3 * aaOne(0.5)) * ((3 * cnn + 2 * deep) / 5);
   const fwd = (cost: number) => s.ckaSize * (FWD * cost);
-  const gram = (arch: ModelSpec['arch']) => s.ckaSize * gramCost(arch, cfg);
+  const gram = (arch: ModelSpec['arch']) => s.ckaSize * gramCost(arch, cfg, input);
   // Within: 2 cnn + 3 deep; cross: 2 cnn and 2 deep pairs; benign-vs-adversarial: PGD-5 and two captures for 2 cnn + 2 deep; best vs last: one cnn pair.
   out.cka = 2 * (fwd(cnn) + gram('cnn-small')) + 3 * (fwd(deep) + gram('plain-cnn'))
     + 3 * 2 * (fwd(cnn) + gram('cnn-small')) + 2 * 2 * (fwd(deep) + gram('plain-cnn'))
@@ -113,4 +114,10 @@ export function seedWork(cfg: StudyConfig): Record<string, number> {
   out.distill = 6 * (s.distillEpochs * s.trainSize * (1 + FWD) + evalOne);
   out.overfit = 2 * 2 * s.roGapSize * pgdPasses(s.evalSteps);
   return out;
+}
+
+/** Every stage of every seed of cfg.seedList, by its stage name (`<stage>-s<seed>`), with its work. */
+export function studyWork(cfg: StudyConfig, input: InputShape): Record<string, number> {
+  const one = seedWork(cfg, input);
+  return Object.fromEntries(cfg.seedList.flatMap((seed) => Object.entries(one).map(([k, v]) => [`${k}-s${seed}`, v])));
 }

@@ -1,0 +1,15 @@
+import { init } from './src/node.ts';
+import { studyConfig } from './src/study/config.ts';
+import { loadStudyData } from './src/study/data.ts';
+import { trainOrLoad } from './src/study/models.ts';
+import { StageRunner } from './src/study/stages.ts';
+import { evaluateModel } from './src/study/experiments.ts';
+await init();
+const [epochs, size] = process.argv.slice(2).map(Number);
+const cfg = studyConfig({ outDir: `/tmp/deepcheck-${epochs}-${size}`, sizes: { deepEpochs: epochs, deepTrainSize: size } });
+const data = await loadStudyData(cfg, 0);
+const runner = new StageRunner({ outDir: cfg.outDir, log: () => {} }, false);
+const t0 = performance.now();
+const { model, summary } = await trainOrLoad(runner, { name: 'deep-standard', arch: 'plain-cnn', recipe: { kind: 'standard' }, epochs }, data, cfg, 0, (m) => console.log(m));
+const r = await evaluateModel(model, data, cfg, 0, false);
+console.log(JSON.stringify({ epochs, size, clean: r.clean, pgd: r.pgd, seconds: (performance.now() - t0) / 1000, log: summary.log.map((l) => l.testCleanAcc) }));
