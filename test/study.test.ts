@@ -64,6 +64,10 @@ describe('robustlens study', () => {
     expect(pc.length).toBe(results.seeds[0].cka.within['deep-standard'].rows.length);
     for (const v of pc) expect(v > 0 && v <= 1 + 1e-6).toBe(true);
     expect(html).toContain('first-PC variance share');
+    // The report states the time per stage, and AutoAttack with the masking checks beside PGD.
+    expect(html).toContain('Time per stage');
+    expect(html).toMatch(/train-cnn-pgd-at<\/[^>]+>\s*<[^>]+>[\d.]+ s per seed/);
+    expect(html).toContain('gradient-masking checks');
 
     const again: string[] = [];
     const resumed = await runStudy({ ...cfg, resume: true }, (m) => again.push(m));
