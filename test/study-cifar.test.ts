@@ -21,12 +21,13 @@ afterEach(() => vi.restoreAllMocks());
 const tiny = {
   ...TINY_SIZES, trainSize: 64, testSize: 64, batchSize: 32, deepTrainSize: 32, epochEvalSize: 16, evalSteps: 1, evalSize: 16,
   ckaSize: 32, ckaBatch: 16, randomLabelSize: 16, randomLabelEpochs: 1, probeSize: 16,
+  roTrainSize: 32, roEpochs: 1, roValSize: 16, roGapSize: 16, aaSize: 4, aaSteps: 1, aaQueries: 2,
 };
 
 describe('robustlens study --data cifar10', () => {
   it('runs every stage on 3×32×32 images and reports 32×32 figures', async () => {
     const data = cifarDir(join(dir, 'cifar-10-batches-bin'), [], { train: 16, test: 64 });
-    const cfg = studyConfig({ quick: true, data: 'cifar10', dataDir: data, outDir: join(dir, 'out'), sizes: tiny });
+    const cfg = studyConfig({ quick: true, seeds: 1, data: 'cifar10', dataDir: data, outDir: join(dir, 'out'), sizes: tiny });
     const out = await runStudy(cfg, () => {});
     const results = JSON.parse(readFileSync(out.resultsPath, 'utf8'));
     expect(results.config.eps).toBeCloseTo(8 / 255, 12);

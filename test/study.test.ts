@@ -15,11 +15,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('robustlens study', () => {
   it('runs every stage, writes the report and results, and resumes without redoing work', async () => {
     const logs: string[] = [];
-    const cfg = studyConfig({ quick: true, outDir: dir, sizes: tiny });
+    // One seed, and not seed 0: a part of a job array (--seed-list 3) names its stages and results by its own seed.
+    const cfg = studyConfig({ quick: true, outDir: dir, sizes: tiny, seedList: [3] });
     const out = await runStudy(cfg, (m) => logs.push(m));
     expect(existsSync(out.reportPath)).toBe(true);
     const results = JSON.parse(readFileSync(out.resultsPath, 'utf8'));
     expect(results.schema).toBe(2);
+    expect(results.seeds.map((s: { seed: number }) => s.seed)).toEqual([3]);
+    expect(existsSync(join(dir, 'stages', 'train-cnn-standard-s3.json'))).toBe(true);
+    // Every experiment the findings rest on was run: none is "not measured".
+    expect(results.findings.filter((f: { missing?: string }) => f.missing).map((f: { id: string }) => f.id)).toEqual([]);
+    // The time of every stage is recorded (and stated in the report).
+    expect(Object.keys(results.stageTimes).length).toBe(22);
     expect(Object.keys(results.verdicts)).toEqual(FINDINGS.map((f) => f.id));
     // One seed gives no interval: every finding is inconclusive, whatever its numbers.
     for (const f of results.findings) {
@@ -27,8 +34,6 @@ describe('robustlens study', () => {
       expect(f.ci).toEqual([null, null]);
       for (const k of ['id', 'claim', 'statistic', 'estimate', 'delta', 'deltaReason', 'n', 'unit', 'interval', 'control', 'settings']) expect(f).toHaveProperty(k);
     }
-    // Findings whose experiments this study does not run yet say what is missing instead of giving a number.
-    for (const f of results.findings.filter((x: { missing?: string }) => x.missing)) expect(f.missing).toMatch(new RegExp(`^${f.id} rests on`));
     // The random-label settings are stated in the verdict's "rests on" (issue 16: Adam and ε/2 were not).
     expect(results.findings.find((f: { id: string }) => f.id === 'c1').settings).toMatch(/ε = 0\.1 \(the study's ε is 0\.2\).*Adam lr 0\.001, no weight decay/);
     expect(results.floors.length).toBeGreaterThan(0);
@@ -40,15 +45,34 @@ describe('robustlens study', () => {
     expect(html).toContain('<svg');
     expect(logs.some((l) => /progress \d+%/.test(l))).toBe(true);
     // methods.md §5.1: each layer's first-PC variance share, reported beside the CKA heatmaps.
-    const pc = results.seeds[0].cka.within['deep-standard'].firstPcRows as number[];
+    const s0 = results.seeds[0];
+    // AutoAttack beside PGD, with the masking checks, for each standard and robust model.
+    for (const n of ['cnn-standard', 'cnn-pgd-at', 'cnn-trades', 'deep-standard', 'deep-pgd-at']) {
+      expect(typeof s0.eval[n].autoAttack).toBe('number');
+      expect(s0.autoAttack[n].masking.map((c: { name: string }) => c.name)).toContain('accuracy-falls-with-eps');
+    }
+    // The robust-overfitting runs choose their best epoch on training images held out from them and measure the gap on test images.
+    for (const n of ['ro-pgd-at', 'ro-pgd-at-te']) {
+      const ro = s0.robustOverfitting[n];
+      expect(ro.validation.source).toBe('train');
+      expect(ro.validation.indices[0]).toBe(tiny.roTrainSize);
+      expect(ro.gap.indices.length).toBe(tiny.roGapSize);
+    }
+    expect(s0.trained['ro-pgd-at-te'].settings.recipe.te).toBeTruthy();
+    expect(s0.distill.map((r: { teacher: string }) => r.teacher)).toContain('hard-labels');
+    const pc = s0.cka.within['deep-standard'].firstPcRows as number[];
     expect(pc.length).toBe(results.seeds[0].cka.within['deep-standard'].rows.length);
     for (const v of pc) expect(v > 0 && v <= 1 + 1e-6).toBe(true);
     expect(html).toContain('first-PC variance share');
+    // The report states the time per stage, and AutoAttack with the masking checks beside PGD.
+    expect(html).toContain('Time per stage');
+    expect(html).toMatch(/train-cnn-pgd-at<\/[^>]+>\s*<[^>]+>[\d.]+ s per seed/);
+    expect(html).toContain('gradient-masking checks');
 
     const again: string[] = [];
     const resumed = await runStudy({ ...cfg, resume: true }, (m) => again.push(m));
     expect(again.filter((l) => /: running$/.test(l))).toEqual([]);
-    expect(again.filter((l) => /finished in an earlier run/.test(l)).length).toBe(12);
+    expect(again.filter((l) => /finished in an earlier run/.test(l)).length).toBe(22);
     // The resumed report still accounts for the compute the first run did.
     const first = results.stageSeconds as number;
     expect(first).toBeGreaterThan(0);

@@ -7,10 +7,15 @@ import { SGD } from '../optim/sgd.js';
 import { robustEvaluate } from '../robust/evaluate.js';
 import type { Tensor } from '../tensor.js';
 import { distill } from '../train/distill.js';
+import { runPass } from '../train/pass.js';
+import { standardStep } from '../train/standard.js';
 import type { StudyConfig } from './config.js';
 import { ownedBatches } from '../data/owned-batches.js';
 import type { StudyData } from './data.js';
 import { build } from './models.js';
+import { inputTypeDiversity, type InputTypeDiversity } from '../analysis/input-types.js';
+import { Flatten, ReLU, Sequential } from '../nn/layers.js';
+import { GlobalAvgPool2d } from '../nn/conv.js';
 
 export interface EvalResult {
   clean: number;
@@ -72,7 +77,23 @@ export interface SimplicityResult {
     /** Preferred inputs, h×w with channels averaged, for the report. */
     preferred: { tv: number[]; hf: number[]; images: number[][]; h: number; w: number };
     probes: Record<string, number>;
+    /** b3's "fewer input types" proxy (methods.md §5.2.4) at the last convolutional ReLU. */
+    diversity?: Omit<InputTypeDiversity, 'top'>;
   }>;
+}
+
+/**
+ * The last ReLU before the classifier head (the Flatten or global pooling): the deepest convolutional
+ * channels, whose preferred inputs b3 compares. Null for a model that is not a Sequential of that shape.
+ */
+function lastConvRelu(model: Module): string | null {
+  if (!(model instanceof Sequential)) return null;
+  let last: string | null = null;
+  for (const [name, m] of model.children()) {
+    if (m instanceof Flatten || m instanceof GlobalAvgPool2d) return last;
+    if (m instanceof ReLU) last = name;
+  }
+  return null;
 }
 
 /** An image [C, H, W] as H×W values, the channels averaged (the report draws grey images). */
@@ -117,10 +138,13 @@ export async function simplicityStudy(models: Record<string, Module>, data: Stud
     const imgs = Array.from(await pref.images.data());
     pref.images.dispose();
     const probes = await accuracyUnderTransforms(model, ownedBatches(set, 250), undefined, { seed });
+    const layer = lastConvRelu(model);
+    const div = layer ? await inputTypeDiversity(model, layer, ownedBatches(set, 250), { k: Math.min(49, set.length) }) : null;
     out.models[name] = {
       filterTV, filterHF, filters: await readFilters(w), activation,
       preferred: { tv: pref.tv, hf: pref.hf, images: Array.from({ length: 8 }, (_, i) => grey(imgs.slice(i * set.exampleSize, (i + 1) * set.exampleSize), set.shape)), h: set.shape[1], w: set.shape[2] },
       probes: Object.fromEntries(Object.entries(probes).map(([k, v]) => [k, v.accuracy])),
+      ...(div ? { diversity: { layer: div.layer, k: div.k, labelEntropy: div.labelEntropy, classesFor90: div.classesFor90, meanPairwiseL2: div.meanPairwiseL2 } } : {}),
     };
   }
   return out;
@@ -133,17 +157,23 @@ export interface DistillRow {
   pgd: number;
 }
 
-/** Students trained on clean data against (manipulated) teacher logits, then attacked (methods.md §4). */
-export async function distillStudy(teachers: Record<string, Module>, data: StudyData, cfg: StudyConfig, seed: number, log: (m: string) => void): Promise<DistillRow[]> {
+/**
+ * Students trained on clean data against (manipulated) teacher logits, then attacked (methods.md §4),
+ * and d3's control: the same student trained on the hard labels alone (same optimiser, epochs, batches),
+ * recorded with the teacher name `hardLabels`.
+ */
+export async function distillStudy(teachers: Record<string, Module>, hardLabels: string, data: StudyData, cfg: StudyConfig, seed: number, log: (m: string) => void): Promise<DistillRow[]> {
   const rows: DistillRow[] = [];
-  const variants: [string, Manipulation][] = [['cnn-standard', 'none'], ...MANIPULATIONS.map((m) => ['cnn-pgd-at', m] as [string, Manipulation])];
+  const variants: [string, Manipulation][] = [[hardLabels, 'none'], ['cnn-standard', 'none'], ...MANIPULATIONS.map((m) => ['cnn-pgd-at', m] as [string, Manipulation])];
   for (const [tname, kind] of variants) {
     const student = build({ arch: 'cnn-small' }, cfg, seed + 7);
     // T²-scaled distillation gradients are large: lr 0.05 sent some students to a constant output.
     const opt = new SGD(student.parameters(), { lr: 0.01, momentum: 0.9 });
     try {
       for (let e = 0; e < cfg.sizes.distillEpochs; e++) {
-        await distill(student, teacherLogits(teachers[tname]!, kind, { seed: seed + e }), opt, ownedBatches(data.train, cfg.sizes.batchSize, seed * 31 + e), { temperature: 4 });
+        const batches = ownedBatches(data.train, cfg.sizes.batchSize, seed * 31 + e);
+        if (tname === hardLabels) await runPass(student, batches, standardStep({ op: 'study (hard-label student)' }), { name: 'hard-label student', optimizer: opt, quiet: true });
+        else await distill(student, teacherLogits(teachers[tname]!, kind, { seed: seed + e }), opt, batches, { temperature: 4 });
       }
       const r = await evaluateModel(student, data, cfg, seed, false);
       rows.push({ teacher: tname, manipulation: kind, clean: r.clean, pgd: r.pgd });

@@ -9,7 +9,7 @@ import type { StudyConfig } from './config.js';
 import { RESULTS_SCHEMA, type StudyResultsFile } from './results.js';
 
 /** Config fields that may differ between the parts of one study (how a run was invoked, not what it measured). */
-const PER_RUN: readonly (keyof StudyConfig)[] = ['seeds', 'outDir', 'resume', 'quiet'];
+const PER_RUN: readonly (keyof StudyConfig)[] = ['seeds', 'seedList', 'outDir', 'resume', 'quiet'];
 
 /** JSON with sorted keys, so that two settings compare equal however their fields were ordered. */
 function canonical(v: unknown): string {
@@ -75,12 +75,14 @@ export function mergeResults(parts: readonly { path: string; results: unknown }[
   const sum = (k: 'seconds' | 'stageSeconds' | 'resumedSeconds') => runs.reduce((a, run) => a + (Number(run.r[k]) || 0), 0);
   return {
     schema: RESULTS_SCHEMA,
-    config: { ...first.r.config, seeds: seeds.length },
+    config: { ...first.r.config, seeds: seeds.length, seedList: seeds.map((s) => s.seed) },
     dataName: first.r.dataName,
     adapter: first.r.adapter ?? null,
     seconds: sum('seconds'),
     stageSeconds: sum('stageSeconds'),
     resumedSeconds: sum('resumedSeconds'),
+    // Stage names carry their seed, and the parts' seeds are disjoint: the timings never collide.
+    stageTimes: Object.assign({}, ...runs.map((run) => run.r.stageTimes ?? {})),
     mergedFrom: runs.flatMap((run) => run.r.mergedFrom ?? [{ path: run.path, seeds: run.r.seeds.map((s) => s.seed), adapter: run.r.adapter ?? null, seconds: Number(run.r.seconds) || 0 }]),
     seeds,
   };

@@ -58,6 +58,17 @@ export interface ModelSpec {
   /** Adam instead of SGD with momentum (the random-label runs: memorisation within the budget). */
   adam?: boolean;
   batchSize?: number;
+  /**
+   * A control of "another seed": added to the seed of the initialisation, the batch order and the
+   * attacks' random starts (e.g. the second standard model of d2 and a1/a2).
+   */
+  seedOffset?: number;
+  /**
+   * The per-epoch evaluation set instead of the first epochEvalSize test images (the robust-overfitting
+   * runs: a validation split held out from training). The best checkpoint is then the first epoch of
+   * highest robust accuracy on it (ties are not better), as c3 and a4 require.
+   */
+  validation?: StudyData['train'];
 }
 
 export const recipeName = (r: Recipe): string => (r.kind === 'trades' ? `TRADES (β=${r.beta})` : r.kind === 'pgd-at' ? 'PGD-AT' : r.kind);
@@ -78,8 +89,8 @@ export function archOf(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig): ArchSpe
   return archSpec(spec.arch, { inChannels, inputSize, classes: 10 }, spec.arch === 'plain-cnn' ? { depth: cfg.sizes.deepDepth, widthScale: cfg.sizes.deepWidth } : {});
 }
 
-export function build(spec: Pick<ModelSpec, 'arch'>, cfg: StudyConfig, seed: number): Module {
-  return buildArch(archOf(spec, cfg), { seed });
+export function build(spec: Pick<ModelSpec, 'arch' | 'seedOffset'>, cfg: StudyConfig, seed: number): Module {
+  return buildArch(archOf(spec, cfg), { seed: seed + (spec.seedOffset ?? 0) });
 }
 
 export const checkpointPath = (cfg: StudyConfig, name: string, seed: number, kind: 'best' | 'last'): string =>
@@ -89,10 +100,12 @@ export const checkpointPath = (cfg: StudyConfig, name: string, seed: number, kin
  * Train one model as a stage (checkpointing best and last as safetensors after every epoch), or,
  * when the stage finished in an earlier run, load it from its last checkpoint.
  */
-export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: StudyData, cfg: StudyConfig, seed: number, log: (m: string) => void): Promise<{ model: Module; summary: TrainedSummary }> {
-  const model = build(spec, cfg, seed);
+export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: StudyData, cfg: StudyConfig, studySeed: number, log: (m: string) => void): Promise<{ model: Module; summary: TrainedSummary }> {
+  const model = build(spec, cfg, studySeed);
+  // Stage names and checkpoints carry the study's seed; the run itself draws from its own (a control's differs).
+  const seed = studySeed + (spec.seedOffset ?? 0);
   const summary = await runner.run<TrainedSummary>({
-    name: `train-${spec.name}-s${seed}`,
+    name: `train-${spec.name}-s${studySeed}`,
     run: async () => {
       const params = model.namedParameters();
       const lr = spec.lr ?? 0.05;
@@ -107,7 +120,10 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
         labelNoise: spec.labelNoise ? { rate: spec.labelNoise.rate, numClasses: spec.labelNoise.numClasses } : null,
         evalAttack: { eps: evalAttack.eps, steps: evalAttack.steps, alpha: evalAttack.alpha!, norm: evalAttack.norm ?? 'linf' },
       };
-      const evalSet = data.test.take(cfg.sizes.epochEvalSize);
+      const evalSet = spec.validation ?? data.test.take(cfg.sizes.epochEvalSize);
+      // With a validation split, "best" is the first maximum of its robust accuracy (trainRobust breaks ties by clean accuracy).
+      let bestRobust = -Infinity;
+      let bestEpoch: number | null = null;
       try {
         const res = await trainRobust(model, opt, {
           train: (epoch) => ownedBatches(train, settings.batchSize, seed * 1000 + epoch),
@@ -124,11 +140,22 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
           onEpoch: (l) => log(`  ${spec.name} epoch ${l.epoch}: loss ${l.trainLoss.toFixed(3)}, train acc ${(100 * l.trainCleanAcc).toFixed(1)}%` +
             (l.testCleanAcc !== null ? `, test clean ${(100 * l.testCleanAcc).toFixed(1)}%` : '') +
             (l.testRobustAcc !== null ? `, PGD-10 ${(100 * l.testRobustAcc).toFixed(1)}%` : '') + `, ${l.seconds.toFixed(1)} s`),
-          onCheckpoint: async (kind, epoch, state) => saveCheckpoint(checkpointPath(cfg, spec.name, seed, kind), { model: state, metadata: { epoch, recipe: spec.recipe, arch: archMetadata(archOf(spec, cfg)) } }),
+          onCheckpoint: async (kind, epoch, state, l) => {
+            const save = (k: 'best' | 'last') => saveCheckpoint(checkpointPath(cfg, spec.name, studySeed, k), { model: state, metadata: { epoch, recipe: spec.recipe, arch: archMetadata(archOf(spec, cfg)) } });
+            if (!spec.validation) return save(kind);
+            if (kind !== 'last') return;
+            await save('last');
+            const robust = l.testRobustAcc ?? NaN;
+            if (robust > bestRobust) {
+              bestRobust = robust;
+              bestEpoch = epoch;
+              await save('best');
+            }
+          },
         });
         const out: TrainedSummary = {
-          name: spec.name, arch: spec.arch, recipe: recipeName(spec.recipe), seed, log: res.log,
-          bestEpoch: res.best?.epoch ?? null, robustOverfittingGap: res.robustOverfittingGap, generalizationGap: res.generalizationGap,
+          name: spec.name, arch: spec.arch, recipe: recipeName(spec.recipe), seed: studySeed, log: res.log,
+          bestEpoch: spec.validation ? bestEpoch : res.best?.epoch ?? null, robustOverfittingGap: res.robustOverfittingGap, generalizationGap: res.generalizationGap,
           seconds: (performance.now() - t0) / 1000, settings,
         };
         res.best?.state.forEach(([, t]) => t.dispose());
@@ -140,7 +167,7 @@ export async function trainOrLoad(runner: StageRunner, spec: ModelSpec, data: St
     },
   });
   // Whether trained now or earlier, the weights in use are the last checkpoint's.
-  await loadCheckpoint(checkpointPath(cfg, spec.name, seed, 'last'), { model });
+  await loadCheckpoint(checkpointPath(cfg, spec.name, studySeed, 'last'), { model });
   return { model, summary };
 }
 

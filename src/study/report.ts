@@ -3,7 +3,8 @@
  * report that leads with the verdict table. Pure (no GPU, no files): `study` and `study merge` both
  * use it, so a merged run is judged and reported exactly like a single one.
  */
-import { renderReport } from '../report/html.js';
+import { renderReport, type ReportSection } from '../report/html.js';
+import { autoAttackSection, timeSection } from './sections.js';
 import { judgeAll, reportSections, summaryLine, type Judged } from './findings/index.js';
 import type { AdapterInfo, StudyResultsFile } from './results.js';
 
@@ -37,5 +38,5 @@ export function studyReportHtml(results: StudyResultsFile, judged: Judged, gener
     durationSeconds: results.seconds,
     stageSeconds: results.stageSeconds,
     resumedSeconds: results.resumedSeconds,
-  }, reportSections(results, judged));
+  }, [...reportSections(results, judged), ...[autoAttackSection(results), timeSection(results)].filter((x): x is ReportSection => x !== null)]);
 }

@@ -6,6 +6,7 @@
  * the finding, the seed and the field), never a number.
  */
 import type { CkaMatrix } from '../analysis/minibatch.js';
+import type { AutoAttackEval } from './autoattack-eval.js';
 import type { StudyConfig } from './config.js';
 import type { DistillRow, EvalResult, LogitResult, SimplicityResult } from './experiments.js';
 import type { TrainedSummary } from './models.js';
@@ -114,6 +115,8 @@ export interface SeedResults {
   distill: (DistillRow & { attack?: string })[];
   /** Keys: MODELS.roPgdAt, MODELS.roPgdAtTe (new). */
   robustOverfitting?: Record<string, OverfitRun>;
+  /** AutoAttack with its gradient-masking checks per attacked model (its robust accuracy is also eval[model].autoAttack). */
+  autoAttack?: Record<string, AutoAttackEval>;
 }
 
 /** What the findings are functions of. */
@@ -135,6 +138,8 @@ export interface StudyResultsFile extends StudyInput {
   seconds: number;
   stageSeconds: number;
   resumedSeconds: number;
+  /** Seconds per stage, by stage name (e.g. 'train-cnn-pgd-at-s0'); absent in older results. */
+  stageTimes?: Record<string, number>;
   /** For a merged file: where each part came from. */
   mergedFrom?: { path: string; seeds: number[]; adapter: AdapterInfo; seconds: number }[];
   findings?: unknown[];

@@ -21,7 +21,7 @@ export function ckaLayers(model: Module): string[] {
 }
 
 /** Clean test batches for CKA (the same images, in the same order, for every model). */
-function* inputs(data: StudyData, cfg: StudyConfig): Generator<Tensor> {
+export function* ckaInputs(data: StudyData, cfg: StudyConfig): Generator<Tensor> {
   const set = data.test.take(cfg.sizes.ckaSize);
   for (const b of set.batches(cfg.sizes.ckaBatch, { dropLast: true, shuffle: 4242 })) {
     try {
@@ -34,10 +34,10 @@ function* inputs(data: StudyData, cfg: StudyConfig): Generator<Tensor> {
 
 /** Layer × layer CKA within one model, with each layer's first-PC variance share. */
 export const withinModel = (m: Module, data: StudyData, cfg: StudyConfig): Promise<CkaMatrix> =>
-  layerSimilarity(m, null, inputs(data, cfg), { layers: ckaLayers(m), firstPc: true });
+  layerSimilarity(m, null, ckaInputs(data, cfg), { layers: ckaLayers(m), firstPc: true });
 
 export const crossModel = (a: Module, b: Module, data: StudyData, cfg: StudyConfig): Promise<CkaMatrix> =>
-  layerSimilarity(a, b, inputs(data, cfg), { layers: ckaLayers(a), layersB: ckaLayers(b) });
+  layerSimilarity(a, b, ckaInputs(data, cfg), { layers: ckaLayers(a), layersB: ckaLayers(b) });
 
 /**
  * CKA between each layer's features on clean inputs and on PGD examples made against the same

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTextAtomic } from '../data/fs-node.js';
+import { Eta } from './eta.js';
 
 export interface StageContext {
   /** Directory for this run's artefacts (checkpoints, stage results). */
@@ -21,34 +22,33 @@ export interface Stage<T> {
 export class StageRunner {
   readonly done: string[] = [];
   readonly skipped: string[] = [];
+  /** Seconds each stage took to compute (loaded from its timing file for a stage resumed from an earlier run). */
+  readonly stageSeconds: Record<string, number> = {};
   /** Seconds the stages of this runner took to compute, in this run and (loaded) in earlier ones. */
   computeSeconds = 0;
   /** The part of computeSeconds spent in earlier runs (stages loaded by --resume). */
   resumedSeconds = 0;
   private readonly started = performance.now();
-  private finishedWeight = 0;
-  private ranWeight = 0;
+  private readonly eta: Eta;
 
   /**
-   * `plan` gives every stage's relative cost (its share of a measured run), so that progress and the
-   * time left can be estimated from the stages run so far; stages loaded by --resume cost nothing.
+   * `work` gives every stage's work (work.ts: images × passes × model cost), so that progress and the
+   * time left can be estimated from the throughput of the stages computed so far (eta.ts).
    */
   constructor(
     private readonly ctx: StageContext,
     private readonly resume: boolean,
-    private readonly plan: Readonly<Record<string, number>> = {},
-  ) {}
+    work: Readonly<Record<string, number>> = {},
+  ) {
+    this.eta = new Eta(work);
+  }
 
-  private progress(name: string, ran: boolean): void {
-    const total = Object.values(this.plan).reduce((a, b) => a + b, 0);
-    const w = this.plan[name] ?? 0;
-    if (total <= 0 || w <= 0) return;
-    this.finishedWeight += w;
-    if (ran) this.ranWeight += w;
+  private progress(name: string, seconds: number, ran: boolean): void {
+    const { fraction, left } = this.eta.record(name, seconds, ran);
+    if (!Number.isFinite(fraction)) return;
     const elapsed = (performance.now() - this.started) / 1000;
-    const left = this.ranWeight > 0 ? ((total - this.finishedWeight) * elapsed) / this.ranWeight : NaN;
-    const mins = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
-    this.ctx.log(`progress ${Math.round((100 * this.finishedWeight) / total)}%, ${mins(elapsed)} elapsed${Number.isFinite(left) ? `, about ${mins(left)} left` : ''}`);
+    const mins = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+    this.ctx.log(`progress ${Math.round(100 * fraction)}%, ${mins(elapsed)} elapsed${Number.isFinite(left) ? `, about ${mins(left)} left` : ''}`);
   }
 
   path(name: string): string {
@@ -70,7 +70,8 @@ export class StageRunner {
       const seconds = existsSync(timing) ? Number((JSON.parse(readFileSync(timing, 'utf8')) as { seconds?: number }).seconds) || 0 : 0;
       this.computeSeconds += seconds;
       this.resumedSeconds += seconds;
-      this.progress(stage.name, false);
+      this.stageSeconds[stage.name] = seconds;
+      this.progress(stage.name, seconds, false);
       return JSON.parse(readFileSync(file, 'utf8')) as T;
     }
     const t0 = performance.now();
@@ -81,9 +82,10 @@ export class StageRunner {
     await writeTextAtomic(this.timingPath(stage.name), JSON.stringify({ seconds }));
     await writeTextAtomic(file, JSON.stringify(result, null, 1));
     this.computeSeconds += seconds;
+    this.stageSeconds[stage.name] = seconds;
     this.done.push(stage.name);
     this.ctx.log(`stage ${stage.name}: done in ${seconds.toFixed(1)} s`);
-    this.progress(stage.name, true);
+    this.progress(stage.name, seconds, true);
     return result;
   }
 }
