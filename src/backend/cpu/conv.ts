@@ -50,7 +50,9 @@ export const cpuConv: ConvOps<Float64Array> = {
   },
   conv2dBackwardWeight(x, gy, g) {
     const dw = new Float64Array(g.O * g.C * g.KH * g.KW);
-    forEachTap(g, (yA, wA, xA) => (dw[wA]! += gy[yA]! * x[xA]!));
+    // As in the forward (and PyTorch's im2col), taps on the padding multiply gy by a zero: an
+    // infinite or NaN gradient there makes NaN.
+    forEachTap(g, (yA, wA, xA) => (dw[wA]! += gy[yA]! * (xA < 0 ? 0 : x[xA]!)), true);
     return dw;
   },
 };
