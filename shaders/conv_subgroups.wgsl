@@ -69,15 +69,11 @@ fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 }
 
 
-@compute @workgroup_size(WG)
-fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
-  // Lanes past the end compute a clamped row and store nothing: no early return, because
-  // subgroupBroadcast must be reached in uniform control flow.
-  let lanes = rw.N * rw.OH * rw.blocks;
-  let lane = lane_id(gid, nwg);
-  let row = row_seg(min(lane, lanes - 1u));
-  let k0 = wid.z * 8u;
+// The 8-channel kernel's accumulators: channel k's pixels 0..3 in a[k], 4..7 in b[k].
+struct Acc8x8 { a: array<vec4f, 8>, b: array<vec4f, 8> }
+
+// One segment of 8 pixels (row) for output channels k0 .. k0 + 7; lane sl of its subgroup.
+fn rows3_sg8(row: RowSeg, k0: u32, sl: u32) -> Acc8x8 {
   let hw = rw.Hin * rw.Win;
   let cols = row_cols(row);
   // Lane sl's weight offset: output channel k0 + sl % 8 (clamped; rows past Cout are never stored).
@@ -116,16 +112,54 @@ fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
       wo += rw.w_sc;
     }
   }
+  return Acc8x8(array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7), array<vec4f, 8>(b0, b1, b2, b3, b4, b5, b6, b7));
+}
+
+@compute @workgroup_size(WG)
+fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
+  // Lanes past the end compute a clamped row and store nothing: no early return, because
+  // subgroupBroadcast must be reached in uniform control flow.
+  let lanes = rw.N * rw.OH * rw.blocks;
+  let lane = lane_id(gid, nwg);
+  let row = row_seg(min(lane, lanes - 1u));
+  let k0 = wid.z * 8u;
+  let acc = rows3_sg8(row, k0, sl);
   if (lane >= lanes) { return; }
-  let A = array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
-  let Bq = array<vec4f, 8>(b0, b1, b2, b3, b4, b5, b6, b7);
   for (var k = 0u; k < 8u; k++) {
     let o = k0 + k;
     if (o >= rw.Cout) { break; }
-    store_row(row, o, A[k], Bq[k]);
+    store_row(row, o, acc.a[k], acc.b[k]);
   }
 }
 
+// The same with vec4 stores, for outputs whose rows are a multiple of 4 wide (OW % 4 == 0, so a
+// segment's two halves are either whole or past the row's end): lavapipe scatters a store lane by
+// lane, and a vec4 store is one scatter instead of four. Y4 is Y (binding 3) as vec4s; an entry
+// point uses one of the two.
+@group(0) @binding(3) var<storage, read_write> Y4: array<vec4f>;
+
+@compute @workgroup_size(WG)
+fn conv2d_rows3_sg8_v4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
+  let lanes = rw.N * rw.OH * rw.blocks;
+  let lane = lane_id(gid, nwg);
+  let row = row_seg(min(lane, lanes - 1u));
+  let k0 = wid.z * 8u;
+  let acc = rows3_sg8(row, k0, sl);
+  if (lane >= lanes) { return; }
+  let ohw = rw.OH * rw.OW;
+  let yrow = (row.n * rw.Cout * ohw + row.oh * rw.OW + row.ow0) / 4u;
+  for (var k = 0u; k < 8u; k++) {
+    let o = k0 + k;
+    if (o >= rw.Cout) { break; }
+    var bias = 0.0;
+    if (rw.has_bias != 0u) { bias = B[o]; }
+    let at = yrow + o * (ohw / 4u);
+    Y4[at] = acc.a[k] + bias;
+    if (row.ow0 + 4u < rw.OW) { Y4[at + 1u] = acc.b[k] + bias; }
+  }
+}
 
 // ---- stride-1 3x3 weight gradient walking down columns, gradients shared -------------------
 // The column kernel of shaders/include/conv_cols.wgsl; lanes of one subgroup that work on the same

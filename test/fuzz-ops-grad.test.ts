@@ -1,4 +1,4 @@
-// Op fuzzing, backward kernels: the gradients of conv2d (input and weight: conv2dBackwardInput and
+// Op fuzzing, backward kernels (and the forward of the stride-1 3x3 row kernels): the gradients of conv2d (input and weight: conv2dBackwardInput and
 // conv2dBackwardWeight, including the stride-1 3x3 row/column kernels) and of max and average pooling,
 // through grad(sum(op(...) · gy)), whose gradient is the op's VJP applied to gy. Random valid and
 // invalid geometry; values include NaN, ±Inf, ±0, huge and subnormal numbers in x, w and gy. Each case
@@ -60,7 +60,21 @@ const poolGradCase = fc
       : { op: 'avgPool2d', inputs: [input([N, C, H, W], v, 'noHuge'), input(g, v, 'noHuge', 1)], fn: vjp((x) => rl.avgPool2d(x!, opts), 0), linear: true };
   });
 
+// The forward on the same geometry: the row kernels' forms (8 channels, vec4 stores where rows
+// are a multiple of 4 wide, 4 and fewer channels) see special values in x, w and the bias.
+const convRowCase = fc
+  .record({ geo: rowGeom, N: small(1, 2), O: small(1, 12), bias: fc.boolean(), v: valueSeed })
+  .map(({ geo: { C, H, W, p }, N, O, bias, v }): OpCase => ({
+    op: 'conv2d',
+    note: `forward, padding ${p}`,
+    inputs: [input([N, C, H, W], v, 'noHuge'), input([O, C, 3, 3], v, 'noHuge', 1), ...(bias ? [input([O], v, 'noHuge', 2)] : [])],
+    fn: (x, w, b) => rl.conv2d(x!, w!, bias ? b! : null, { padding: p }),
+    linear: true,
+    tol: { rtol: 1e-5, atol: 1e-5 },
+  }));
+
 describe('op fuzz: backward kernels (GPU vs float64 oracle)', () => {
+  it('conv2d forward on the row kernels\' geometry', () => property('conv2d rows', convRowCase, 16, 15, 814));
   it('conv2d input and weight gradients, row/column kernels and the generic ones', () => property('conv2d grad', convGradCase, 32, 15, 811));
   it('conv2d gradients without subgroups (the kernels of adapters that lack them)', async () => {
     convVariants.subgroups = false;

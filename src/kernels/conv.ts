@@ -30,7 +30,7 @@ function grid(lanes: number, z: number): [number, number, number] {
 }
 
 /** Kernel choices that tests flip to cover every variant on one adapter. */
-export const convVariants = { subgroups: true };
+export const convVariants = { subgroups: true, vec4Stores: true };
 
 /**
  * The subgroup row kernel shares weights with subgroupBroadcast from lanes 0..7, so it needs the
@@ -62,13 +62,16 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
   // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
   const sg8 = r.Cout >= 5 && useSubgroups(rt);
   const sg4 = !sg8 && CB === 4 && useSubgroups(rt);
+  // Rows a multiple of 4 wide: the vec4-store form of the 8-channel kernel.
+  const v4 = sg8 && r.OW % 4 === 0 && convVariants.vec4Stores;
+  const entry = v4 ? ('conv2d_rows3_sg8_v4' as const) : sg8 ? ('conv2d_rows3_sg8' as const) : ('conv2d_rows3_sg' as const);
   rt.dispatch({
     ...(sg8 || sg4
-      ? { shader: 'conv_subgroups' as const, entry: sg8 ? ('conv2d_rows3_sg8' as const) : ('conv2d_rows3_sg' as const), overrides: { WG, SKIP_PAD: skipPad ? 1 : 0 } }
+      ? { shader: 'conv_subgroups' as const, entry, overrides: { WG, SKIP_PAD: skipPad ? 1 : 0 } }
       : { shader: 'conv' as const, entry: 'conv2d_rows3' as const, overrides: { WG, CB, SKIP_PAD: skipPad ? 1 : 0 } }),
     uniforms,
     // Without a bias the weights fill the bias binding too (both read-only, so aliasing is allowed).
-    buffers: { X: x, Wt: w, Y, B: bias ?? w },
+    buffers: { X: x, Wt: w, ...(v4 ? { Y4: Y } : { Y }), B: bias ?? w },
     workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / (sg8 ? 8 : CB))),
   });
   return Y;
