@@ -115,21 +115,25 @@ fn rows3_sg8(row: RowSeg, k0: u32, sl: u32) -> Acc8x8 {
   return Acc8x8(array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7), array<vec4f, 8>(b0, b1, b2, b3, b4, b5, b6, b7));
 }
 
+// Lane `lane`'s segment and its sums. Lanes past the end compute a clamped row and store nothing
+// (live = false): no early return, because subgroupBroadcast must be reached in uniform control flow.
+struct Seg8 { live: bool, row: RowSeg, k0: u32, acc: Acc8x8 }
+
+fn sg8_segment(lane: u32, k0: u32, sl: u32) -> Seg8 {
+  let lanes = rw.N * rw.OH * rw.blocks;
+  let row = row_seg(min(lane, lanes - 1u));
+  return Seg8(lane < lanes, row, k0, rows3_sg8(row, k0, sl));
+}
+
 @compute @workgroup_size(WG)
 fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                 @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
-  // Lanes past the end compute a clamped row and store nothing: no early return, because
-  // subgroupBroadcast must be reached in uniform control flow.
-  let lanes = rw.N * rw.OH * rw.blocks;
-  let lane = lane_id(gid, nwg);
-  let row = row_seg(min(lane, lanes - 1u));
-  let k0 = wid.z * 8u;
-  let acc = rows3_sg8(row, k0, sl);
-  if (lane >= lanes) { return; }
+  let s = sg8_segment(lane_id(gid, nwg), wid.z * 8u, sl);
+  if (!s.live) { return; }
   for (var k = 0u; k < 8u; k++) {
-    let o = k0 + k;
+    let o = s.k0 + k;
     if (o >= rw.Cout) { break; }
-    store_row(row, o, acc.a[k], acc.b[k]);
+    store_row(s.row, o, s.acc.a[k], s.acc.b[k]);
   }
 }
 
@@ -142,22 +146,18 @@ fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
 @compute @workgroup_size(WG)
 fn conv2d_rows3_sg8_v4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                 @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
-  let lanes = rw.N * rw.OH * rw.blocks;
-  let lane = lane_id(gid, nwg);
-  let row = row_seg(min(lane, lanes - 1u));
-  let k0 = wid.z * 8u;
-  let acc = rows3_sg8(row, k0, sl);
-  if (lane >= lanes) { return; }
+  let s = sg8_segment(lane_id(gid, nwg), wid.z * 8u, sl);
+  if (!s.live) { return; }
   let ohw = rw.OH * rw.OW;
-  let yrow = (row.n * rw.Cout * ohw + row.oh * rw.OW + row.ow0) / 4u;
+  let yrow = (s.row.n * rw.Cout * ohw + s.row.oh * rw.OW + s.row.ow0) / 4u;
   for (var k = 0u; k < 8u; k++) {
-    let o = k0 + k;
+    let o = s.k0 + k;
     if (o >= rw.Cout) { break; }
     var bias = 0.0;
     if (rw.has_bias != 0u) { bias = B[o]; }
     let at = yrow + o * (ohw / 4u);
-    Y4[at] = acc.a[k] + bias;
-    if (row.ow0 + 4u < rw.OW) { Y4[at + 1u] = acc.b[k] + bias; }
+    Y4[at] = s.acc.a[k] + bias;
+    if (s.row.ow0 + 4u < rw.OW) { Y4[at + 1u] = s.acc.b[k] + bias; }
   }
 }
 
