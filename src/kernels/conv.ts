@@ -145,8 +145,9 @@ export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer
  * over (4-channel block, input channel, chunk of runs, a run being one column of row segments down
  * an image); chunks are sized so that there are about 2048 invocations and at most 2^20 partial
  * sums, then added by the reduce kernel. (It replaced a kernel over chunks of single row segments,
- * which gathered 3 input rows per segment instead of 1: measured side by side in one process on
- * Dawn + lavapipe, (64,32,14,14)->64 dw: 139 -> 48 ms with subgroups, 270 -> 99 ms without.)
+ * which gathered 3 input rows per segment instead of 1: side by side in one process on Dawn +
+ * lavapipe, (64,32,14,14)->64 dw, minima over four runs on a loaded machine: about 1.4x faster in
+ * three (48 vs 139, 49 vs 68, 33 vs 52 ms), 1.15x slower in one (60 vs 52 ms); see the README.)
  */
 function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
   const blocks = Math.ceil(g.OW / 8);
