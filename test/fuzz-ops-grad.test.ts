@@ -73,7 +73,13 @@ const convRowCase = fc
     tol: { rtol: 1e-5, atol: 1e-5 },
   }));
 
+// relu's backward (one reluGrad pass, g · step(x)) on the shapes of the vec4 and scalar paths.
+const reluGradCase = fc
+  .record({ s: fc.constantFrom<number[]>([7], [64], [4, 17], [3, 5, 8], [2, 2048]), v: valueSeed })
+  .map(({ s, v }): OpCase => ({ op: 'relu', inputs: [input(s, v, 'full'), input(s, v, 'full', 1)], fn: vjp((x) => rl.relu(x!), 0), tol: { rtol: 0, atol: 0 } }));
+
 describe('op fuzz: backward kernels (GPU vs float64 oracle)', () => {
+  it('relu gradient', () => property('relu grad', reluGradCase, 12, 15, 815));
   it('conv2d forward on the row kernels\' geometry', () => property('conv2d rows', convRowCase, 16, 15, 814));
   it('conv2d input and weight gradients, row/column kernels and the generic ones', () => property('conv2d grad', convGradCase, 32, 15, 811));
   it('conv2d gradients without subgroups (the kernels of adapters that lack them)', async () => {
