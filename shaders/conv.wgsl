@@ -146,19 +146,21 @@ fn conv2d_backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num
       let twc = max(tw, vec4i(0));
       let ow = twc / sw;
       let ok = okh & (tw >= vec4i(0)) & ((twc % sw) == vec4i(0)) & (ow < vec4i(i32(cv.OW)));
-      let m = ok; // padding taps select 0: a masked load times 0 would turn x[0] = Inf into NaN
+      let m = ok;
       var off = vec4u(select(vec4i(0), gb + oh * vec4i(i32(cv.OW)) + ow, ok));
       var wo = i * cv.KW + j;
+      // Taps without an output (gy's padding) add nothing, even for an infinite or NaN weight:
+      // selected, not multiplied by 0 (0 · Inf = NaN).
       for (var o = 0u; o < cv.O; o++) {
         let gv = select(vec4f(0.0), vec4f(X[off.x], X[off.y], X[off.z], X[off.w]), m);
-        a0 = fma(vec4f(Wt[wr0.x + wo]), gv, a0);
-        a1 = fma(vec4f(Wt[wr0.y + wo]), gv, a1);
-        a2 = fma(vec4f(Wt[wr0.z + wo]), gv, a2);
-        a3 = fma(vec4f(Wt[wr0.w + wo]), gv, a3);
-        a4 = fma(vec4f(Wt[wr1.x + wo]), gv, a4);
-        a5 = fma(vec4f(Wt[wr1.y + wo]), gv, a5);
-        a6 = fma(vec4f(Wt[wr1.z + wo]), gv, a6);
-        a7 = fma(vec4f(Wt[wr1.w + wo]), gv, a7);
+        a0 = select(a0, fma(vec4f(Wt[wr0.x + wo]), gv, a0), m);
+        a1 = select(a1, fma(vec4f(Wt[wr0.y + wo]), gv, a1), m);
+        a2 = select(a2, fma(vec4f(Wt[wr0.z + wo]), gv, a2), m);
+        a3 = select(a3, fma(vec4f(Wt[wr0.w + wo]), gv, a3), m);
+        a4 = select(a4, fma(vec4f(Wt[wr1.x + wo]), gv, a4), m);
+        a5 = select(a5, fma(vec4f(Wt[wr1.y + wo]), gv, a5), m);
+        a6 = select(a6, fma(vec4f(Wt[wr1.z + wo]), gv, a6), m);
+        a7 = select(a7, fma(vec4f(Wt[wr1.w + wo]), gv, a7), m);
         off += vec4u(ohw);
         wo += ckk;
       }
@@ -282,6 +284,7 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0); // pixels 4..7
   for (var i = 0u; i < rw.KH; i++) {
     let r = row_inputs(row, cols, i);
+    let m = tap_masks(r);
     var wo = vec4i(i32(i) * rw.w_si) + wk;
     for (var c = 0u; c < rw.Cin; c++) {
       let x = tap_inputs(r, c * hw);
@@ -290,15 +293,15 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
       let v = vec4u(wo + vec4i(sj));
       let z = vec4u(wo + vec4i(2 * sj));
       var w0 = vec3f(Wt[u.x], Wt[v.x], Wt[z.x]);
-      a0 += taps(w0, x.p0, x.p1, x.p2); b0 += taps(w0, x.q0, x.q1, x.q2);
+      a0 += taps_p(w0, x, m); b0 += taps_q(w0, x, m);
       if (CB > 1u) {
       w0 = vec3f(Wt[u.y], Wt[v.y], Wt[z.y]);
-      a1 += taps(w0, x.p0, x.p1, x.p2); b1 += taps(w0, x.q0, x.q1, x.q2);
+      a1 += taps_p(w0, x, m); b1 += taps_q(w0, x, m);
       if (CB > 2u) {
         w0 = vec3f(Wt[u.z], Wt[v.z], Wt[z.z]);
-        a2 += taps(w0, x.p0, x.p1, x.p2); b2 += taps(w0, x.q0, x.q1, x.q2);
+        a2 += taps_p(w0, x, m); b2 += taps_q(w0, x, m);
         w0 = vec3f(Wt[u.w], Wt[v.w], Wt[z.w]);
-        a3 += taps(w0, x.p0, x.p1, x.p2); b3 += taps(w0, x.q0, x.q1, x.q2);
+        a3 += taps_p(w0, x, m); b3 += taps_q(w0, x, m);
       }
       }
       wo += vec4i(rw.w_sc);
@@ -314,38 +317,16 @@ fn conv2d_rows3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   }
 }
 
-// ---- stride-1 3x3 weight gradient: rows of 8 pixels ----------------------------------------
-// dw[o, c, i, j] = Σ_{n, oh, ow} gy[n, o, oh, ow] · x[n, c, oh − PH + i, ow − PW + j]. An invocation
-// owns 4 output channels x 1 input channel x all 9 taps (36 accumulators) and walks a chunk of row
-// segments (n, oh, 8 columns): per segment it gathers 32 gradients and 3 x 10 inputs and does 288
-// FMAs. The partial sums of each chunk go to Y[s, o, c, i, j]; the launcher adds the chunks.
-// Uniform fields reused from Rows: Cin = C, Hin = H, Win = W, Cout = O, blocks = row segments per
-// row; w_base = chunk (segments per invocation), w_so = pairs (channel-block x input-channel pairs).
+// ---- stride-1 3x3 weight gradient walking down columns (shaders/include/conv_cols.wgsl) -----
+// #include "conv_cols.wgsl"
+
+fn grads_shared(w: WeightLane) -> bool { return false; }
+
+fn grad8(g: RowSeg, gk: vec4u, live: bool, sl: u32, share: bool) -> Grad8 {
+  return grads_own(g, gk, live);
+}
+
 @compute @workgroup_size(WG)
-fn conv2d_rows3_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let pairs = u32(rw.w_so);
-  let chunk = u32(rw.w_base);
-  let segs = rw.N * rw.OH * rw.blocks;
-  let splits = (segs + chunk - 1u) / chunk;
-  let lane = lane_id(gid, nwg);
-  if (lane >= pairs * splits) { return; }
-  let wl = weight_lane(lane);
-  let ohw = rw.OH * rw.OW;
-  let gk = gy_channels(wl.o0);
-  var acc: array<vec4f, 9>;
-  let seg_end = min((wl.s + 1u) * chunk, segs);
-  for (var seg = wl.s * chunk; seg < seg_end; seg++) {
-    let row = row_seg(seg);
-    // The gradients of the 8 pixels (zero past the row's end), 4 channels each.
-    var g: array<vec4f, 8>;
-    let gb = row.n * rw.Cout * ohw + row.oh * rw.OW;
-    for (var p = 0u; p < 8u; p++) {
-      let ow = row.ow0 + p;
-      let col = gb + min(ow, rw.OW - 1u);
-      let v = vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]);
-      g[p] = select(vec4f(0.0), v, ow < rw.OW);
-    }
-    accumulate_taps(row, wl.c, g, true, &acc);
-  }
-  store_weight(wl, acc);
+fn conv2d_cols3_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  cols3_weight(lane_id(gid, nwg), 0u);
 }

@@ -38,6 +38,7 @@ fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0); // pixels 4..7
   for (var i = 0u; i < rw.KH; i++) {
     let r = row_inputs(row, cols, i);
+    let m = tap_masks(r);
     var wo = vec4i(i32(i) * rw.w_si) + wk;
     for (var c = 0u; c < rw.Cin; c++) {
       let x = tap_inputs(r, c * hw);
@@ -47,13 +48,13 @@ fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
       let wa = Wt[u32(mine + i32(sl / 4u) * sj)];
       let wb = Wt[u32(mine + 2 * sj)];
       var w0 = vec3f(subgroupBroadcast(wa, 0u), subgroupBroadcast(wa, 4u), subgroupBroadcast(wb, 0u));
-      a0 += taps(w0, x.p0, x.p1, x.p2); b0 += taps(w0, x.q0, x.q1, x.q2);
+      a0 += taps_p(w0, x, m); b0 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(wa, 1u), subgroupBroadcast(wa, 5u), subgroupBroadcast(wb, 1u));
-      a1 += taps(w0, x.p0, x.p1, x.p2); b1 += taps(w0, x.q0, x.q1, x.q2);
+      a1 += taps_p(w0, x, m); b1 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(wa, 2u), subgroupBroadcast(wa, 6u), subgroupBroadcast(wb, 2u));
-      a2 += taps(w0, x.p0, x.p1, x.p2); b2 += taps(w0, x.q0, x.q1, x.q2);
+      a2 += taps_p(w0, x, m); b2 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(wa, 3u), subgroupBroadcast(wa, 7u), subgroupBroadcast(wb, 3u));
-      a3 += taps(w0, x.p0, x.p1, x.p2); b3 += taps(w0, x.q0, x.q1, x.q2);
+      a3 += taps_p(w0, x, m); b3 += taps_q(w0, x, m);
       wo += vec4i(rw.w_sc);
     }
   }
@@ -68,15 +69,11 @@ fn conv2d_rows3_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 }
 
 
-@compute @workgroup_size(WG)
-fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
-  // Lanes past the end compute a clamped row and store nothing: no early return, because
-  // subgroupBroadcast must be reached in uniform control flow.
-  let lanes = rw.N * rw.OH * rw.blocks;
-  let lane = lane_id(gid, nwg);
-  let row = row_seg(min(lane, lanes - 1u));
-  let k0 = wid.z * 8u;
+// The 8-channel kernel's accumulators: channel k's pixels 0..3 in a[k], 4..7 in b[k].
+struct Acc8x8 { a: array<vec4f, 8>, b: array<vec4f, 8> }
+
+// One segment of 8 pixels (row) for output channels k0 .. k0 + 7; lane sl of its subgroup.
+fn rows3_sg8(row: RowSeg, k0: u32, sl: u32) -> Acc8x8 {
   let hw = rw.Hin * rw.Win;
   let cols = row_cols(row);
   // Lane sl's weight offset: output channel k0 + sl % 8 (clamped; rows past Cout are never stored).
@@ -87,6 +84,7 @@ fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   var b4 = vec4f(0.0); var b5 = vec4f(0.0); var b6 = vec4f(0.0); var b7 = vec4f(0.0);
   for (var i = 0u; i < rw.KH; i++) {
     let r = row_inputs(row, cols, i);
+    let m = tap_masks(r);
     var wo = i32(i) * rw.w_si + wmine;
     for (var c = 0u; c < rw.Cin; c++) {
       let x = tap_inputs(r, c * hw);
@@ -96,80 +94,95 @@ fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
       let t1 = Wt[u32(wo + sj)];
       let t2 = Wt[u32(wo + 2 * sj)];
       var w0 = vec3f(subgroupBroadcast(t0, 0u), subgroupBroadcast(t1, 0u), subgroupBroadcast(t2, 0u));
-      a0 += taps(w0, x.p0, x.p1, x.p2); b0 += taps(w0, x.q0, x.q1, x.q2);
+      a0 += taps_p(w0, x, m); b0 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(t0, 1u), subgroupBroadcast(t1, 1u), subgroupBroadcast(t2, 1u));
-      a1 += taps(w0, x.p0, x.p1, x.p2); b1 += taps(w0, x.q0, x.q1, x.q2);
+      a1 += taps_p(w0, x, m); b1 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(t0, 2u), subgroupBroadcast(t1, 2u), subgroupBroadcast(t2, 2u));
-      a2 += taps(w0, x.p0, x.p1, x.p2); b2 += taps(w0, x.q0, x.q1, x.q2);
+      a2 += taps_p(w0, x, m); b2 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(t0, 3u), subgroupBroadcast(t1, 3u), subgroupBroadcast(t2, 3u));
-      a3 += taps(w0, x.p0, x.p1, x.p2); b3 += taps(w0, x.q0, x.q1, x.q2);
+      a3 += taps_p(w0, x, m); b3 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(t0, 4u), subgroupBroadcast(t1, 4u), subgroupBroadcast(t2, 4u));
-      a4 += taps(w0, x.p0, x.p1, x.p2); b4 += taps(w0, x.q0, x.q1, x.q2);
+      a4 += taps_p(w0, x, m); b4 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(t0, 5u), subgroupBroadcast(t1, 5u), subgroupBroadcast(t2, 5u));
-      a5 += taps(w0, x.p0, x.p1, x.p2); b5 += taps(w0, x.q0, x.q1, x.q2);
+      a5 += taps_p(w0, x, m); b5 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(t0, 6u), subgroupBroadcast(t1, 6u), subgroupBroadcast(t2, 6u));
-      a6 += taps(w0, x.p0, x.p1, x.p2); b6 += taps(w0, x.q0, x.q1, x.q2);
+      a6 += taps_p(w0, x, m); b6 += taps_q(w0, x, m);
       w0 = vec3f(subgroupBroadcast(t0, 7u), subgroupBroadcast(t1, 7u), subgroupBroadcast(t2, 7u));
-      a7 += taps(w0, x.p0, x.p1, x.p2); b7 += taps(w0, x.q0, x.q1, x.q2);
+      a7 += taps_p(w0, x, m); b7 += taps_q(w0, x, m);
       wo += rw.w_sc;
     }
   }
-  if (lane >= lanes) { return; }
-  let A = array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
-  let Bq = array<vec4f, 8>(b0, b1, b2, b3, b4, b5, b6, b7);
+  return Acc8x8(array<vec4f, 8>(a0, a1, a2, a3, a4, a5, a6, a7), array<vec4f, 8>(b0, b1, b2, b3, b4, b5, b6, b7));
+}
+
+// Lane `lane`'s segment and its sums. Lanes past the end compute a clamped row and store nothing
+// (live = false): no early return, because subgroupBroadcast must be reached in uniform control flow.
+struct Seg8 { live: bool, row: RowSeg, k0: u32, acc: Acc8x8 }
+
+fn sg8_segment(lane: u32, k0: u32, sl: u32) -> Seg8 {
+  let lanes = rw.N * rw.OH * rw.blocks;
+  let row = row_seg(min(lane, lanes - 1u));
+  return Seg8(lane < lanes, row, k0, rows3_sg8(row, k0, sl));
+}
+
+@compute @workgroup_size(WG)
+fn conv2d_rows3_sg8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
+  let s = sg8_segment(lane_id(gid, nwg), wid.z * 8u, sl);
+  if (!s.live) { return; }
   for (var k = 0u; k < 8u; k++) {
-    let o = k0 + k;
+    let o = s.k0 + k;
     if (o >= rw.Cout) { break; }
-    store_row(row, o, A[k], Bq[k]);
+    store_row(s.row, o, s.acc.a[k], s.acc.b[k]);
   }
 }
 
+// The same with vec4 stores, for outputs whose rows are a multiple of 4 wide (OW % 4 == 0, so a
+// segment's two halves are either whole or past the row's end): lavapipe scatters a store lane by
+// lane, and a vec4 store is one scatter instead of four. Y4 is Y (binding 3) as vec4s; an entry
+// point uses one of the two.
+@group(0) @binding(3) var<storage, read_write> Y4: array<vec4f>;
 
-// ---- stride-1 3x3 weight gradient, gradients shared through the subgroup --------------------
-// The row weight-gradient kernel of conv.wgsl, where lanes of one subgroup that work on the same
-// output channels and pixel chunk (consecutive input channels, when C is a multiple of 8) share the
-// 4-channel gradients of the 8 pixels of each row segment: each lane gathers one pixel's and
-// subgroupBroadcast hands out the rest (4 gathers instead of 32 per segment). Whether the lanes do
-// share them is checked at run time with subgroupAll; if not, every lane gathers its own. The
-// segment loop has a trip count that is uniform across the dispatch (`chunk`), with segments past
-// the end masked, so the broadcasts are reached by all lanes of a subgroup together.
 @compute @workgroup_size(WG)
-fn conv2d_rows3_weight_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                          @builtin(subgroup_invocation_id) sl: u32) {
-  let pairs = u32(rw.w_so);
-  let chunk = u32(rw.w_base);
-  let segs = rw.N * rw.OH * rw.blocks;
-  let splits = (segs + chunk - 1u) / chunk;
-  let lane = lane_id(gid, nwg);
-  let wl = weight_lane(min(lane, pairs * splits - 1u));
-  let same = subgroupAll(wl.o0 == subgroupBroadcast(wl.o0, 0u) && wl.s == subgroupBroadcast(wl.s, 0u));
+fn conv2d_rows3_sg8_v4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
+  let s = sg8_segment(lane_id(gid, nwg), wid.z * 8u, sl);
+  if (!s.live) { return; }
   let ohw = rw.OH * rw.OW;
-  let gk = gy_channels(wl.o0);
-  var acc: array<vec4f, 9>;
-  for (var it = 0u; it < chunk; it++) {
-    let seg_raw = wl.s * chunk + it;
-    let live = seg_raw < segs;
-    let row = row_seg(min(seg_raw, segs - 1u));
-    let gb = row.n * rw.Cout * ohw + row.oh * rw.OW;
-    var g: array<vec4f, 8>;
-    if (same) {
-      let ow = row.ow0 + sl % 8u;
-      let col = gb + min(ow, rw.OW - 1u);
-      let mine = select(vec4f(0.0), vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]), ow < rw.OW && live);
-      g[0] = subgroupBroadcast(mine, 0u); g[1] = subgroupBroadcast(mine, 1u);
-      g[2] = subgroupBroadcast(mine, 2u); g[3] = subgroupBroadcast(mine, 3u);
-      g[4] = subgroupBroadcast(mine, 4u); g[5] = subgroupBroadcast(mine, 5u);
-      g[6] = subgroupBroadcast(mine, 6u); g[7] = subgroupBroadcast(mine, 7u);
-    } else {
-      for (var p = 0u; p < 8u; p++) {
-        let ow = row.ow0 + p;
-        let col = gb + min(ow, rw.OW - 1u);
-        let v = vec4f(Wt[col + gk.x], Wt[col + gk.y], Wt[col + gk.z], Wt[col + gk.w]);
-        g[p] = select(vec4f(0.0), v, ow < rw.OW && live);
-      }
-    }
-    accumulate_taps(row, wl.c, g, live, &acc);
+  let yrow = (s.row.n * rw.Cout * ohw + s.row.oh * rw.OW + s.row.ow0) / 4u;
+  for (var k = 0u; k < 8u; k++) {
+    let o = s.k0 + k;
+    if (o >= rw.Cout) { break; }
+    var bias = 0.0;
+    if (rw.has_bias != 0u) { bias = B[o]; }
+    let at = yrow + o * (ohw / 4u);
+    Y4[at] = s.acc.a[k] + bias;
+    if (s.row.ow0 + 4u < rw.OW) { Y4[at + 1u] = s.acc.b[k] + bias; }
   }
-  if (lane >= pairs * splits) { return; }
-  store_weight(wl, acc);
+}
+
+// ---- stride-1 3x3 weight gradient walking down columns, gradients shared -------------------
+// The column kernel of shaders/include/conv_cols.wgsl; lanes of one subgroup that work on the same
+// output channels and chunk (consecutive input channels, when C is a multiple of 8) share the
+// gradients: each gathers one pixel's 4 channels and subgroupBroadcast hands out the rest. Whether
+// they do share is checked at run time with subgroupAll; if not, every lane gathers its own.
+// #include "conv_cols.wgsl"
+
+fn grads_shared(w: WeightLane) -> bool {
+  return subgroupAll(w.o0 == subgroupBroadcast(w.o0, 0u) && w.s == subgroupBroadcast(w.s, 0u));
+}
+
+fn grad8(g: RowSeg, gk: vec4u, live: bool, sl: u32, share: bool) -> Grad8 {
+  if (share) {
+    let mine = grad_at(grad_row(g), g.ow0 + sl % 8u, gk, live);
+    return Grad8(subgroupBroadcast(mine, 0u), subgroupBroadcast(mine, 1u), subgroupBroadcast(mine, 2u), subgroupBroadcast(mine, 3u),
+                 subgroupBroadcast(mine, 4u), subgroupBroadcast(mine, 5u), subgroupBroadcast(mine, 6u), subgroupBroadcast(mine, 7u));
+  }
+  return grads_own(g, gk, live);
+}
+
+@compute @workgroup_size(WG)
+fn conv2d_cols3_weight_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                          @builtin(subgroup_invocation_id) sl: u32) {
+  cols3_weight(lane_id(gid, nwg), sl);
 }

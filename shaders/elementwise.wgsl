@@ -123,7 +123,7 @@ fn unary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 // #include "strided.wgsl"
 
 // Binary op codes: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min,
-// 7 lt, 8 le, 9 gt, 10 ge, 11 eq, 12 ne
+// 7 lt, 8 le, 9 gt, 10 ge, 11 eq, 12 ne, 13 reluGrad (x · step(y): relu's VJP in one pass)
 fn apply_binary(x: f32, y: f32) -> f32 {
   switch OP {
     case 0u: { return x + y; }
@@ -139,6 +139,7 @@ fn apply_binary(x: f32, y: f32) -> f32 {
     case 10u: { return select(0.0, 1.0, x >= y); }
     case 11u: { return select(0.0, 1.0, x == y); }
     case 12u: { return select(0.0, 1.0, not_equal(x, y)); }
+    case 13u: { return x * select(0.0, 1.0, y > 0.0); }
     default: { return x; }
   }
 }

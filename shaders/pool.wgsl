@@ -127,12 +127,18 @@ fn avg_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
 // adapters execute lane by lane; each window is read once. The backward pass writes all K·K inputs
 // of its window (the gradient at the first maximum, zeros elsewhere), so it needs no zero fill and
 // no gathering from neighbouring windows.
+// TK != 0: the launcher's square TK x TK window as a pipeline constant, so that the window loops
+// have constant bounds and unroll (software adapters run a loop of uniform bounds lane by lane).
+override TK: u32 = 0u;
+fn tile_h() -> u32 { return select(pp.KH, TK, TK != 0u); }
+fn tile_w() -> u32 { return select(pp.KW, TK, TK != 0u); }
+
 fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
-  let base = (plane * pp.H + oh * pp.KH) * pp.W + ow * pp.KW;
+  let base = (plane * pp.H + oh * tile_h()) * pp.W + ow * tile_w();
   var at = base;
   var best = x[base];
-  for (var i = 0u; i < pp.KH; i++) {
-    for (var j = 0u; j < pp.KW; j++) {
+  for (var i = 0u; i < tile_h(); i++) {
+    for (var j = 0u; j < tile_w(); j++) {
       let a = base + i * pp.W + j;
       let v = x[a];
       if (beats(v, best)) { best = v; at = a; }
@@ -152,9 +158,9 @@ fn max_pool_tiled_backward(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
   let at = tiled_argmax(gid.z, gid.y, gid.x);
   let g = gy[(gid.z * pp.OH + gid.y) * pp.OW + gid.x];
-  let base = (gid.z * pp.H + gid.y * pp.KH) * pp.W + gid.x * pp.KW;
-  for (var i = 0u; i < pp.KH; i++) {
-    for (var j = 0u; j < pp.KW; j++) {
+  let base = (gid.z * pp.H + gid.y * tile_h()) * pp.W + gid.x * tile_w();
+  for (var i = 0u; i < tile_h(); i++) {
+    for (var j = 0u; j < tile_w(); j++) {
       let a = base + i * pp.W + j;
       y[a] = select(0.0, g, a == at);
     }

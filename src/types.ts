@@ -10,7 +10,8 @@ export type UnaryOp =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'relu' | 'sigmoid' | 'tanh'
   | 'square' | 'reciprocal' | 'step' | 'affine' | 'clamp' | 'rsqrt';
 
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
+/** `reluGrad` is g · step(x), the VJP of relu in one pass (internal: relu's backward rule uses it). */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'reluGrad';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 

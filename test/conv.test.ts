@@ -9,6 +9,7 @@ type Case = { name: string; x: number[]; w: number[]; bias?: boolean; opts?: rl.
 // tile), O = 9 (one full tile and one partial), stride 2, padding 0/1/2, dilation 2, 1x1 and 5x5.
 const cases: Case[] = [
   { name: '3x3 pad 1', x: [2, 3, 7, 7], w: [5, 3, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: 'rows a multiple of 4 wide, O = 9 (vec4 stores, a half segment past the end)', x: [2, 3, 5, 12], w: [9, 3, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'batch 1, C = 1, O = 3, no pad', x: [1, 1, 9, 6], w: [3, 1, 3, 3], bias: true },
   { name: 'C = 2, O = 2 (2-channel row tiles)', x: [2, 2, 6, 5], w: [2, 2, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'O = 1, 4 rows, pad [2, 0]', x: [3, 5, 4, 9], w: [1, 5, 4, 3], opts: { padding: [2, 0] } },

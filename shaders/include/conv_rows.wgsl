@@ -80,6 +80,31 @@ fn taps(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f) -> vec4f {
   return fma(vec4f(w.z), t2, fma(vec4f(w.y), t1, vec4f(w.x) * t0));
 }
 
+// The input gradient (the row kernel on gy with flipped weights) sets SKIP_PAD: there a tap on gy's
+// zero padding must add nothing even for an infinite or NaN weight (dx sums gy · w over the
+// outputs that exist, as the oracle and PyTorch do), while the forward multiplies the padding's
+// zeros by the weights (0 · Inf = NaN, as PyTorch). Which lanes' taps lie inside the input:
+struct TapMasks { p0: vec4<bool>, p1: vec4<bool>, p2: vec4<bool>, q0: vec4<bool>, q1: vec4<bool>, q2: vec4<bool> }
+
+override SKIP_PAD: bool = false;
+
+fn tap_masks(r: RowInputs) -> TapMasks {
+  return TapMasks(r.mA, vec4<bool>(r.mA.yzw, r.mB.x), vec4<bool>(r.mA.zw, r.mB.xy),
+                  r.mB, vec4<bool>(r.mB.yzw, r.mC.x), vec4<bool>(r.mB.zw, r.mC.xy));
+}
+
+fn taps_masked(w: vec3f, t0: vec4f, t1: vec4f, t2: vec4f, m0: vec4<bool>, m1: vec4<bool>, m2: vec4<bool>) -> vec4f {
+  if (SKIP_PAD) {
+    let z = vec4f(0.0);
+    return select(z, vec4f(w.z) * t2, m2) + select(z, vec4f(w.y) * t1, m1) + select(z, vec4f(w.x) * t0, m0);
+  }
+  return taps(w, t0, t1, t2);
+}
+
+// The 3 taps of weights w for pixels 0..3 (taps_p) and 4..7 (taps_q) of a segment.
+fn taps_p(w: vec3f, x: TapInputs, m: TapMasks) -> vec4f { return taps_masked(w, x.p0, x.p1, x.p2, m.p0, m.p1, m.p2); }
+fn taps_q(w: vec3f, x: TapInputs, m: TapMasks) -> vec4f { return taps_masked(w, x.q0, x.q1, x.q2, m.q0, m.q1, m.q2); }
+
 // Output channel o of a segment: pixels 0..3 from a, 4..7 from b, plus the bias; columns past OW
 // are not stored.
 fn store_row(g: RowSeg, o: u32, a: vec4f, b: vec4f) {
@@ -93,7 +118,7 @@ fn store_row(g: RowSeg, o: u32, a: vec4f, b: vec4f) {
   }
 }
 
-// ---- weight gradient (rows3_weight kernels): 4 output channels x 1 input channel x 9 taps ----
+// ---- weight gradient (cols3_weight kernels): 4 output channels x 1 input channel x 9 taps ----
 // Lane l of a dispatch: input channel c, output channels o0 .. o0 + 3, chunk s of segments.
 struct WeightLane { c: u32, o0: u32, s: u32 }
 
@@ -108,31 +133,6 @@ fn gy_channels(o0: u32) -> vec4u {
   var gk: vec4u;
   for (var k = 0u; k < 4u; k++) { gk[k] = min(o0 + k, rw.Cout - 1u) * rw.OH * rw.OW; }
   return gk;
-}
-
-// Adds the 9 taps of segment g, input channel c, to acc[3·i + j] (4 channels each), given the 8
-// pixels' gradients.
-fn accumulate_taps(g: RowSeg, c: u32, grad: array<vec4f, 8>, seg_live: bool, acc: ptr<function, array<vec4f, 9>>) {
-  let win = i32(rw.Win);
-  let xb = i32((g.n * rw.Cin + c) * rw.Hin * rw.Win);
-  for (var i = 0u; i < 3u; i++) {
-    let ih = i32(g.oh + i) - i32(rw.PH);
-    let rowok = ih >= 0 && ih < i32(rw.Hin);
-    var xr: array<f32, 10>;
-    for (var t = 0u; t < 10u; t++) {
-      let iw = i32(g.ow0 + t) - i32(rw.PW);
-      let ok = rowok && iw >= 0 && iw < win;
-      xr[t] = select(0.0, X[u32(select(0, xb + ih * win + iw, ok))], ok);
-    }
-    // A pixel past the row's end (or of a segment past the last) has a zero gradient, but 0·x is NaN where x is ±Inf or NaN, and the
-    // columns it reads are inputs of real pixels too: its x is selected to 0 per product instead.
-    for (var p = 0u; p < 8u; p++) {
-      let live = seg_live && g.ow0 + p < rw.OW;
-      (*acc)[3u * i] = fma(grad[p], vec4f(select(0.0, xr[p], live)), (*acc)[3u * i]);
-      (*acc)[3u * i + 1u] = fma(grad[p], vec4f(select(0.0, xr[p + 1u], live)), (*acc)[3u * i + 1u]);
-      (*acc)[3u * i + 2u] = fma(grad[p], vec4f(select(0.0, xr[p + 2u], live)), (*acc)[3u * i + 2u]);
-    }
-  }
 }
 
 // Partial sums of chunk s: Y[s, o, c, i, j] = acc[3·i + j][o − o0] for the channels o < Cout.

@@ -8,6 +8,7 @@ import { bindRuntime } from './slice.js';
 //  - stride 1, dilation 1, kernel width 3 (and, for dx, padding <= k − 1; for dw, height 3): the
 //    row kernels (8 pixels of a row per invocation), in their subgroup form where the device has
 //    subgroups of >= 8 lanes; dx of a stride-1 conv is the row kernel on gy with flipped weights;
+//    dw walks columns of row segments (conv_cols.wgsl);
 //  - anything else: the generic implicit-GEMM kernels (8 channels x 4 pixels per invocation; the
 //    weight gradient split over pixel chunks and finished by the reduce kernel).
 // A 1x1 conv takes the generic kernel: it loads 12 values per 32 FMAs, more reuse than the 4x4
@@ -29,7 +30,7 @@ function grid(lanes: number, z: number): [number, number, number] {
 }
 
 /** Kernel choices that tests flip to cover every variant on one adapter. */
-export const convVariants = { subgroups: true };
+export const convVariants = { subgroups: true, vec4Stores: true };
 
 /**
  * The subgroup row kernel shares weights with subgroupBroadcast from lanes 0..7, so it needs the
@@ -48,7 +49,8 @@ interface Rows {
   w: [base: number, so: number, sc: number, si: number, sj: number];
 }
 
-function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string): GPUBuffer {
+/** `skipPad`: the input gradient, where taps on gy's padding add nothing (SKIP_PAD in conv_rows.wgsl). */
+function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, skipPad = false): GPUBuffer {
   const Y = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
   const blocks = Math.ceil(r.OW / 8);
   const [w_base, w_so, w_sc, w_si, w_sj] = r.w;
@@ -60,13 +62,16 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
   // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
   const sg8 = r.Cout >= 5 && useSubgroups(rt);
   const sg4 = !sg8 && CB === 4 && useSubgroups(rt);
+  // Rows a multiple of 4 wide: the vec4-store form of the 8-channel kernel.
+  const v4 = sg8 && r.OW % 4 === 0 && convVariants.vec4Stores;
+  const entry = v4 ? ('conv2d_rows3_sg8_v4' as const) : sg8 ? ('conv2d_rows3_sg8' as const) : ('conv2d_rows3_sg' as const);
   rt.dispatch({
     ...(sg8 || sg4
-      ? { shader: 'conv_subgroups' as const, entry: sg8 ? ('conv2d_rows3_sg8' as const) : ('conv2d_rows3_sg' as const), overrides: { WG } }
-      : { shader: 'conv' as const, entry: 'conv2d_rows3' as const, overrides: { WG, CB } }),
+      ? { shader: 'conv_subgroups' as const, entry, overrides: { WG, SKIP_PAD: skipPad ? 1 : 0 } }
+      : { shader: 'conv' as const, entry: 'conv2d_rows3' as const, overrides: { WG, CB, SKIP_PAD: skipPad ? 1 : 0 } }),
     uniforms,
     // Without a bias the weights fill the bias binding too (both read-only, so aliasing is allowed).
-    buffers: { X: x, Wt: w, Y, B: bias ?? w },
+    buffers: { X: x, Wt: w, ...(v4 ? { Y4: Y } : { Y }), B: bias ?? w },
     workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / (sg8 ? 8 : CB))),
   });
   return Y;
@@ -100,7 +105,7 @@ export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer,
     return rows3(rt, gy, w, null, {
       N: g.N, Cin: g.O, Hin: g.OH, Win: g.OW, Cout: g.C, OH: g.H, OW: g.W, KH: g.KH, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW,
       w: [kk - 1, kk, g.C * kk, -g.KW, -1],
-    }, 'conv2dBackwardInput');
+    }, 'conv2dBackwardInput', true);
   }
   const Y = rt.createStorage(g.N * g.C * g.H * g.W * 4, 'conv2dBackwardInput');
   rt.dispatch({
@@ -136,20 +141,24 @@ export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer
 }
 
 /**
- * Stride-1 3x3 weight gradient with the row kernel: invocations over (4-channel block, input
- * channel, chunk of row segments); chunks are sized so that there are about 2048 invocations and
- * at most 2^20 partial sums, then added by the reduce kernel.
+ * Stride-1 3x3 weight gradient with the column kernel (shaders/include/conv_cols.wgsl): invocations
+ * over (4-channel block, input channel, chunk of runs, a run being one column of row segments down
+ * an image); chunks are sized so that there are about 2048 invocations and at most 2^20 partial
+ * sums, then added by the reduce kernel. (It replaced a kernel over chunks of single row segments,
+ * which gathered 3 input rows per segment instead of 1: side by side in one process on Dawn +
+ * lavapipe, (64,32,14,14)->64 dw, minima over four runs on a loaded machine: about 1.4x faster in
+ * three (48 vs 139, 49 vs 68, 33 vs 52 ms), 1.15x slower in one (60 vs 52 ms); see the README.)
  */
 function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
   const blocks = Math.ceil(g.OW / 8);
-  const segs = g.N * g.OH * blocks;
+  const runs = g.N * blocks; // columns of row segments
   const pairs = Math.ceil(g.O / 4) * g.C;
   const nw = g.O * g.C * 9;
-  let splits = Math.max(1, Math.min(Math.ceil(2048 / pairs), segs, Math.floor(2 ** 20 / nw)));
-  const chunk = Math.ceil(segs / splits);
-  splits = Math.ceil(segs / chunk);
+  let splits = Math.max(1, Math.min(Math.ceil(2048 / pairs), runs, Math.floor(2 ** 20 / nw)));
+  const chunk = Math.ceil(runs / splits);
+  splits = Math.ceil(runs / chunk);
   const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
-  // The weight-gradient kernels reuse the Rows uniform: w_base holds the chunk (segments per
+  // The weight-gradient kernels reuse the Rows uniform: w_base holds the chunk (runs per
   // invocation) and w_so the pairs (channel-block x input-channel); the weight strides are unused.
   const uniforms = {
     N: g.N, Cin: g.C, Hin: g.H, Win: g.W, Cout: g.O, OH: g.OH, OW: g.OW, KH: 3,
@@ -157,8 +166,8 @@ function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): 
   };
   rt.dispatch({
     ...(useSubgroups(rt)
-      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_rows3_weight_sg' as const }
-      : { shader: 'conv' as const, entry: 'conv2d_rows3_weight' as const }),
+      ? { shader: 'conv_subgroups' as const, entry: 'conv2d_cols3_weight_sg' as const }
+      : { shader: 'conv' as const, entry: 'conv2d_cols3_weight' as const }),
     overrides: { WG }, uniforms,
     buffers: { X: x, Wt: gy, Y: part }, workgroups: grid1d(pairs * splits, WG),
   });

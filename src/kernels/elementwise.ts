@@ -10,7 +10,7 @@ const UNARY_CODE: Record<UnaryOp, number> = {
   square: 9, reciprocal: 10, step: 11, affine: 12, clamp: 13, rsqrt: 14,
 };
 const BINARY_CODE: Record<BinaryOp, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, min: 6, lt: 7, le: 8, gt: 9, ge: 10, eq: 11, ne: 12,
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, min: 6, lt: 7, le: 8, gt: 9, ge: 10, eq: 11, ne: 12, reluGrad: 13,
 };
 
 const WG = 64;

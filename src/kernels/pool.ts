@@ -22,6 +22,9 @@ function run(rt: GpuRuntime, entry: PoolEntry, g: PoolGeom, buffers: Omit<PoolBu
   return y;
 }
 
+/** Kernel choices that tests and benchmarks flip to compare or cover variants on one adapter. */
+export const poolVariants = { constantWindows: true };
+
 const outSize = (g: PoolGeom): number => g.planes * g.OH * g.OW;
 const inSize = (g: PoolGeom): number => g.planes * g.H * g.W;
 
@@ -31,7 +34,9 @@ const tiles = (g: PoolGeom): boolean =>
 
 function runTiled(rt: GpuRuntime, entry: TiledEntry, g: PoolGeom, buffers: Omit<PoolBuffers, 'y'>, n: number): GPUBuffer {
   const y = rt.createStorage(n * 4, entry);
-  rt.dispatch({ shader: 'pool', entry, uniforms: uniforms(g), buffers: { ...buffers, y }, workgroups: [Math.ceil(g.OW / 8), Math.ceil(g.OH / 8), g.planes] });
+  // 2x2 and 3x3 windows as pipeline constants (TK in pool.wgsl): unrolled loops.
+  const TK = g.KH === g.KW && (g.KH === 2 || g.KH === 3) && poolVariants.constantWindows ? g.KH : 0;
+  rt.dispatch({ shader: 'pool', entry, overrides: { TK }, uniforms: uniforms(g), buffers: { ...buffers, y }, workgroups: [Math.ceil(g.OW / 8), Math.ceil(g.OH / 8), g.planes] });
   return y;
 }
 

@@ -26,7 +26,7 @@ const unaryVjp = {
   exp: (g, _, y) => [mul(g, y)], // d e^x = e^x dx
   log: (g, [x]) => [div(g, x!)], // d log x = dx / x
   sqrt: (g, _, y) => [div(affine(g, 0.5), y)], // d √x = dx / (2√x)
-  relu: (g, [x]) => [mul(g, step(x!))], // subgradient 0 at x = 0
+  relu: (g, [x]) => [binaryOp('reluGrad', g, x!)], // g · step(x) in one pass; subgradient 0 at x = 0
   sigmoid: (g, _, y) => [mul(g, mul(y, affine(y, -1, 1)))], // σ' = σ(1 − σ)
   tanh: (g, _, y) => [mul(g, affine(square(y), -1, 1))], // tanh' = 1 − tanh²
   square: (g, [x]) => [mul(g, affine(x!, 2))], // d x² = 2x dx
@@ -108,6 +108,7 @@ const binaryVjp = {
   max: (g, [a, b]) => [sumTo(mul(g, ge(a!, b!)), a!.shape), sumTo(mul(g, lt(a!, b!)), b!.shape)],
   min: (g, [a, b]) => [sumTo(mul(g, le(a!, b!)), a!.shape), sumTo(mul(g, gt(a!, b!)), b!.shape)],
   lt: none, le: none, gt: none, ge: none, eq: none, ne: none,
+  reluGrad: (g, [, x]) => [mul(g, step(x!)), null],
 } satisfies VjpTable<BinaryOp>;
 
 export const add = (a: Operand, b: Operand): Tensor =>

@@ -31,32 +31,6 @@ function forEachTap(g: ConvGeom, fn: (yAddr: number, wAddr: number, xAddr: numbe
         }
 }
 
-/**
- * The input gradient as our kernels define it: dx[n, c, ih, iw] = Σ_{o, i, j} ĝ · w[o, c, i, j] over
- * every tap, where ĝ is the output gradient the tap reaches, or 0 for a tap that reaches no output
- * (padding, a stride gap, past the edge). The zero taps change nothing for finite weights; a
- * non-finite weight makes NaN (0·Inf) at every input of its channel, where PyTorch, which skips
- * those taps, keeps the inputs the weight does not reach finite. forEachTap adds the reached taps;
- * this adds 0·w for the others, which matters only when w holds a NaN or ±Inf.
- */
-function zeroTapsOfInputGradient(dx: Float64Array, w: Float64Array, g: ConvGeom): void {
-  const { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW } = g;
-  const reaches = (t: number, s: number, n: number): boolean => t >= 0 && t % s === 0 && t / s < n;
-  for (let o = 0; o < O; o++)
-    for (let c = 0; c < C; c++)
-      for (let i = 0; i < KH; i++)
-        for (let j = 0; j < KW; j++) {
-          const wv = w[((o * C + c) * KH + i) * KW + j]!;
-          if (Number.isFinite(wv)) continue; // 0·w = 0 adds nothing
-          for (let n = 0; n < N; n++)
-            for (let ih = 0; ih < H; ih++)
-              for (let iw = 0; iw < W; iw++) {
-                if (reaches(ih + PH - i * DH, SH, OH) && reaches(iw + PW - j * DW, SW, OW)) continue;
-                dx[((n * C + c) * H + ih) * W + iw]! += 0 * wv;
-              }
-        }
-}
-
 export const cpuConv: ConvOps<Float64Array> = {
   conv2d(x, w, bias, g) {
     const y = new Float64Array(g.N * g.O * g.OH * g.OW);
@@ -72,13 +46,12 @@ export const cpuConv: ConvOps<Float64Array> = {
   conv2dBackwardInput(gy, w, g) {
     const dx = new Float64Array(g.N * g.C * g.H * g.W);
     forEachTap(g, (yA, wA, xA) => (dx[xA]! += gy[yA]! * w[wA]!));
-    zeroTapsOfInputGradient(dx, w, g);
     return dx;
   },
   conv2dBackwardWeight(x, gy, g) {
     const dw = new Float64Array(g.O * g.C * g.KH * g.KW);
-    // Padding is zeros that multiply the gradient, as in PyTorch's dw: an Inf or NaN gradient at an
-    // output whose window meets the padding makes those taps of dw NaN (0·Inf).
+    // As in the forward (and PyTorch's im2col), taps on the padding multiply gy by a zero: an
+    // infinite or NaN gradient there makes NaN.
     forEachTap(g, (yA, wA, xA) => (dw[wA]! += gy[yA]! * (xA < 0 ? 0 : x[xA]!)), true);
     return dw;
   },

@@ -72,6 +72,7 @@ export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case 'ge': return (a, b) => +(a >= b);
     case 'eq': return (a, b) => +(a === b);
     case 'ne': return (a, b) => +(a !== b);
+    case 'reluGrad': return (g, x) => g * (x > 0 ? 1 : 0); // g · step(x): Inf · 0 = NaN, as the two ops
   }
 }
 
