@@ -55,12 +55,12 @@ export interface BenchContext {
 export type ProfileMethod = 'auto' | 'timestamps' | 'per-dispatch';
 
 /**
- * Fast polling (src/gpu/fast-polling.ts) for the benchmarks: 'scoped' (the default, as the CLI and
- * the tests: only during the engine's GPU waits), 'always' (for the whole process) or 'off'; set
- * ROBUSTLENS_BENCH_POLLING to compare them.
+ * Fast polling (src/gpu/fast-polling.ts) for the benchmarks: 'always' (the default, as the CLI runs:
+ * for the whole process, so the peers on the same Dawn get it too), 'scoped' (only during the
+ * engine's GPU waits, as the tests) or 'off'; set ROBUSTLENS_BENCH_POLLING to compare them.
  */
 function benchPolling(): boolean | 'always' {
-  const p = process.env.ROBUSTLENS_BENCH_POLLING || 'scoped';
+  const p = process.env.ROBUSTLENS_BENCH_POLLING || 'always'; // as the CLI runs, and fair to the peers on the same Dawn
   if (p === 'scoped' || p === 'always' || p === 'off') return p === 'scoped' ? true : p === 'always' ? 'always' : false;
   throw new Error(`bench: ROBUSTLENS_BENCH_POLLING must be scoped, always or off, got '${p}'`);
 }
