@@ -6,8 +6,9 @@ import { ValueError } from '../errors.js';
  * (under 3 minutes on an idle two-core machine is the aim). `default` aims at 20 minutes for three seeds
  * on the two-core development machine (Node + Dawn + lavapipe) but does not reach it: with every
  * experiment the findings need, one seed is about 1.6 million units of work.ts: about 43 minutes at the
- * 620 units/s the training stages of a measured default run reached on an idle machine (154 GFLOP/s FMA
- * ceiling), 2.1 hours for three seeds. The sizes are not cut to fit: an inconclusive verdict at this
+ * 620 units/s the training stages of a measured default run reached on an idle machine (FMA ceiling
+ * 48 GFLOP/s as the bench and `robustlens info` measure it), 2.1 hours for three seeds; about 1.4 hours
+ * on a machine with a 72.8 GFLOP/s ceiling. The sizes are not cut to fit: an inconclusive verdict at this
  * budget is a valid result.
  */
 export interface StudySizes {
