@@ -41,7 +41,7 @@ function features(n: number, p: number, q: number): { A: Float32Array; B: Float3
 }
 
 async function similarityRow(n: number, p: number, q: number, batch: number, reps: number) {
-  const eng = await init();
+  const eng = await init({ fastPolling: 'always' }); // as the CLI and bench/index.ts run (the pre-13 engine patched the global by default)
   const { A, B } = features(n, p, q);
   const run = (): Promise<SimilarityReport> => similarityFromMatrices({ data: A, shape: [n, p] }, { data: B, shape: [n, q] }, { batchSize: batch });
   const t0 = performance.now();

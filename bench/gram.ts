@@ -58,7 +58,7 @@ export interface GramRow {
 }
 
 export async function benchGram(opts: { sizes?: [number, number][]; cpuSizes?: [number, number][]; reps?: number } = {}): Promise<{ adapter: string; ceilingGflops: number; rows: GramRow[] }> {
-  const eng = await init();
+  const eng = await init({ fastPolling: 'always' }); // as the CLI and bench/index.ts run
   const rt = eng.runtime!;
   const gpu = eng.backend as Backend<GPUBuffer>;
   const sizes = opts.sizes ?? [[256, 4096], [1024, 1024], [2048, 2048], [4096, 4096]];

@@ -58,7 +58,7 @@ async function run(model: nn.Sequential, images: number, batch: number): Promise
 }
 
 export async function benchLayerCka(images = 9984, cpuImages = 256, batch = 256) {
-  const eng = await init();
+  const eng = await init({ fastPolling: 'always' }); // as the CLI and bench/index.ts run
   const { model, seconds: trainSeconds } = await trainedCnn();
   const gpu = await run(model, images, batch);
   const onCpu = await copyInto(model, nn.plainCnn({ depth: 6, widthScale: 0.5, seed: 0, backend: cpu as Backend<any> }));
