@@ -11,9 +11,16 @@ import type { AdapterDescription } from '../gpu/runtime.js';
  * a table made on another adapter is not applied at all.
  */
 
-/** The adapter's identity: what would make a different choice fastest. */
+const keys = new WeakMap<AdapterDescription, string>();
+
+/** The adapter's identity: what would make a different choice fastest (memoised: pickMatmul asks per call). */
 export function adapterKey(a: AdapterDescription): string {
-  return [a.runtime.split(' ')[0], a.vendor, a.architecture, a.device, a.description].map((s) => s || '-').join('|');
+  let k = keys.get(a);
+  if (k === undefined) {
+    k = [a.runtime.split(' ')[0], a.vendor, a.architecture, a.device, a.description].map((s) => s || '-').join('|');
+    keys.set(a, k);
+  }
+  return k;
 }
 
 /**
@@ -53,7 +60,7 @@ const keyOf = (op: TunableOp, bucket: string): string => `${op}@${bucket}`;
 
 /** The variant measured fastest for `op` on shapes like `dims` on this adapter, if any. */
 export function tunedVariant(adapter: AdapterDescription, op: TunableOp, dims: readonly number[]): string | undefined {
-  if (tableAdapter === null || tableAdapter !== adapterKey(adapter)) return undefined;
+  if (tableAdapter === null || tableAdapter !== adapterKey(adapter)) return undefined; // empty table: no work per call
   return table.get(keyOf(op, shapeBucket(dims)))?.variant;
 }
 
