@@ -24,10 +24,14 @@ export class StorageScopes extends CommandBatch {
     if (error) throw error;
   }
 
-  createStorage(bytes: number, label: string): GPUBuffer {
+  /**
+   * A storage buffer for a kernel to write. `forUpload`: the caller fills it with `upload` first, so
+   * it must not be one that the unsubmitted commands still use (that upload would have to submit them).
+   */
+  createStorage(bytes: number, label: string, forUpload = false): GPUBuffer {
     this.checkAlive(label);
     this.checkStorageSize(bytes, label);
-    const buffer = this.pool.acquire(bytes, STORAGE_USAGE, label);
+    const buffer = this.pool.acquire(bytes, STORAGE_USAGE, label, !forUpload);
     this.scopes.at(-1)?.add(buffer);
     return buffer;
   }
@@ -76,6 +80,8 @@ export class StorageScopes extends CommandBatch {
 
   upload(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
     this.checkAlive('upload');
+    // writeBuffer runs before the recorded commands: submit them first if they still use this buffer.
+    if (this.pool.reusedInBatch.has(buffer)) this.flush();
     this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 }

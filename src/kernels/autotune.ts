@@ -60,7 +60,7 @@ export async function autotuneMatmul(rt: GpuRuntime, shapes: readonly (readonly 
 }
 
 function upload(rt: GpuRuntime, n: number, seed: number): GPUBuffer {
-  const buf = rt.createStorage(n * 4, 'autotune');
+  const buf = rt.createStorage(n * 4, 'autotune', true);
   let s = seed * 2654435761;
   const v = Float32Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

@@ -77,7 +77,7 @@ export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
     return Promise.resolve(false);
   }
   const groups = 4;
-  const flags = rt.createStorage(groups * 4, 'hsic.sg_probe');
+  const flags = rt.createStorage(groups * 4, 'hsic.sg_probe', true);
   rt.upload(flags, new Uint32Array(groups).fill(1));
   rt.dispatch({ shader: 'gram_sg', entry: 'sg_probe', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG }, buffers: { ok: flags }, workgroups: [groups] });
   const p = rt
