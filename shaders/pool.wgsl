@@ -23,6 +23,15 @@ struct Pool {
 fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 fn beats(v: f32, best: f32) -> bool { return v > best || (is_nan(v) && !is_nan(best)); }
 
+// RELU != 0: the fused reluMaxPool2d, i.e. maxPool2d(relu(x)) without the relu pass. Each window
+// element is read as relu(x) (the expression of elementwise.wgsl's relu: NaN passes, −0 and negatives
+// become max(x, 0)), so the argmax, the output bits and NaN routing are those of the unfused pair.
+// The backward multiplies the routed gradient by step(x) at the input, as relu's reluGrad does:
+// zero where the window max is <= 0 or NaN, and Inf · 0 = NaN there as in the unfused pair.
+override RELU: u32 = 0u;
+fn relu_if(v: f32) -> f32 { return select(v, select(max(v, 0.0), v, is_nan(v)), RELU != 0u); }
+fn relu_grad_if(g: f32, v: f32) -> f32 { return select(g, g * select(0.0, 1.0, v > 0.0), RELU != 0u); }
+
 // Input address of the first maximal element of window (plane, oh, ow); padding never wins.
 fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
   let ih0 = i32(oh * pp.SH) - i32(pp.PH);
@@ -37,7 +46,7 @@ fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
       let iw = iw0 + i32(j);
       if (iw < 0 || iw >= i32(pp.W)) { continue; }
       let a = base + u32(ih) * pp.W + u32(iw);
-      let v = x[a];
+      let v = relu_if(x[a]);
       if (at == 0xffffffffu || beats(v, best)) { best = v; at = a; }
     }
   }
@@ -50,7 +59,7 @@ fn max_pool_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   let ohw = pp.OH * pp.OW;
   if (k >= pp.planes * ohw) { return; }
   let r = k % ohw;
-  y[k] = x[window_argmax(k / ohw, r / pp.OW, r % pp.OW)];
+  y[k] = relu_if(x[window_argmax(k / ohw, r / pp.OW, r % pp.OW)]);
 }
 
 // The outputs whose windows contain input row ih: oh in [lo, hi] (empty when lo > hi).
@@ -80,7 +89,7 @@ fn max_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
       }
     }
   }
-  y[k] = acc;
+  y[k] = relu_grad_if(acc, x[k]);
 }
 
 @compute @workgroup_size(WG)
@@ -136,11 +145,11 @@ fn tile_w() -> u32 { return select(pp.KW, TK, TK != 0u); }
 fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
   let base = (plane * pp.H + oh * tile_h()) * pp.W + ow * tile_w();
   var at = base;
-  var best = x[base];
+  var best = relu_if(x[base]);
   for (var i = 0u; i < tile_h(); i++) {
     for (var j = 0u; j < tile_w(); j++) {
       let a = base + i * pp.W + j;
-      let v = x[a];
+      let v = relu_if(x[a]);
       if (beats(v, best)) { best = v; at = a; }
     }
   }
@@ -150,14 +159,14 @@ fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
 @compute @workgroup_size(8, 8, 1)
 fn max_pool_tiled_forward(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
-  y[(gid.z * pp.OH + gid.y) * pp.OW + gid.x] = x[tiled_argmax(gid.z, gid.y, gid.x)];
+  y[(gid.z * pp.OH + gid.y) * pp.OW + gid.x] = relu_if(x[tiled_argmax(gid.z, gid.y, gid.x)]);
 }
 
 @compute @workgroup_size(8, 8, 1)
 fn max_pool_tiled_backward(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
   let at = tiled_argmax(gid.z, gid.y, gid.x);
-  let g = gy[(gid.z * pp.OH + gid.y) * pp.OW + gid.x];
+  let g = relu_grad_if(gy[(gid.z * pp.OH + gid.y) * pp.OW + gid.x], x[at]);
   let base = (gid.z * pp.H + gid.y * tile_h()) * pp.W + gid.x * tile_w();
   for (var i = 0u; i < tile_h(); i++) {
     for (var j = 0u; j < tile_w(); j++) {
