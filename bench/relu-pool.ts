@@ -6,13 +6,16 @@
  * alternate round by round, and the per-round ratio off / on is reported with the medians, and the
  * load average before and after (software adapters share the CPU with whatever else runs).
  *
- *   source scripts/gpu-env.sh && npx vite-node bench/relu-pool.ts [-- --batch 256 --reps 9]
+ * With --profile, each variant's step is then profiled per kernel (bench/profile.ts prints the tables).
+ *
+ *   source scripts/gpu-env.sh && npx vite-node bench/relu-pool.ts [-- --batch 256 --reps 9 --profile]
  */
 import { loadavg } from 'node:os';
 import * as rl from '../src/node.js';
 import { cnnSmall } from '../src/nn/models.js';
 import type { ForwardContext } from '../src/nn/module.js';
 import { median, pairedRatio, setup, timeInterleaved, writeJson } from './harness.js';
+import { profileStep } from './profile.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,6 +48,12 @@ async function main(): Promise<void> {
   console.log(`fused   (ReLU+MaxPool2d one op): median ${on!.ms.toFixed(1)} ms  [${on!.all.map((v) => v.toFixed(0)).join(' ')}]`);
   console.log(`unfused (two layers, no-op tap): median ${off!.ms.toFixed(1)} ms  [${off!.all.map((v) => v.toFixed(0)).join(' ')}]`);
   console.log(`unfused / fused per round: median ${ratio.median.toFixed(3)} (min ${ratio.min.toFixed(3)}, max ${ratio.max.toFixed(3)}); ratio of medians ${(median(off!.all) / median(on!.all)).toFixed(3)}`);
+  if (process.argv.includes('--profile')) {
+    for (const [name, c] of [['fused', undefined], ['unfused', { tap: () => {} }]] as const) {
+      const p = await profileStep(ctx, `relu-pool-${name}`, `cnn-small forward + input gradient, batch ${batch}, ${name}`, step(c));
+      console.log(`${name}: kernels ${p.kernelMs.toFixed(1)} ms per step`);
+    }
+  }
   writeJson('relu-pool', { adapter: ctx.adapter, batch, reps, load: { before: load0, after: load1 }, fused: on, unfused: off, ratio });
   for (const t of [x, w]) t.dispose();
   model.dispose();

@@ -42,7 +42,8 @@ async function run(f: (z: Tensor) => Tensor, zs: ArrayLike<number>, shape: numbe
 function expectSameBits(got: number[], want: number[], what: string): void {
   expect(got.length, what).toBe(want.length);
   const bad = got.findIndex((v, i) => !(Object.is(v, want[i]) || (Number.isNaN(v) && Number.isNaN(want[i]))));
-  if (bad >= 0) expect.fail(`${what}: element ${bad}: fused ${got[bad]}, unfused ${want[bad]}`);
+  const show = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+  if (bad >= 0) expect.fail(`${what}: element ${bad}: fused ${show(got[bad]!)}, unfused ${show(want[bad]!)}`);
 }
 
 /** Values with ties, zeros of both signs, windows entirely ≤ 0, and (when `wild`) NaN, ±Inf, subnormals. */
@@ -105,6 +106,20 @@ describe('reluMaxPool2d', () => {
       expect(r.y.slice(0, 3), backend.kind).toEqual([3, 0, 0]);
       expect(Number.isNaN(r.y[3]), backend.kind).toBe(true);
       expect(r.dz, backend.kind).toEqual([0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+  });
+
+  it('an infinite gradient on a window whose max is < 0 makes NaN at its first element, as relu then maxPool2d (Inf · 0)', async () => {
+    rl.setNumericsCheck(false);
+    // One 2×2 window [-1, -2, -0.5, -3]: max at element 2, but relu makes every element 0 and the pair
+    // routes to element 0. An extra column of 1s (width 3, floored away) takes the generic kernel.
+    for (const [shape, z] of [[[1, 1, 2, 2], [-1, -2, -0.5, -3]], [[1, 1, 2, 3], [-1, -2, 1, -0.5, -3, 1]]] as const) {
+      for (const backend of [rl.getBackend(), rl.cpu]) {
+        const a = await run(fused({ kernel: 2 }), z, [...shape], [Infinity], backend);
+        const b = await run(unfused({ kernel: 2 }), z, [...shape], [Infinity], backend);
+        expectSameBits(a.dz, b.dz, `${backend.kind} ${shape}`);
+        expect(a.dz.map((v) => (Number.isNaN(v) ? 'NaN' : v)), `${backend.kind} ${shape}`).toEqual(shape[3] === 2 ? ['NaN', 0, 0, 0] : ['NaN', 0, 0, 0, 0, 0]);
+      }
     }
   });
 
