@@ -23,6 +23,21 @@ struct Pool {
 fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 fn beats(v: f32, best: f32) -> bool { return v > best || (is_nan(v) && !is_nan(best)); }
 
+// RELU != 0: the fused reluMaxPool2d, i.e. maxPool2d(relu(x)) without the relu pass. The window's
+// first maximum of relu(x) is that of x when the max is > 0 or NaN (relu is monotone and keeps NaN),
+// else the window's first element (all relu values are 0): one fix-up per window, none per element.
+// The output is relu of that element (the expression of elementwise.wgsl's relu: NaN passes), so
+// output bits and gradient routing are those of the unfused pair. The backward multiplies the routed
+// gradient by step(x) there, as relu's reluGrad does: no gradient where the window max is <= 0 or NaN,
+// and Inf · 0 = NaN as in the pair.
+override RELU: u32 = 0u;
+fn relu_if(v: f32) -> f32 { return select(v, select(max(v, 0.0), v, is_nan(v)), RELU != 0u); }
+fn relu_grad_if(g: f32, v: f32) -> f32 { return select(g, g * select(0.0, 1.0, v > 0.0), RELU != 0u); }
+fn relu_argmax(at: u32, first: u32) -> u32 {
+  let m = x[at];
+  return select(at, first, RELU != 0u && !(m > 0.0) && !is_nan(m));
+}
+
 // Input address of the first maximal element of window (plane, oh, ow); padding never wins.
 fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
   let ih0 = i32(oh * pp.SH) - i32(pp.PH);
@@ -30,6 +45,7 @@ fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
   let base = plane * pp.H * pp.W;
   var best = 0.0;
   var at = 0xffffffffu;
+  var first = 0u;
   for (var i = 0u; i < pp.KH; i++) {
     let ih = ih0 + i32(i);
     if (ih < 0 || ih >= i32(pp.H)) { continue; }
@@ -38,10 +54,11 @@ fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
       if (iw < 0 || iw >= i32(pp.W)) { continue; }
       let a = base + u32(ih) * pp.W + u32(iw);
       let v = x[a];
+      if (at == 0xffffffffu) { first = a; }
       if (at == 0xffffffffu || beats(v, best)) { best = v; at = a; }
     }
   }
-  return at;
+  return relu_argmax(at, first);
 }
 
 @compute @workgroup_size(WG)
@@ -50,7 +67,7 @@ fn max_pool_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   let ohw = pp.OH * pp.OW;
   if (k >= pp.planes * ohw) { return; }
   let r = k % ohw;
-  y[k] = x[window_argmax(k / ohw, r / pp.OW, r % pp.OW)];
+  y[k] = relu_if(x[window_argmax(k / ohw, r / pp.OW, r % pp.OW)]);
 }
 
 // The outputs whose windows contain input row ih: oh in [lo, hi] (empty when lo > hi).
@@ -80,7 +97,7 @@ fn max_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
       }
     }
   }
-  y[k] = acc;
+  y[k] = relu_grad_if(acc, x[k]);
 }
 
 @compute @workgroup_size(WG)
@@ -144,20 +161,20 @@ fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
       if (beats(v, best)) { best = v; at = a; }
     }
   }
-  return at;
+  return relu_argmax(at, base);
 }
 
 @compute @workgroup_size(8, 8, 1)
 fn max_pool_tiled_forward(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
-  y[(gid.z * pp.OH + gid.y) * pp.OW + gid.x] = x[tiled_argmax(gid.z, gid.y, gid.x)];
+  y[(gid.z * pp.OH + gid.y) * pp.OW + gid.x] = relu_if(x[tiled_argmax(gid.z, gid.y, gid.x)]);
 }
 
 @compute @workgroup_size(8, 8, 1)
 fn max_pool_tiled_backward(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
   let at = tiled_argmax(gid.z, gid.y, gid.x);
-  let g = gy[(gid.z * pp.OH + gid.y) * pp.OW + gid.x];
+  let g = relu_grad_if(gy[(gid.z * pp.OH + gid.y) * pp.OW + gid.x], x[at]);
   let base = (gid.z * pp.H + gid.y * tile_h()) * pp.W + gid.x * tile_w();
   for (var i = 0u; i < tile_h(); i++) {
     for (var j = 0u; j < tile_w(); j++) {

@@ -52,23 +52,25 @@ const convCase = fc
   });
 
 // Pooling: the gradient routes g to each window's max (max pool; NaN and ties as the forward rules
-// pick them) or spreads it evenly (average pool).
+// pick them) or spreads it evenly (average pool); the fused relu + max pool routes it and multiplies
+// by step(z) (windows whose max is <= 0 or NaN pass nothing; Inf · 0 = NaN as relu's reluGrad).
 const poolCase = fc
-  .record({ max: fc.boolean(), N: small(1, 2), C: small(1, 3), H: small(2, 9), W: small(2, 9), k: small(1, 3), s: small(1, 3), v: valueSeed })
+  .record({ kind: fc.constantFrom('max', 'reluMax', 'avg'), N: small(1, 2), C: small(1, 3), H: small(2, 9), W: small(2, 9), k: small(1, 3), s: small(1, 3), v: valueSeed })
   .filter(({ H, W, k }) => H >= k && W >= k)
-  .map(({ max, N, C, H, W, k, s, v }): OpCase => {
+  .map(({ kind, N, C, H, W, k, s, v }): OpCase => {
     const opts = { kernel: k, stride: s };
     const oh = outSize(H, k, s, 0, 1);
     const ow = outSize(W, k, s, 0, 1);
-    const f = max ? (x: Tensor) => rl.maxPool2d(x, opts) : (x: Tensor) => rl.avgPool2d(x, opts);
+    const f = { max: (x: Tensor) => rl.maxPool2d(x, opts), reluMax: (x: Tensor) => rl.reluMaxPool2d(x, opts), avg: (x: Tensor) => rl.avgPool2d(x, opts) }[kind];
     return {
-      op: max ? 'maxPool2d' : 'avgPool2d',
+      op: { max: 'maxPool2d', reluMax: 'reluMaxPool2d', avg: 'avgPool2d' }[kind],
       note: `kernel ${k}, stride ${s}`,
       // max pool: distinct finite inputs (ties and NaN in x route the gradient by a rule both sides share,
-      // tested in test/pool.test.ts); the cotangent takes every special value.
-      inputs: [input([N, C, H, W], v, max ? 'finite' : 'noHuge'), input([N, C, oh, ow], { ...v, seed: v.seed + 1 }, 'noHuge')],
+      // tested in test/pool.test.ts); the fused op takes every special value in x too (a NaN or
+      // non-positive window max gives no gradient); the cotangent takes every special value.
+      inputs: [input([N, C, H, W], v, { max: 'finite', reluMax: 'full', avg: 'noHuge' }[kind] as Pool), input([N, C, oh, ow], { ...v, seed: v.seed + 1 }, 'noHuge')],
       fn: vjp(f, 0),
-      linear: !max,
+      linear: kind === 'avg',
       tol: { rtol: 1e-5, atol: 1e-6 },
     };
   });
@@ -115,7 +117,7 @@ const ceCase = fc
 
 describe('op fuzz: backward kernels (GPU autograd vs float64 oracle)', () => {
   it('conv2d dx, dw and bias gradient with special cotangents', () => property('conv2d backward', convCase, 24, 12, 1101));
-  it('max and average pooling backward', () => property('pool backward', poolCase, 20, 12, 1102));
+  it('max, fused relu + max and average pooling backward', () => property('pool backward', poolCase, 24, 12, 1102));
   it('matmul backward, batched', () => property('matmul backward', matmulCase, 16, 12, 1103));
   it('activations, softmax and logSoftmax backward on special inputs', () => property('activation backward', unaryCase, 20, 16, 1104));
   it('crossEntropy backward with label smoothing', () => property('crossEntropy backward', ceCase, 16, 12, 1105));

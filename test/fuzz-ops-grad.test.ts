@@ -48,16 +48,18 @@ const convGradCase = fc
     };
   });
 
+// kind: max, fused relu + max (reluMaxPool2d: the max rule times step(z), special values in z and gy), average.
 const poolGradCase = fc
-  .record({ max: fc.boolean(), N: small(1, 2), C: small(1, 3), H: small(2, 9), W: small(2, 9), k: small(1, 3), s: fc.option(small(1, 3)), p0: small(0, 1), v: valueSeed })
-  .map(({ max, N, C, H, W, k, s, p0, v }): OpCase => {
+  .record({ kind: fc.constantFrom('max', 'reluMax', 'avg'), N: small(1, 2), C: small(1, 3), H: small(2, 9), W: small(2, 9), k: small(1, 3), s: fc.option(small(1, 3)), p0: small(0, 1), v: valueSeed })
+  .map(({ kind, N, C, H, W, k, s, p0, v }): OpCase => {
     const p = Math.min(p0, Math.floor(k / 2));
     const st = s ?? k;
     const g = [N, C, Math.max(1, out(H, k, st, p)), Math.max(1, out(W, k, st, p))];
     const opts = { kernel: k, stride: s ?? undefined, padding: p };
-    return max
-      ? { op: 'maxPool2d', inputs: [input([N, C, H, W], v, 'full'), input(g, v, 'noHuge', 1)], fn: vjp((x) => rl.maxPool2d(x!, opts), 0), linear: true, tol: { rtol: 1e-6, atol: 0 } }
-      : { op: 'avgPool2d', inputs: [input([N, C, H, W], v, 'noHuge'), input(g, v, 'noHuge', 1)], fn: vjp((x) => rl.avgPool2d(x!, opts), 0), linear: true };
+    const tol = { rtol: 1e-6, atol: 0 };
+    if (kind === 'max') return { op: 'maxPool2d', inputs: [input([N, C, H, W], v, 'full'), input(g, v, 'noHuge', 1)], fn: vjp((x) => rl.maxPool2d(x!, opts), 0), linear: true, tol };
+    if (kind === 'reluMax') return { op: 'reluMaxPool2d', inputs: [input([N, C, H, W], v, 'full'), input(g, v, 'noHuge', 1)], fn: vjp((x) => rl.reluMaxPool2d(x!, opts), 0), linear: true, tol };
+    return { op: 'avgPool2d', inputs: [input([N, C, H, W], v, 'noHuge'), input(g, v, 'noHuge', 1)], fn: vjp((x) => rl.avgPool2d(x!, opts), 0), linear: true };
   });
 
 // The forward on the same geometry: the row kernels' forms (8 channels, vec4 stores where rows
@@ -90,7 +92,7 @@ describe('op fuzz: backward kernels (GPU vs float64 oracle)', () => {
       convVariants.subgroups = true;
     }
   });
-  it('max and average pooling gradients', () => property('pool grad', poolGradCase, 24, 15, 812));
+  it('max, fused relu + max and average pooling gradients', () => property('pool grad', poolGradCase, 30, 15, 812));
 });
 
 function property(name: string, arb: fc.Arbitrary<OpCase>, numRuns: number, batch: number, seed: number): Promise<void> {

@@ -152,15 +152,16 @@ const convCase = fc
   };
   });
 
+// kind: max, fused relu + max (reluMaxPool2d, exact as max), average.
 const poolCase = fc
-  .record({ max: fc.boolean(), N: small(1, 2), C: small(1, 3), H: small(2, 8), W: small(2, 8), k0: small(1, 4), s: fc.option(small(1, 3)), p0: small(0, 2), badK: rarely(12), badP: rarely(8), v: valueSeed })
-  .map(({ max, N, C, H, W, k0, s, p0, badK, badP, v }): OpCase => {
+  .record({ kind: fc.constantFrom('max', 'reluMax', 'avg'), N: small(1, 2), C: small(1, 3), H: small(2, 8), W: small(2, 8), k0: small(1, 4), s: fc.option(small(1, 3)), p0: small(0, 2), badK: rarely(12), badP: rarely(8), v: valueSeed })
+  .map(({ kind, N, C, H, W, k0, s, p0, badK, badP, v }): OpCase => {
     const k = badK ? 0 : k0;
     const p = badP ? p0 + 1 : Math.min(p0, Math.floor(k0 / 2)); // more than half the kernel raises
     const opts = { kernel: [k, Math.max(k, 1)] as [number, number], stride: s ?? undefined, padding: p };
-    return max
-      ? { op: 'maxPool2d', inputs: [input([N, C, H, W], v, 'full')], fn: (x) => rl.maxPool2d(x, opts), tol: exact }
-      : { op: 'avgPool2d', inputs: [input([N, C, H, W], v, 'noHuge')], fn: (x) => rl.avgPool2d(x, opts), linear: true };
+    if (kind === 'max') return { op: 'maxPool2d', inputs: [input([N, C, H, W], v, 'full')], fn: (x) => rl.maxPool2d(x, opts), tol: exact };
+    if (kind === 'reluMax') return { op: 'reluMaxPool2d', inputs: [input([N, C, H, W], v, 'full')], fn: (x) => rl.reluMaxPool2d(x, opts), tol: exact };
+    return { op: 'avgPool2d', inputs: [input([N, C, H, W], v, 'noHuge')], fn: (x) => rl.avgPool2d(x, opts), linear: true };
   });
 
 const ceCase = fc

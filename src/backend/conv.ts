@@ -20,6 +20,10 @@ export interface PoolOps<S> {
   maxPool2d(x: S, g: PoolGeom): S;
   /** gy routed to the first (row-major) maximal element of each window; overlapping windows add. */
   maxPool2dBackward(x: S, gy: S, g: PoolGeom): S;
+  /** maxPool2d(relu(z)) in one pass (the relu output is never stored); NaN, ties and bits as the pair. */
+  reluMaxPool2d(z: S, g: PoolGeom): S;
+  /** The pair's gradient: maxPool2dBackward(relu(z), gy) · step(z), without storing relu(z). */
+  reluMaxPool2dBackward(z: S, gy: S, g: PoolGeom): S;
   /** Window mean, dividing by KH·KW (padding counts: PyTorch's count_include_pad = true). */
   avgPool2d(x: S, g: PoolGeom): S;
   avgPool2dBackward(gy: S, g: PoolGeom): S;

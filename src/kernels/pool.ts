@@ -16,9 +16,11 @@ type TiledEntry = 'max_pool_tiled_forward' | 'max_pool_tiled_backward';
 /** The kernel's buffers: the input x (max pooling), the output gradient gy (backward), the output y. */
 type PoolBuffers = { x?: GPUBuffer; gy?: GPUBuffer; y: GPUBuffer };
 
-function run(rt: GpuRuntime, entry: PoolEntry, g: PoolGeom, buffers: Omit<PoolBuffers, 'y'>, n: number): GPUBuffer {
+/** RELU (max pooling only): 1 reads each input as relu(x), the fused reluMaxPool2d (pool.wgsl). */
+function run(rt: GpuRuntime, entry: PoolEntry, g: PoolGeom, buffers: Omit<PoolBuffers, 'y'>, n: number, relu?: 0 | 1): GPUBuffer {
   const y = rt.createStorage(n * 4, entry);
-  rt.dispatch({ shader: 'pool', entry, overrides: { WG }, uniforms: uniforms(g), buffers: { ...buffers, y }, workgroups: grid1d(n, WG) });
+  const overrides: Record<string, number> = relu === undefined ? { WG } : { WG, RELU: relu };
+  rt.dispatch({ shader: 'pool', entry, overrides, uniforms: uniforms(g), buffers: { ...buffers, y }, workgroups: grid1d(n, WG) });
   return y;
 }
 
@@ -32,19 +34,25 @@ const inSize = (g: PoolGeom): number => g.planes * g.H * g.W;
 const tiles = (g: PoolGeom): boolean =>
   g.SH === g.KH && g.SW === g.KW && g.PH === 0 && g.PW === 0 && g.H === g.OH * g.KH && g.W === g.OW * g.KW && g.planes <= 65535;
 
-function runTiled(rt: GpuRuntime, entry: TiledEntry, g: PoolGeom, buffers: Omit<PoolBuffers, 'y'>, n: number): GPUBuffer {
+function runTiled(rt: GpuRuntime, entry: TiledEntry, g: PoolGeom, buffers: Omit<PoolBuffers, 'y'>, n: number, relu: 0 | 1): GPUBuffer {
   const y = rt.createStorage(n * 4, entry);
   // 2x2 and 3x3 windows as pipeline constants (TK in pool.wgsl): unrolled loops.
   const TK = g.KH === g.KW && (g.KH === 2 || g.KH === 3) && poolVariants.constantWindows ? g.KH : 0;
-  rt.dispatch({ shader: 'pool', entry, overrides: { TK }, uniforms: uniforms(g), buffers: { ...buffers, y }, workgroups: [Math.ceil(g.OW / 8), Math.ceil(g.OH / 8), g.planes] });
+  rt.dispatch({ shader: 'pool', entry, overrides: { TK, RELU: relu }, uniforms: uniforms(g), buffers: { ...buffers, y }, workgroups: [Math.ceil(g.OW / 8), Math.ceil(g.OH / 8), g.planes] });
   return y;
 }
 
-export const maxPool2d = (rt: GpuRuntime, x: GPUBuffer, g: PoolGeom): GPUBuffer =>
-  tiles(g) ? runTiled(rt, 'max_pool_tiled_forward', g, { x }, outSize(g)) : run(rt, 'max_pool_forward', g, { x }, outSize(g));
-export const maxPool2dBackward = (rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: PoolGeom): GPUBuffer =>
-  tiles(g) ? runTiled(rt, 'max_pool_tiled_backward', g, { x, gy }, inSize(g)) : run(rt, 'max_pool_backward', g, { x, gy }, inSize(g));
+const maxForward = (rt: GpuRuntime, x: GPUBuffer, g: PoolGeom, relu: 0 | 1): GPUBuffer =>
+  tiles(g) ? runTiled(rt, 'max_pool_tiled_forward', g, { x }, outSize(g), relu) : run(rt, 'max_pool_forward', g, { x }, outSize(g), relu);
+const maxBackward = (rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: PoolGeom, relu: 0 | 1): GPUBuffer =>
+  tiles(g) ? runTiled(rt, 'max_pool_tiled_backward', g, { x, gy }, inSize(g), relu) : run(rt, 'max_pool_backward', g, { x, gy }, inSize(g), relu);
+
+export const maxPool2d = (rt: GpuRuntime, x: GPUBuffer, g: PoolGeom): GPUBuffer => maxForward(rt, x, g, 0);
+export const maxPool2dBackward = (rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: PoolGeom): GPUBuffer => maxBackward(rt, x, gy, g, 0);
+/** maxPool2d(relu(z)) from z, and its gradient with respect to z (the same kernels with RELU = 1). */
+export const reluMaxPool2d = (rt: GpuRuntime, z: GPUBuffer, g: PoolGeom): GPUBuffer => maxForward(rt, z, g, 1);
+export const reluMaxPool2dBackward = (rt: GpuRuntime, z: GPUBuffer, gy: GPUBuffer, g: PoolGeom): GPUBuffer => maxBackward(rt, z, gy, g, 1);
 export const avgPool2d = (rt: GpuRuntime, x: GPUBuffer, g: PoolGeom): GPUBuffer => run(rt, 'avg_pool_forward', g, { x }, outSize(g));
 export const avgPool2dBackward = (rt: GpuRuntime, gy: GPUBuffer, g: PoolGeom): GPUBuffer => run(rt, 'avg_pool_backward', g, { gy }, inSize(g));
 
-export const poolKernels = (rt: GpuRuntime) => bindRuntime(rt, { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward });
+export const poolKernels = (rt: GpuRuntime) => bindRuntime(rt, { maxPool2d, maxPool2dBackward, reluMaxPool2d, reluMaxPool2dBackward, avgPool2d, avgPool2dBackward });

@@ -3,8 +3,7 @@ import { conv2d, type Conv2dOptions } from '../ops/conv.js';
 import { avgPool2d, globalAvgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
 import type { Pair } from '../ops/window.js';
 import type { Tensor } from '../tensor.js';
-import { fans, torchDefaultBias, torchDefaultWeight } from './init.js';
-import { initTarget, type LayerOptions } from './layers.js';
+import { fans, initTarget, torchDefaultBias, torchDefaultWeight, type LayerOptions } from './init.js';
 import { Module, tap, type ForwardContext } from './module.js';
 
 export interface Conv2dLayerOptions extends LayerOptions, Conv2dOptions {

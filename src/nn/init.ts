@@ -2,7 +2,7 @@ import type { Backend } from '../backend/types.js';
 import { sizeOf } from '../types.js';
 import { ValueError, fmtShape } from '../errors.js';
 import { tensor } from '../ops/creation.js';
-import type { Rng } from '../random.js';
+import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -18,6 +18,17 @@ import type { Tensor } from '../tensor.js';
 export interface InitTarget {
   rng: Rng;
   backend?: Backend<any>;
+}
+
+/** Where a layer's parameters come from: a seed or Rng stream, and a backend (default: current). */
+export interface LayerOptions {
+  rng?: Rng;
+  seed?: number;
+  backend?: Backend<any>;
+}
+
+export function initTarget(o: LayerOptions = {}): InitTarget {
+  return { rng: o.rng ?? new Rng(o.seed ?? 0), backend: o.backend };
 }
 
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {

@@ -1,24 +1,17 @@
-import type { Backend } from '../backend/types.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { add, relu } from '../ops/elementwise.js';
 import { flatten } from '../ops/layout.js';
 import { matmulT } from '../ops/matmul.js';
-import { Rng } from '../random.js';
 import { tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import { fans, torchDefaultBias, torchDefaultWeight, type InitTarget } from './init.js';
+import { reluMaxPool2d } from '../ops/pool.js';
+import { MaxPool2d } from './conv.js';
+import { fans, initTarget, torchDefaultBias, torchDefaultWeight, type LayerOptions } from './init.js';
 import { Module, tap, type ForwardContext } from './module.js';
 
-/** Where a layer's parameters come from: a seed or Rng stream, and a backend (default: current). */
-export interface LayerOptions {
-  rng?: Rng;
-  seed?: number;
-  backend?: Backend<any>;
-}
-
-export function initTarget(o: LayerOptions = {}): InitTarget {
-  return { rng: o.rng ?? new Rng(o.seed ?? 0), backend: o.backend };
-}
+// initTarget and LayerOptions live in init.ts (so that conv.ts need not import this file, which
+// imports its MaxPool2d); re-exported here, where the other modules look for them.
+export { initTarget, type LayerOptions } from './init.js';
 
 /** The context for child `name` of a container: its qualified name extends the parent's. */
 export function childContext(ctx: ForwardContext | undefined, name: string): ForwardContext | undefined {
@@ -105,7 +98,18 @@ export class Sequential extends Module {
   forward(x: Tensor, ctx?: ForwardContext): Tensor {
     return tidy(() => {
       let y = x;
-      for (const [name, m] of this.layers) y = m.forward(y, childContext(ctx, name));
+      for (let i = 0; i < this.layers.length; i++) {
+        const [name, m] = this.layers[i]!;
+        const next = this.layers[i + 1]?.[1];
+        // ReLU then MaxPool2d: one fused op (maxPool2d(relu(z)) without storing relu(z) or running a
+        // reluGrad pass; equal to the pair bit for bit). Not under a tap, which wants the ReLU's output.
+        if (!ctx?.tap && m instanceof ReLU && next instanceof MaxPool2d) {
+          y = reluMaxPool2d(y, next.opts);
+          i++;
+          continue;
+        }
+        y = m.forward(y, childContext(ctx, name));
+      }
       return y;
     });
   }

@@ -35,20 +35,42 @@ const poolVjp = {
     const be = gy.backend;
     return [wrap(x!.shape, 'float32', be, be.maxPool2dBackward(x!.storage('maxPool2d backward'), gy.storage('maxPool2d backward'), g))];
   },
+  // maxPool2d's rule times step(z), in the same pass.
+  reluMaxPool2d: (gy, [z], _y, g: PoolGeom) => {
+    const be = gy.backend;
+    return [wrap(z!.shape, 'float32', be, be.reluMaxPool2dBackward(z!.storage('reluMaxPool2d backward'), gy.storage('reluMaxPool2d backward'), g))];
+  },
   avgPool2d: (gy, [x], _y, g: PoolGeom) => {
     const be = gy.backend;
     return [wrap(x!.shape, 'float32', be, be.avgPool2dBackward(gy.storage('avgPool2d backward'), g))];
   },
-} satisfies VjpTable<'maxPool2d' | 'avgPool2d'>;
+} satisfies VjpTable<'maxPool2d' | 'reluMaxPool2d' | 'avgPool2d'>;
+
+type MaxOp = 'maxPool2d' | 'reluMaxPool2d';
+
+function maxPool(op: MaxOp, x: Tensor, opts: Pool2dOptions): Tensor {
+  requireFloat(op, x);
+  const g = geometry(op, x, opts);
+  const be = x.backend;
+  const s = x.storage(op);
+  const out = wrap(outShape(x, g), 'float32', be, op === 'maxPool2d' ? be.maxPool2d(s, g) : be.reluMaxPool2d(s, g));
+  record(op, poolVjp[op], [x], out, g);
+  return out;
+}
 
 /** Max pooling (torch.nn.functional.max_pool2d, floor mode); the gradient goes to the first maximum of each window. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  requireFloat('maxPool2d', x);
-  const g = geometry('maxPool2d', x, opts);
-  const be = x.backend;
-  const out = wrap(outShape(x, g), 'float32', be, be.maxPool2d(x.storage('maxPool2d'), g));
-  record('maxPool2d', poolVjp.maxPool2d, [x], out, g);
-  return out;
+  return maxPool('maxPool2d', x, opts);
+}
+
+/**
+ * maxPool2d(relu(z), opts) in one op: the relu output is never stored, and the gradient with
+ * respect to z comes from one kernel (no reluGrad pass). Equal to the pair bit for bit, NaN and ±Inf
+ * included: our relu passes NaN, so a NaN in a window wins as in maxPool2d; windows whose max is <= 0
+ * (or NaN) give z no gradient (relu' is z > 0, as PyTorch), and the first maximum takes it on ties.
+ */
+export function reluMaxPool2d(z: Tensor, opts: Pool2dOptions): Tensor {
+  return maxPool('reluMaxPool2d', z, opts);
 }
 
 /** Average pooling (torch.nn.functional.avg_pool2d with count_include_pad = true, floor mode). */

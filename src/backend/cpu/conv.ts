@@ -89,6 +89,9 @@ function argmaxes(x: Float64Array, g: PoolGeom): Int32Array {
   return at;
 }
 
+/** relu as src/backend/cpu/core.ts computes it: NaN passes, everything not > 0 becomes +0. */
+const reluOf = (z: Float64Array): Float64Array => z.map((v) => (v > 0 || Number.isNaN(v) ? v : 0));
+
 export const cpuPool: PoolOps<Float64Array> = {
   maxPool2d(x, g) {
     const at = argmaxes(x, g);
@@ -98,6 +101,15 @@ export const cpuPool: PoolOps<Float64Array> = {
     const dx = new Float64Array(g.planes * g.H * g.W);
     argmaxes(x, g).forEach((a, y) => (dx[a]! += gy[y]!));
     return dx;
+  },
+  // The fused op's definition, literally: maxPool2d(relu(z)), and its gradient
+  // maxPool2dBackward(relu(z), gy) · step(z) (relu's reluGrad, so Inf · 0 = NaN as in the pair).
+  reluMaxPool2d(z, g) {
+    return cpuPool.maxPool2d(reluOf(z), g);
+  },
+  reluMaxPool2dBackward(z, gy, g) {
+    const dz = cpuPool.maxPool2dBackward(reluOf(z), gy, g);
+    return dz.map((d, i) => d * (z[i]! > 0 ? 1 : 0));
   },
   avgPool2d(x, g) {
     const y = new Float64Array(g.planes * g.OH * g.OW);
