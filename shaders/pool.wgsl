@@ -33,19 +33,22 @@ fn beats(v: f32, best: f32) -> bool { return v > best || (is_nan(v) && !is_nan(b
 override RELU: u32 = 0u;
 fn relu_if(v: f32) -> f32 { return select(v, select(max(v, 0.0), v, is_nan(v)), RELU != 0u); }
 fn relu_grad_if(g: f32, v: f32) -> f32 { return select(g, g * select(0.0, 1.0, v > 0.0), RELU != 0u); }
-fn relu_argmax(at: u32, first: u32) -> u32 {
-  let m = x[at];
-  return select(at, first, RELU != 0u && !(m > 0.0) && !is_nan(m));
+// A window's chosen element: its address and its value (carried along, so no kernel loads it twice:
+// on software adapters every per-lane load is a gather).
+struct Pick { at: u32, v: f32 }
+
+fn relu_pick(best: Pick, first: Pick) -> Pick {
+  if (RELU != 0u && !(best.v > 0.0) && !is_nan(best.v)) { return first; }
+  return best;
 }
 
-// Input address of the first maximal element of window (plane, oh, ow); padding never wins.
-fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
+// The first maximal element of window (plane, oh, ow); padding never wins.
+fn window_argmax(plane: u32, oh: u32, ow: u32) -> Pick {
   let ih0 = i32(oh * pp.SH) - i32(pp.PH);
   let iw0 = i32(ow * pp.SW) - i32(pp.PW);
   let base = plane * pp.H * pp.W;
-  var best = 0.0;
-  var at = 0xffffffffu;
-  var first = 0u;
+  var best = Pick(0xffffffffu, 0.0);
+  var first = best;
   for (var i = 0u; i < pp.KH; i++) {
     let ih = ih0 + i32(i);
     if (ih < 0 || ih >= i32(pp.H)) { continue; }
@@ -54,11 +57,11 @@ fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
       if (iw < 0 || iw >= i32(pp.W)) { continue; }
       let a = base + u32(ih) * pp.W + u32(iw);
       let v = x[a];
-      if (at == 0xffffffffu) { first = a; }
-      if (at == 0xffffffffu || beats(v, best)) { best = v; at = a; }
+      if (best.at == 0xffffffffu) { first = Pick(a, v); best = first; }
+      else if (beats(v, best.v)) { best = Pick(a, v); }
     }
   }
-  return relu_argmax(at, first);
+  return relu_pick(best, first);
 }
 
 @compute @workgroup_size(WG)
@@ -67,7 +70,7 @@ fn max_pool_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   let ohw = pp.OH * pp.OW;
   if (k >= pp.planes * ohw) { return; }
   let r = k % ohw;
-  y[k] = relu_if(x[window_argmax(k / ohw, r / pp.OW, r % pp.OW)]);
+  y[k] = relu_if(window_argmax(k / ohw, r / pp.OW, r % pp.OW).v);
 }
 
 // The outputs whose windows contain input row ih: oh in [lo, hi] (empty when lo > hi).
@@ -92,7 +95,7 @@ fn max_pool_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   var acc = 0.0;
   for (var oh = rh.x; oh <= rh.y; oh++) {
     for (var ow = rw.x; ow <= rw.y; ow++) {
-      if (window_argmax(plane, u32(oh), u32(ow)) == k) {
+      if (window_argmax(plane, u32(oh), u32(ow)).at == k) {
         acc += gy[(plane * pp.OH + u32(oh)) * pp.OW + u32(ow)];
       }
     }
@@ -150,36 +153,46 @@ override TK: u32 = 0u;
 fn tile_h() -> u32 { return select(pp.KH, TK, TK != 0u); }
 fn tile_w() -> u32 { return select(pp.KW, TK, TK != 0u); }
 
-fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> u32 {
+fn tiled_argmax(plane: u32, oh: u32, ow: u32) -> Pick {
   let base = (plane * pp.H + oh * tile_h()) * pp.W + ow * tile_w();
-  var at = base;
-  var best = x[base];
+  let first = Pick(base, x[base]);
+  var best = first;
   for (var i = 0u; i < tile_h(); i++) {
     for (var j = 0u; j < tile_w(); j++) {
+      if (i == 0u && j == 0u) { continue; } // folds away where the window is a constant
       let a = base + i * pp.W + j;
       let v = x[a];
-      if (beats(v, best)) { best = v; at = a; }
+      if (beats(v, best.v)) { best = Pick(a, v); }
     }
   }
-  return relu_argmax(at, base);
+  return relu_pick(best, first);
 }
+
+// PZ planes per invocation (grid z = ceil(planes / PZ)): a small pooled plane (14 x 14) is four
+// workgroups, and a software adapter pays a fixed cost per workgroup that one plane's few loads do
+// not cover.
+override PZ: u32 = 1u;
 
 @compute @workgroup_size(8, 8, 1)
 fn max_pool_tiled_forward(@builtin(global_invocation_id) gid: vec3u) {
-  if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
-  y[(gid.z * pp.OH + gid.y) * pp.OW + gid.x] = relu_if(x[tiled_argmax(gid.z, gid.y, gid.x)]);
+  if (gid.x >= pp.OW || gid.y >= pp.OH) { return; }
+  for (var p = gid.z * PZ; p < min(gid.z * PZ + PZ, pp.planes); p++) {
+    y[(p * pp.OH + gid.y) * pp.OW + gid.x] = relu_if(tiled_argmax(p, gid.y, gid.x).v);
+  }
 }
 
 @compute @workgroup_size(8, 8, 1)
 fn max_pool_tiled_backward(@builtin(global_invocation_id) gid: vec3u) {
-  if (gid.x >= pp.OW || gid.y >= pp.OH || gid.z >= pp.planes) { return; }
-  let at = tiled_argmax(gid.z, gid.y, gid.x);
-  let g = relu_grad_if(gy[(gid.z * pp.OH + gid.y) * pp.OW + gid.x], x[at]);
-  let base = (gid.z * pp.H + gid.y * tile_h()) * pp.W + gid.x * tile_w();
-  for (var i = 0u; i < tile_h(); i++) {
-    for (var j = 0u; j < tile_w(); j++) {
-      let a = base + i * pp.W + j;
-      y[a] = select(0.0, g, a == at);
+  if (gid.x >= pp.OW || gid.y >= pp.OH) { return; }
+  for (var p = gid.z * PZ; p < min(gid.z * PZ + PZ, pp.planes); p++) {
+    let best = tiled_argmax(p, gid.y, gid.x);
+    let g = relu_grad_if(gy[(p * pp.OH + gid.y) * pp.OW + gid.x], best.v);
+    let base = (p * pp.H + gid.y * tile_h()) * pp.W + gid.x * tile_w();
+    for (var i = 0u; i < tile_h(); i++) {
+      for (var j = 0u; j < tile_w(); j++) {
+        let a = base + i * pp.W + j;
+        y[a] = select(0.0, g, a == best.at);
+      }
     }
   }
 }

@@ -65,8 +65,19 @@ describe('reluMaxPool2d', () => {
   });
   afterEach(() => {
     poolVariants.constantWindows = true;
+    poolVariants.planesPerInvocation = 0;
     rl.setNumericsCheck(true);
   });
+
+  for (const pz of [3, 16]) {
+    it(`${pz} planes per invocation (tiled kernels, remainders included): GPU vs float64 oracle`, async () => {
+      poolVariants.planesPerInvocation = pz;
+      for (const [name, shape, o] of cases) {
+        await checkOp(`reluMaxPool2d ${name}, PZ ${pz}`, (z) => rl.reluMaxPool2d(z!, o), [{ shape }], { tol: { rtol: 1e-6, atol: 0 }, gradTol: { rtol: 1e-6, atol: 0 } });
+        await checkOp(`maxPool2d ${name}, PZ ${pz}`, (z) => rl.maxPool2d(z!, o), [{ shape }], { tol: { rtol: 1e-6, atol: 0 }, gradTol: { rtol: 1e-6, atol: 0 } });
+      }
+    });
+  }
 
   for (const [name, shape, o] of cases) {
     it(`${name}: GPU vs float64 oracle, forward and backward, and finite differences`, async () => {
