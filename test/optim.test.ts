@@ -5,8 +5,9 @@ import { expectClose, randomValues } from './helpers/oracle.js';
 
 type Make = (params: [string, rl.Tensor][]) => Optimizer;
 
-// Shapes: a scalar-ish bias, a prime-sized vector, and one past a workgroup multiple.
-const SHAPES = [[1], [37], [5, 29]];
+// Shapes: a scalar-ish bias, a prime-sized vector, one past a workgroup multiple, and one large
+// enough for 4 elements per invocation (4,757 = 1,189 · 4 + 1: the last invocation's remainder).
+const SHAPES = [[1], [37], [5, 29], [71, 67]];
 
 /** Run `steps` updates with the same parameters and gradients on the GPU and the CPU oracle. */
 async function compare(make: Make, steps = 5, lrs?: number[]): Promise<void> {
