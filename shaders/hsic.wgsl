@@ -59,13 +59,16 @@ fn total(@builtin(local_invocation_id) lid: vec3u) {
   if (lid.x == 0u) { dst[0] = tree[0]; }
 }
 
-// dst[i, j] = src[i, j] − mean[j] for j < p, 0 in the padding columns j ∈ [p, ld_out).
+// dst[i, j] = src[i, j] − mean[j] for j < p, 0 in the padding columns j ∈ [p, ld_out). A 2-D grid:
+// x runs along the columns (neighbouring lanes, neighbouring addresses), y and z along the rows
+// (row = gid.z · rows per z-slice + gid.y), so no lane divides: a u32 division per element made
+// this kernel as slow as the Gram matrix on lavapipe, which scalarises it.
 @compute @workgroup_size(WG)
 fn center_features(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * WG;
-  if (t >= u.n * u.ld_out) { return; }
-  let i = t / u.ld_out;
-  let j = t % u.ld_out;
+  let j = gid.x;
+  let i = gid.y + gid.z * nwg.y;
+  if (j >= u.ld_out || i >= u.n) { return; }
+  let t = i * u.ld_out + j;
   if (j < u.p) { dst[t] = src[i * u.ld_in + j] - aux[j]; } else { dst[t] = 0.0; }
 }
 

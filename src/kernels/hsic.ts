@@ -1,6 +1,6 @@
 import { padTo4 } from '../types.js';
 import { LimitError } from '../errors.js';
-import { grid1d } from '../gpu/limits.js';
+import { MAX_GROUPS, checkGrid, grid1d } from '../gpu/limits.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
 import { bindRuntime } from './slice.js';
 
@@ -41,6 +41,13 @@ function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: nu
   return out;
 }
 
+/** A grid with lanes along `cols` (x) and one row per (y, z) cell: row = gid.y + gid.z · nwg.y. */
+function rowGrid(op: string, n: number, cols: number): [number, number, number] {
+  const g: [number, number, number] = [Math.ceil(cols / WG), Math.min(n, MAX_GROUPS), Math.ceil(n / MAX_GROUPS)];
+  checkGrid(op, ...g);
+  return g;
+}
+
 /** x − column means, padded to ld columns of zeros. Two passes: the second subtracts the mean of the
  *  residuals, which removes the rounding error of the first mean (and makes constant columns exactly 0). */
 export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number): GPUBuffer {
@@ -51,7 +58,7 @@ export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number
     const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
     rt.dispatch({
       shader: 'hsic', entry: 'center_features', overrides: { WG },
-      uniforms: hs({ n, p, ld_in: ldIn, ld_out: ld }), buffers: { src, dst: out, aux: mean }, workgroups: grid1d(n * ld, WG),
+      uniforms: hs({ n, p, ld_in: ldIn, ld_out: ld }), buffers: { src, dst: out, aux: mean }, workgroups: rowGrid('centerColumns', n, ld),
     });
     rt.releaseStorage(mean);
     return out;
@@ -93,11 +100,38 @@ export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
   return p;
 }
 
-export type GramVariant = 'auto' | 'plain' | 'subgroup';
+/**
+ * 'wide': gram_sym_wide (gram_sg.wgsl), the register tile of the subgroup matmul, for devices with
+ * subgroups of at least 8 lanes; 'subgroup': gram_sym_sg (after its lane-layout probe); 'plain':
+ * gram_sym, everywhere. 'auto' takes the first that this device can run.
+ */
+export type GramVariant = 'auto' | 'plain' | 'subgroup' | 'wide';
+
+/**
+ * gram_sym_wide's tile: 16 rows (8·RA) × 32 columns (WG lanes · 4·NV). Measured by driver CPU time
+ * on lavapipe at n = 256, p = 12544 / 3136 / 1568 against RA 1–4, NV 1–2, WG 8–16: this was the
+ * fastest, 1.2–2× gram_sym_sg.
+ */
+const WIDE = { RA: 2, NV: 1, WG: 8 } as const;
+
+export const canUseWideGram = (rt: GpuRuntime): boolean => rt.device.features.has('subgroups') && rt.subgroupMinSize >= 8;
 
 export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, variant: GramVariant = 'auto'): GPUBuffer {
   checkIndex('gram', n * n);
   checkIndex('gram', n * ld);
+  const wide = variant === 'wide' || (variant === 'auto' && canUseWideGram(rt));
+  if (variant === 'wide' && !canUseWideGram(rt)) {
+    throw new LimitError(`gram: the wide Gram kernel needs the 'subgroups' feature with subgroups of at least 8 lanes (this device: min ${rt.subgroupMinSize}); use the plain kernel`);
+  }
+  const dst = rt.createStorage(n * n * 4, 'hsic.gram_sym');
+  if (wide) {
+    const rows = 8 * WIDE.RA;
+    const cols = WIDE.WG * 4 * WIDE.NV;
+    const grid: [number, number, number] = [Math.ceil(n / cols), Math.ceil(n / rows), 1];
+    checkGrid('gram', ...grid);
+    rt.dispatch({ shader: 'gram_sg', entry: 'gram_sym_wide', overrides: WIDE, uniforms: hs({ n, ld_in: ld }), buffers: { x4: x, dst }, workgroups: grid });
+    return dst;
+  }
   if (!subgroupGram.has(rt)) void probeSubgroupGram(rt);
   const sg = variant === 'subgroup' || (variant === 'auto' && subgroupGram.get(rt) === true);
   if (variant === 'subgroup' && subgroupGram.get(rt) !== true) {
@@ -105,7 +139,6 @@ export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, varian
   }
   const nb = Math.ceil(n / BLOCK);
   const pairs = (nb * (nb + 1)) / 2;
-  const dst = rt.createStorage(n * n * 4, 'hsic.gram_sym');
   const gx = Math.min(pairs, 65535);
   rt.dispatch({
     ...(sg ? { shader: 'gram_sg' as const, entry: 'gram_sym_sg' as const } : { shader: 'hsic' as const, entry: 'gram_sym' as const }),
