@@ -15,6 +15,7 @@ override WG_Y: u32 = 8;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read> tot: array<f32>;
+@group(0) @binding(5) var<storage, read> mean2: array<f32>;
 
 // part[c * p + j] = Σ_{i in chunk c} src[i * ld_in + j] (skipping i == j when zero_diag).
 // Lanes run along j, so neighbouring lanes read neighbouring addresses.
@@ -30,6 +31,23 @@ fn col_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   for (var i = start; i < stop; i++) {
     if (u.zero_diag == 0u || i != j) { acc += src[i * u.ld_in + j]; }
   }
+  dst[c * u.p + j] = acc;
+}
+
+// The same partial sums of the residuals src[i * ld_in + j] − aux[j] (aux: the column means of a first
+// pass), each residual rounded as center_features rounds it: the second centring pass's means without
+// writing the residuals out first.
+@compute @workgroup_size(WG)
+fn col_partial_resid(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= u.p * u.chunks) { return; }
+  let j = t % u.p;
+  let c = t / u.p;
+  let start = c * u.chunk;
+  let stop = min(start + u.chunk, u.n);
+  let m = aux[j];
+  var acc = 0.0;
+  for (var i = start; i < stop; i++) { acc += src[i * u.ld_in + j] - m; }
   dst[c * u.p + j] = acc;
 }
 
@@ -59,17 +77,25 @@ fn total(@builtin(local_invocation_id) lid: vec3u) {
   if (lid.x == 0u) { dst[0] = tree[0]; }
 }
 
-// dst[i, j] = src[i, j] − mean[j] for j < p, 0 in the padding columns j ∈ [p, ld_out). A 2-D grid:
-// x runs along the columns (neighbouring lanes, neighbouring addresses), y and z along the rows
-// (row = gid.z · rows per z-slice + gid.y), so no lane divides: a u32 division per element made
-// this kernel as slow as the Gram matrix on lavapipe, which scalarises it.
+// dst[i, j] = (src[i, j] − aux[j]) − mean2[j] for j < p, 0 in the padding columns j ∈ [p, ld_out):
+// both centring passes at once (aux: the column means, mean2: the means of the residuals, from
+// col_partial_resid), rounded as two separate passes would round them. Lanes run along the columns
+// (x) and each loops over `chunk` rows (row block gid.y + gid.z · nwg.y): no lane divides (a u32
+// division per element made this kernel as slow as the Gram matrix on lavapipe, which scalarises
+// it), and there are `chunk` times fewer workgroups than elements over 64.
 @compute @workgroup_size(WG)
 fn center_features(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let j = gid.x;
-  let i = gid.y + gid.z * nwg.y;
-  if (j >= u.ld_out || i >= u.n) { return; }
-  let t = i * u.ld_out + j;
-  if (j < u.p) { dst[t] = src[i * u.ld_in + j] - aux[j]; } else { dst[t] = 0.0; }
+  let start = (gid.y + gid.z * nwg.y) * u.chunk;
+  if (j >= u.ld_out || start >= u.n) { return; }
+  let stop = min(start + u.chunk, u.n);
+  if (j >= u.p) {
+    for (var i = start; i < stop; i++) { dst[i * u.ld_out + j] = 0.0; }
+    return;
+  }
+  let m1 = aux[j];
+  let m2 = mean2[j];
+  for (var i = start; i < stop; i++) { dst[i * u.ld_out + j] = (src[i * u.ld_in + j] - m1) - m2; }
 }
 
 // dst = K − (r − g)·1ᵀ − 1·(r − g)ᵀ with g = tot[0] / gscale; the diagonal set to 0 when zero_diag.

@@ -23,14 +23,17 @@ function checkIndex(op: string, elements: number): void {
   if (elements > 0xffffffff) throw new LimitError(`${op}: ${elements} elements overflow 32-bit indices; use fewer examples per batch`);
 }
 
-/** Column sums of src [n, p] (row stride ld) divided by `scale`, via chunked partials: a p-vector. */
-function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean): GPUBuffer {
+/**
+ * Column sums of src [n, p] (row stride ld) divided by `scale`, via chunked partials: a p-vector.
+ * With `minus` (a p-vector), the sums of the residuals src − minus instead.
+ */
+function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean, minus?: GPUBuffer): GPUBuffer {
   const chunks = Math.ceil(n / ROW_CHUNK);
   const part = rt.createStorage(chunks * p * 4, 'hsic.col_partial');
   rt.dispatch({
-    shader: 'hsic', entry: 'col_partial', overrides: { WG },
+    shader: 'hsic', entry: minus ? 'col_partial_resid' : 'col_partial', overrides: { WG },
     uniforms: hs({ n, p, ld_in: ld, chunk: ROW_CHUNK, chunks, zero_diag: zeroDiag ? 1 : 0 }),
-    buffers: { src, dst: part }, workgroups: grid1d(p * chunks, WG),
+    buffers: minus ? { src, dst: part, aux: minus } : { src, dst: part }, workgroups: grid1d(p * chunks, WG),
   });
   const out = rt.createStorage(p * 4, 'hsic.col_finish');
   rt.dispatch({
@@ -41,32 +44,28 @@ function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: nu
   return out;
 }
 
-/** A grid with lanes along `cols` (x) and one row per (y, z) cell: row = gid.y + gid.z · nwg.y. */
-function rowGrid(op: string, n: number, cols: number): [number, number, number] {
-  const g: [number, number, number] = [Math.ceil(cols / WG), Math.min(n, MAX_GROUPS), Math.ceil(n / MAX_GROUPS)];
-  checkGrid(op, ...g);
-  return g;
-}
-
-/** x − column means, padded to ld columns of zeros. Two passes: the second subtracts the mean of the
- *  residuals, which removes the rounding error of the first mean (and makes constant columns exactly 0). */
+/**
+ * x − column means, padded to ld columns of zeros, in two passes: the second subtracts the mean of
+ * the residuals, which removes the rounding error of the first mean (and makes constant columns
+ * exactly 0). The residuals are summed as they are formed (col_partial_resid), so only the result is
+ * written: the same values as writing the first pass out and centring it again.
+ */
 export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number): GPUBuffer {
   const ld = padTo4(p);
   checkIndex('centerColumns', n * ld);
-  const pass = (src: GPUBuffer, ldIn: number): GPUBuffer => {
-    const mean = columnSums(rt, src, n, p, ldIn, n, false);
-    const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
-    rt.dispatch({
-      shader: 'hsic', entry: 'center_features', overrides: { WG },
-      uniforms: hs({ n, p, ld_in: ldIn, ld_out: ld }), buffers: { src, dst: out, aux: mean }, workgroups: rowGrid('centerColumns', n, ld),
-    });
-    rt.releaseStorage(mean);
-    return out;
-  };
-  const first = pass(x, p);
-  const second = pass(first, ld);
-  rt.releaseStorage(first);
-  return second;
+  const mean = columnSums(rt, x, n, p, p, n, false);
+  const mean2 = columnSums(rt, x, n, p, p, n, false, mean);
+  const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
+  const rowBlocks = Math.ceil(n / ROW_CHUNK);
+  const grid: [number, number, number] = [Math.ceil(ld / WG), Math.min(rowBlocks, MAX_GROUPS), Math.ceil(rowBlocks / MAX_GROUPS)];
+  checkGrid('centerColumns', ...grid);
+  rt.dispatch({
+    shader: 'hsic', entry: 'center_features', overrides: { WG },
+    uniforms: hs({ n, p, ld_in: p, ld_out: ld, chunk: ROW_CHUNK }), buffers: { src: x, dst: out, aux: mean, mean2 }, workgroups: grid,
+  });
+  rt.releaseStorage(mean);
+  rt.releaseStorage(mean2);
+  return out;
 }
 
 /**
