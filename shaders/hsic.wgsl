@@ -101,15 +101,20 @@ fn center_features(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 // dst = K − (r − g)·1ᵀ − 1·(r − g)ᵀ with g = tot[0] / gscale; the diagonal set to 0 when zero_diag.
 // Double centring: r = column means, g = mean(r)/2 (Kornblith's center_gram). U-centring: r = column
 // sums of K̃ over (n − 2), g = Σr / (2(n − 1)) (§1.3 steps 2–4).
+// Lanes run along the columns j and each loops over `chunk` rows (row block gid.y + gid.z · nwg.y):
+// no u32 division per element (see center_features).
 @compute @workgroup_size(WG)
 fn center_gram(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * WG;
-  if (t >= u.n * u.n) { return; }
-  let i = t / u.n;
-  let j = t % u.n;
-  if (u.zero_diag == 1u && i == j) { dst[t] = 0.0; return; }
+  let j = gid.x;
+  let start = (gid.y + gid.z * nwg.y) * u.chunk;
+  if (j >= u.n || start >= u.n) { return; }
+  let stop = min(start + u.chunk, u.n);
   let g = tot[0] / u.gscale;
-  dst[t] = src[t] - (aux[i] - g) - (aux[j] - g);
+  let cj = aux[j] - g;
+  for (var i = start; i < stop; i++) {
+    let t = i * u.n + j;
+    if (u.zero_diag == 1u && i == j) { dst[t] = 0.0; } else { dst[t] = src[t] - (aux[i] - g) - cj; }
+  }
 }
 
 // D[i, j] = max(K_ii + K_jj − 2 K_ij, 0): squared distances from a Gram matrix; f32 round-off can

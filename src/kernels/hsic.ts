@@ -44,6 +44,14 @@ function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: nu
   return out;
 }
 
+/** The grid of the row-block kernels: lanes along `cols` (x), one block of ROW_CHUNK rows per (y, z) cell. */
+function rowBlocks(op: string, rows: number, cols: number): [number, number, number] {
+  const blocks = Math.ceil(rows / ROW_CHUNK);
+  const g: [number, number, number] = [Math.ceil(cols / WG), Math.min(blocks, MAX_GROUPS), Math.ceil(blocks / MAX_GROUPS)];
+  checkGrid(op, ...g);
+  return g;
+}
+
 /**
  * x − column means, padded to ld columns of zeros, in two passes: the second subtracts the mean of
  * the residuals, which removes the rounding error of the first mean (and makes constant columns
@@ -56,12 +64,9 @@ export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number
   const mean = columnSums(rt, x, n, p, p, n, false);
   const mean2 = columnSums(rt, x, n, p, p, n, false, mean);
   const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
-  const rowBlocks = Math.ceil(n / ROW_CHUNK);
-  const grid: [number, number, number] = [Math.ceil(ld / WG), Math.min(rowBlocks, MAX_GROUPS), Math.ceil(rowBlocks / MAX_GROUPS)];
-  checkGrid('centerColumns', ...grid);
   rt.dispatch({
     shader: 'hsic', entry: 'center_features', overrides: { WG },
-    uniforms: hs({ n, p, ld_in: p, ld_out: ld, chunk: ROW_CHUNK }), buffers: { src: x, dst: out, aux: mean, mean2 }, workgroups: grid,
+    uniforms: hs({ n, p, ld_in: p, ld_out: ld, chunk: ROW_CHUNK }), buffers: { src: x, dst: out, aux: mean, mean2 }, workgroups: rowBlocks('centerColumns', n, ld),
   });
   rt.releaseStorage(mean);
   rt.releaseStorage(mean2);
@@ -169,7 +174,7 @@ function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, 
   const out = rt.createStorage(n * n * 4, 'hsic.center_gram');
   rt.dispatch({
     shader: 'hsic', entry: 'center_gram', overrides: { WG },
-    uniforms: hs({ n, zero_diag: zeroDiag ? 1 : 0, gscale }), buffers: { src: k, dst: out, aux: r, tot }, workgroups: grid1d(n * n, WG),
+    uniforms: hs({ n, zero_diag: zeroDiag ? 1 : 0, gscale, chunk: ROW_CHUNK }), buffers: { src: k, dst: out, aux: r, tot }, workgroups: rowBlocks('centerGram', n, n),
   });
   rt.releaseStorage(r);
   rt.releaseStorage(tot);
