@@ -17,21 +17,27 @@ override WG_Y: u32 = 8;
 @group(0) @binding(4) var<storage, read> tot: array<f32>;
 @group(0) @binding(5) var<storage, read> mean2: array<f32>;
 
+// The lane of a column-sum partial: column j, rows [start, stop) of chunk c; valid = 0 past the last.
+struct ColChunk { j: u32, c: u32, start: u32, stop: u32, valid: bool }
+
+fn col_chunk(gid: vec3u, nwg: vec3u) -> ColChunk {
+  let t = gid.x + gid.y * nwg.x * WG;
+  let c = t / u.p;
+  let start = c * u.chunk;
+  return ColChunk(t % u.p, c, start, min(start + u.chunk, u.n), t < u.p * u.chunks);
+}
+
 // part[c * p + j] = Σ_{i in chunk c} src[i * ld_in + j] (skipping i == j when zero_diag).
 // Lanes run along j, so neighbouring lanes read neighbouring addresses.
 @compute @workgroup_size(WG)
 fn col_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * WG;
-  if (t >= u.p * u.chunks) { return; }
-  let j = t % u.p;
-  let c = t / u.p;
-  let start = c * u.chunk;
-  let stop = min(start + u.chunk, u.n);
+  let q = col_chunk(gid, nwg);
+  if (!q.valid) { return; }
   var acc = 0.0;
-  for (var i = start; i < stop; i++) {
-    if (u.zero_diag == 0u || i != j) { acc += src[i * u.ld_in + j]; }
+  for (var i = q.start; i < q.stop; i++) {
+    if (u.zero_diag == 0u || i != q.j) { acc += src[i * u.ld_in + q.j]; }
   }
-  dst[c * u.p + j] = acc;
+  dst[q.c * u.p + q.j] = acc;
 }
 
 // The same partial sums of the residuals src[i * ld_in + j] − aux[j] (aux: the column means of a first
@@ -39,16 +45,12 @@ fn col_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 // writing the residuals out first.
 @compute @workgroup_size(WG)
 fn col_partial_resid(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * WG;
-  if (t >= u.p * u.chunks) { return; }
-  let j = t % u.p;
-  let c = t / u.p;
-  let start = c * u.chunk;
-  let stop = min(start + u.chunk, u.n);
-  let m = aux[j];
+  let q = col_chunk(gid, nwg);
+  if (!q.valid) { return; }
+  let m = aux[q.j];
   var acc = 0.0;
-  for (var i = start; i < stop; i++) { acc += src[i * u.ld_in + j] - m; }
-  dst[c * u.p + j] = acc;
+  for (var i = q.start; i < q.stop; i++) { acc += src[i * u.ld_in + q.j] - m; }
+  dst[q.c * u.p + q.j] = acc;
 }
 
 // dst[j] = (Σ_c src[c * p + j]) / scale: the second level of the column-sum tree.
