@@ -4,7 +4,11 @@
  * batched inner products with their readback. Each stage is timed to an idle queue (rt.sync), so
  * the stages add up to a batch that runs without overlap; then the kernels of `--kernel-batches`
  * batches are timed with timestamp queries (where the adapter has them). The model is the bench's
- * plain CNN, untrained (the timings do not depend on the weights).
+ * plain CNN, untrained (the timings do not depend on the weights). Each stage also reports the CPU
+ * time of the driver's threads: on a shared machine wall time follows the others' load. On lavapipe
+ * the timestamp table disagreed with that split (after the centring change hsic.center_features
+ * still read 27% of kernel time, while the whole centring stage took 10-13% of the batch's driver
+ * CPU time): trust the CPU split there.
  *
  *   npx vite-node bench/layer-cka-profile.ts [--batches N] [--kernel-batches N] [--batch M]
  */
