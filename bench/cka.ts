@@ -5,7 +5,10 @@
  * bench/layer-cka.ts. It uses only APIs that exist before and after the HSIC-on-Tensors change, so
  * the same file times both checkouts; run it on an otherwise idle machine. Writes out/bench-cka.json.
  *
- *   npx vite-node bench/cka.ts [--reps N] [--n N --p P --q Q] [--batch M] [--images N] [--no-layers]
+ *   npx vite-node bench/cka.ts [--reps N] [--n N --p P --q Q] [--batch M] [--images N] [--cpu-images N] [--no-layers | --layers-only]
+ *
+ * --layers-only skips the similarity row and runs the layer row --reps times in one process (after
+ * one training), reporting each run and their median; --cpu-images 0 skips its CPU reference.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -23,11 +26,12 @@ const { values: args } = parseArgs({
     images: { type: 'string', default: '9984' },
     'cpu-images': { type: 'string', default: '256' },
     'no-layers': { type: 'boolean', default: false },
+    'layers-only': { type: 'boolean', default: false },
   },
 });
 const num = (name: keyof typeof args): number => {
   const v = Number(args[name]);
-  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`bench/cka: --${name} needs a positive integer, got ${args[name]}`);
+  if (!(Number.isInteger(v) && (v >= 1 || (v === 0 && name === 'cpu-images')))) throw new Error(`bench/cka: --${name} needs a positive integer, got ${args[name]}`);
   return v;
 };
 
@@ -71,12 +75,13 @@ async function similarityRow(n: number, p: number, q: number, batch: number, rep
 }
 
 const reps = num('reps');
-const similarity = await similarityRow(num('n'), num('p'), num('q'), num('batch'), reps);
+if (args['layers-only'] && args['no-layers']) throw new Error('bench/cka: --layers-only and --no-layers exclude each other');
+const similarity = args['layers-only'] ? 'skipped (--layers-only)' : await similarityRow(num('n'), num('p'), num('q'), num('batch'), reps);
 let layers: unknown = 'skipped (--no-layers)';
 if (!args['no-layers']) {
   process.env.ROBUSTLENS_BENCH_IMPORT = '1'; // import bench/layer-cka.ts without running its own main
   const { benchLayerCka } = await import('./layer-cka.js');
-  layers = await benchLayerCka(num('images'), num('cpu-images'), num('batch'));
+  layers = await benchLayerCka(num('images'), num('cpu-images'), num('batch'), args['layers-only'] ? reps : 1);
   console.log(`layer-cka ${JSON.stringify(layers, null, 1)}`);
 }
 mkdirSync('out', { recursive: true });

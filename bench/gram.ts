@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { init, cpu, shutdown, Rng } from '../src/node.js';
 import { padTo4 } from '../src/types.js';
-import { gram as gramKernel, probeSubgroupGram, type GramVariant } from '../src/kernels/hsic.js';
+import { canUseWideGram, gram as gramKernel, probeSubgroupGram, type GramVariant } from '../src/kernels/hsic.js';
 import type { Backend } from '../src/backend/types.js';
 
 const BLOCK = 32; // gram_sym block side (8×8 lanes × 4×4 tiles)
@@ -34,6 +34,13 @@ function executedFmas(n: number, ld: number): number {
     }
   }
   return entries * ld;
+}
+
+/** FMAs gram_sym_wide executes: every launched 16 × 32 block in full (blocks wholly below the diagonal return). */
+function executedFmasWide(n: number, ld: number): number {
+  let blocks = 0;
+  for (let r0 = 0; r0 < n; r0 += 16) for (let c0 = 0; c0 < n; c0 += 32) if (c0 + 32 > r0) blocks++;
+  return blocks * 16 * 32 * ld;
 }
 
 async function median(reps: number, fn: () => Promise<void>): Promise<number> {
@@ -77,14 +84,15 @@ export async function benchGram(opts: { sizes?: [number, number][]; cpuSizes?: [
     const x = gpu.fromData(new Rng(n + p).fillUniform(n * ld, -1, 1), 'float32');
     // Warm-up (pipeline compilation) then timed runs; each run waits for the queue to drain.
     const variants: GramVariant[] = (await probeSubgroupGram(rt)) ? ['subgroup', 'plain'] : ['plain'];
+    if (canUseWideGram(rt)) variants.unshift('wide');
     for (const v of variants) {
       const gram = async (): Promise<void> => {
         gpu.free(gramKernel(rt, x, n, ld, v));
         await rt.sync();
       };
       await gram(); // warm-up: pipeline compilation
-      const name = v === 'subgroup' ? 'gram_sym_sg' : 'gram_sym';
-      row('webgpu', name, n, p, await median(n >= 4096 && v === 'plain' ? 1 : reps, gram), executedFmas(n, ld));
+      const name = v === 'wide' ? 'gram_sym_wide' : v === 'subgroup' ? 'gram_sym_sg' : 'gram_sym';
+      row('webgpu', name, n, p, await median(n >= 4096 && v === 'plain' ? 1 : reps, gram), v === 'wide' ? executedFmasWide(n, ld) : executedFmas(n, ld));
     }
     const viaMatmul = async (): Promise<void> => {
       gpu.free(gpu.matmul(x, { offset: 0, sb: 0, si: ld, sj: 1 }, x, { offset: 0, sb: 0, si: 1, sj: ld }, 1, n, ld, n));
@@ -111,7 +119,8 @@ export async function benchGram(opts: { sizes?: [number, number][]; cpuSizes?: [
 // (a bench aggregator) sets ROBUSTLENS_BENCH_IMPORT=1 before importing it.
 if (!process.env.ROBUSTLENS_BENCH_IMPORT) {
   const r = await benchGram();
-  const big = r.rows.find((x) => x.kernel === 'gram_sym_sg' && x.n === 4096 && x.p === 4096) ?? r.rows.find((x) => x.kernel === 'gram_sym' && x.n === 4096 && x.p === 4096);
+  const big = r.rows.find((x) => x.kernel === 'gram_sym_wide' && x.n === 4096 && x.p === 4096) ??
+    r.rows.find((x) => x.kernel === 'gram_sym_sg' && x.n === 4096 && x.p === 4096) ?? r.rows.find((x) => x.kernel === 'gram_sym' && x.n === 4096 && x.p === 4096);
   const out = {
     when: new Date().toISOString(),
     ...r,

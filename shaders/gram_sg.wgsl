@@ -68,6 +68,79 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   store_gram_tile(i0, j0, array<vec4f, 4>(c0, c1, c2, c3), bi != bj || lid.y != lid.x);
 }
 
+// The same symmetric Gram matrix with the register tile of matmul_subgroup_vec4: a workgroup of WG
+// lanes owns 8·RA rows of K (row0 from workgroup_id.y, shared by every subgroup in it) and WG·4·NV
+// columns (col0 from workgroup_id.x); lane lid owns columns col0 + (v·4 + c)·WG + lid (strided by WG).
+// Per vec4 step k of the features, lane s < 8 loads row row0 + q·8 + s (one load serves 8 rows,
+// handed over by subgroupShuffle) and every lane loads the vec4 of each of its 4·NV columns: RA + 4·NV
+// loads for 4·8·RA·4·NV FMAs (256 per 6 loads at RA = 2, NV = 1, the launcher's choice: about 1.8×
+// gram_sym_sg at n = 256, p = 12544 on lavapipe), against 64 FMAs per 4.5 loads in gram_sym_sg.
+// Each entry is one fma chain over k in order, as in gram_sym, so K is the same bits. Blocks wholly
+// below the diagonal return at once (the whole workgroup); the others store only entries on or
+// above it, at (i, j) and mirrored at (j, i): exactly symmetric. Correctness does not depend on how
+// invocations map to lanes (the lane that loads row s is the lane whose subgroup_invocation_id is
+// s); the launcher needs subgroups of at least 8 lanes.
+override WG: u32 = 8;
+override RA: u32 = 2;  // A loads per lane per step (1..4): 8·RA rows per workgroup
+override NV: u32 = 1;  // (1 or 2)  // groups of 4 columns per lane
+const MAX_RA: u32 = 4u;
+const MAX_ROWS: u32 = 32u;
+const MAX_NV: u32 = 2u;
+
+@compute @workgroup_size(WG, 1, 1)
+fn gram_sym_wide(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+                 @builtin(subgroup_invocation_id) sid: u32) {
+  let row0 = wid.y * 8u * RA;
+  let col0 = wid.x * WG * 4u * NV;
+  if (col0 + WG * 4u * NV <= row0) { return; }  // the whole block lies below the diagonal
+  let ld4 = u.ld_in / 4u;
+  let last = u.n - 1u;
+  // No early return from here: every lane takes part in the shuffles. Rows and columns past n read
+  // the last row (a valid address) and are never stored.
+  var a_at: array<u32, MAX_RA>;
+  for (var q = 0u; q < RA; q++) { a_at[q] = min(row0 + q * 8u + min(sid, 7u), last) * ld4; }
+  var b_at: array<vec4u, MAX_NV>;
+  for (var v = 0u; v < NV; v++) {
+    for (var c = 0u; c < 4u; c++) { b_at[v][c] = min(col0 + (v * 4u + c) * WG + lid, last) * ld4; }
+  }
+  var acc: array<array<vec4f, MAX_NV>, MAX_ROWS>;
+  for (var k = 0u; k < ld4; k++) {
+    var av: array<vec4f, MAX_RA>;
+    for (var q = 0u; q < RA; q++) { av[q] = x4[a_at[q] + k]; }
+    var bt: array<array<vec4f, 4>, MAX_NV>;  // bt[v][e][c] = X[column (v, c), 4k + e]
+    for (var v = 0u; v < NV; v++) {
+      let b0 = x4[b_at[v].x + k];
+      let b1 = x4[b_at[v].y + k];
+      let b2 = x4[b_at[v].z + k];
+      let b3 = x4[b_at[v].w + k];
+      bt[v] = array<vec4f, 4>(vec4f(b0.x, b1.x, b2.x, b3.x), vec4f(b0.y, b1.y, b2.y, b3.y),
+                              vec4f(b0.z, b1.z, b2.z, b3.z), vec4f(b0.w, b1.w, b2.w, b3.w));
+    }
+    for (var e = 0u; e < 4u; e++) {
+      for (var q = 0u; q < RA; q++) {
+        let a = av[q][e];
+        for (var r = 0u; r < 8u; r++) {
+          let ar = vec4f(subgroupShuffle(a, r));
+          for (var v = 0u; v < NV; v++) { acc[q * 8u + r][v] = fma(ar, bt[v][e], acc[q * 8u + r][v]); }
+        }
+      }
+    }
+  }
+  for (var r = 0u; r < 8u * RA; r++) {
+    let i = row0 + r;
+    if (i >= u.n) { break; }
+    for (var v = 0u; v < NV; v++) {
+      for (var c = 0u; c < 4u; c++) {
+        let j = col0 + (v * 4u + c) * WG + lid;
+        if (j < u.n && j >= i) {
+          dst[i * u.n + j] = acc[r][v][c];
+          if (j != i) { dst[j * u.n + i] = acc[r][v][c]; }
+        }
+      }
+    }
+  }
+}
+
 // Checks the lane layout gram_sym_sg relies on: subgroups of a multiple of 8 lanes made of
 // consecutive invocations, with lane (id mod 8) == lid.x. ok[wg] = 1 where it holds for the whole workgroup.
 @group(0) @binding(3) var<storage, read_write> ok: array<atomic<u32>>;

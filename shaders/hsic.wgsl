@@ -15,22 +15,42 @@ override WG_Y: u32 = 8;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read> tot: array<f32>;
+@group(0) @binding(5) var<storage, read> mean2: array<f32>;
+
+// The lane of a column-sum partial: column j, rows [start, stop) of chunk c; valid = 0 past the last.
+struct ColChunk { j: u32, c: u32, start: u32, stop: u32, valid: bool }
+
+fn col_chunk(gid: vec3u, nwg: vec3u) -> ColChunk {
+  let t = gid.x + gid.y * nwg.x * WG;
+  let c = t / u.p;
+  let start = c * u.chunk;
+  return ColChunk(t % u.p, c, start, min(start + u.chunk, u.n), t < u.p * u.chunks);
+}
 
 // part[c * p + j] = Σ_{i in chunk c} src[i * ld_in + j] (skipping i == j when zero_diag).
 // Lanes run along j, so neighbouring lanes read neighbouring addresses.
 @compute @workgroup_size(WG)
 fn col_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * WG;
-  if (t >= u.p * u.chunks) { return; }
-  let j = t % u.p;
-  let c = t / u.p;
-  let start = c * u.chunk;
-  let stop = min(start + u.chunk, u.n);
+  let q = col_chunk(gid, nwg);
+  if (!q.valid) { return; }
   var acc = 0.0;
-  for (var i = start; i < stop; i++) {
-    if (u.zero_diag == 0u || i != j) { acc += src[i * u.ld_in + j]; }
+  for (var i = q.start; i < q.stop; i++) {
+    if (u.zero_diag == 0u || i != q.j) { acc += src[i * u.ld_in + q.j]; }
   }
-  dst[c * u.p + j] = acc;
+  dst[q.c * u.p + q.j] = acc;
+}
+
+// The same partial sums of the residuals src[i * ld_in + j] − aux[j] (aux: the column means of a first
+// pass), each residual rounded as center_features rounds it: the second centring pass's means without
+// writing the residuals out first.
+@compute @workgroup_size(WG)
+fn col_partial_resid(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let q = col_chunk(gid, nwg);
+  if (!q.valid) { return; }
+  let m = aux[q.j];
+  var acc = 0.0;
+  for (var i = q.start; i < q.stop; i++) { acc += src[i * u.ld_in + q.j] - m; }
+  dst[q.c * u.p + q.j] = acc;
 }
 
 // dst[j] = (Σ_c src[c * p + j]) / scale: the second level of the column-sum tree.
@@ -59,28 +79,44 @@ fn total(@builtin(local_invocation_id) lid: vec3u) {
   if (lid.x == 0u) { dst[0] = tree[0]; }
 }
 
-// dst[i, j] = src[i, j] − mean[j] for j < p, 0 in the padding columns j ∈ [p, ld_out).
+// dst[i, j] = (src[i, j] − aux[j]) − mean2[j] for j < p, 0 in the padding columns j ∈ [p, ld_out):
+// both centring passes at once (aux: the column means, mean2: the means of the residuals, from
+// col_partial_resid), rounded as two separate passes would round them. Lanes run along the columns
+// (x) and each loops over `chunk` rows (row block gid.y + gid.z · nwg.y): no lane divides (a u32
+// division per element made this kernel as slow as the Gram matrix on lavapipe, which scalarises
+// it), and there are `chunk` times fewer workgroups than elements over 64.
 @compute @workgroup_size(WG)
 fn center_features(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * WG;
-  if (t >= u.n * u.ld_out) { return; }
-  let i = t / u.ld_out;
-  let j = t % u.ld_out;
-  if (j < u.p) { dst[t] = src[i * u.ld_in + j] - aux[j]; } else { dst[t] = 0.0; }
+  let j = gid.x;
+  let start = (gid.y + gid.z * nwg.y) * u.chunk;
+  if (j >= u.ld_out || start >= u.n) { return; }
+  let stop = min(start + u.chunk, u.n);
+  if (j >= u.p) {
+    for (var i = start; i < stop; i++) { dst[i * u.ld_out + j] = 0.0; }
+    return;
+  }
+  let m1 = aux[j];
+  let m2 = mean2[j];
+  for (var i = start; i < stop; i++) { dst[i * u.ld_out + j] = (src[i * u.ld_in + j] - m1) - m2; }
 }
 
 // dst = K − (r − g)·1ᵀ − 1·(r − g)ᵀ with g = tot[0] / gscale; the diagonal set to 0 when zero_diag.
 // Double centring: r = column means, g = mean(r)/2 (Kornblith's center_gram). U-centring: r = column
 // sums of K̃ over (n − 2), g = Σr / (2(n − 1)) (§1.3 steps 2–4).
+// Lanes run along the columns j and each loops over `chunk` rows (row block gid.y + gid.z · nwg.y):
+// no u32 division per element (see center_features).
 @compute @workgroup_size(WG)
 fn center_gram(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * WG;
-  if (t >= u.n * u.n) { return; }
-  let i = t / u.n;
-  let j = t % u.n;
-  if (u.zero_diag == 1u && i == j) { dst[t] = 0.0; return; }
+  let j = gid.x;
+  let start = (gid.y + gid.z * nwg.y) * u.chunk;
+  if (j >= u.n || start >= u.n) { return; }
+  let stop = min(start + u.chunk, u.n);
   let g = tot[0] / u.gscale;
-  dst[t] = src[t] - (aux[i] - g) - (aux[j] - g);
+  let cj = aux[j] - g;
+  for (var i = start; i < stop; i++) {
+    let t = i * u.n + j;
+    if (u.zero_diag == 1u && i == j) { dst[t] = 0.0; } else { dst[t] = src[t] - (aux[i] - g) - cj; }
+  }
 }
 
 // D[i, j] = max(K_ii + K_jj − 2 K_ij, 0): squared distances from a Gram matrix; f32 round-off can

@@ -11,7 +11,7 @@ import { heatmapSvg } from '../src/report/heatmap.js';
 import { blockScore, longRangeSimilarity } from '../src/analysis/summary.js';
 import { Module, tap, type ForwardContext } from '../src/nn/module.js';
 import { ValueError } from '../src/errors.js';
-import { X, Y, Y2, close, gpu, range, rows, withT } from './helpers/cka-data.js';
+import { T, X, Y, Y2, close, gpu, range, rows, withT } from './helpers/cka-data.js';
 
 describe('minibatch CKA accumulator (§1.6)', () => {
   it('accumulates across passes and layers; within-model matrix is symmetric with a unit diagonal', async () => {
@@ -36,6 +36,18 @@ describe('minibatch CKA accumulator (§1.6)', () => {
     }
     const cs = cref.sums();
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) close(s.cross[i]![j]!, cs.cross[i]![j]!, 1e-5, `sum ${i},${j}`);
+  });
+
+  it('overlapping updates (as layerSimilarity queues them) add the same sums, bit for bit, as updates awaited one by one', async () => {
+    const batches = [range(0, 6), range(6, 12), [3, 7, 0, 11, 5, 1, 2], [9, 2, 10, 4, 8]];
+    const feats = batches.map((idx) => [X, Y, Y2].map((m) => T(rows(m, idx), gpu())));
+    const one = new MinibatchCka(['x', 'y', 'y2']);
+    for (const f of feats) await one.update(f);
+    const all = new MinibatchCka(['x', 'y', 'y2']);
+    await Promise.all(feats.map((f) => all.update(f)));
+    for (const f of feats) for (const t of f) t.dispose();
+    expect(all.sums()).toEqual(one.sums());
+    expect(all.result()).toEqual(one.result());
   });
 
   it('marks dead layers (constant or all-zero features) as NaN and never divides by them', async () => {

@@ -57,11 +57,14 @@ describe('GPU estimators against the float64 oracle on random data', () => {
 });
 
 describe('Gram kernel variants', () => {
-  it('the plain and the subgroup kernels both match the oracle and are exactly symmetric', async () => {
+  it('the plain, the subgroup and the wide kernels all match the oracle and are exactly symmetric', async () => {
     const rt = engine.runtime!;
     const variants: hk.GramVariant[] = (await hk.probeSubgroupGram(rt)) ? ['plain', 'subgroup'] : ['plain'];
+    if (hk.canUseWideGram(rt)) variants.push('wide');
+    const plain = new Map<string, Float32Array>();
     for (const variant of variants) {
-      for (const [n, p] of [[1, 3], [9, 4], [33, 17], [70, 64], [97, 5], [130, 36]] as const) {
+      // n across the wide kernel's 16-row and 32-column blocks: 15, 16, 17, 31, 33, 47, 70, 97, 130.
+      for (const [n, p] of [[1, 3], [9, 4], [15, 9], [16, 8], [17, 1], [31, 13], [33, 17], [47, 6], [70, 64], [97, 5], [130, 36]] as const) {
         const v = new Rng(n * 7 + p).fillNormal(n * p);
         const ld = Math.ceil(p / 4) * 4;
         const g = gpu();
@@ -70,6 +73,9 @@ describe('Gram kernel variants', () => {
         const k = hk.gram(rt, xc, n, ld, variant);
         const got = (await g.read(k, n * n, 'float32')) as Float32Array;
         for (const s of [xs, xc, k]) g.free(s);
+        if (variant === 'plain') plain.set(`${n},${p}`, got);
+        // The wide kernel runs each entry's fma chain over the features in the same order as gram_sym.
+        if (variant === 'wide') expect(got, `wide n=${n} p=${p}: the bits of the plain kernel`).toEqual(plain.get(`${n},${p}`));
         const ref = cpu.gram(cpu.centerColumns(Float64Array.from(v), n, p), n, ld);
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < n; j++) {
@@ -80,6 +86,6 @@ describe('Gram kernel variants', () => {
       }
     }
     // On lavapipe (Node + Dawn) the subgroup kernel is expected to be available.
-    if (rt.adapter.description.includes('llvmpipe')) expect(variants).toContain('subgroup');
+    if (rt.adapter.description.includes('llvmpipe')) expect(variants).toEqual(['plain', 'subgroup', 'wide']);
   });
 });

@@ -32,7 +32,8 @@ async function pipeline(b: Backend<any>, values: Float64Array, n: number, p: num
 }
 
 describe('HSIC ops: GPU against the float64 oracle', () => {
-  for (const [n, p] of [[1, 3], [4, 1], [5, 7], [37, 5], [70, 33]] as const) {
+  // n = 70 and 129 span two and three of the centring kernels' 64-row blocks.
+  for (const [n, p] of [[1, 3], [4, 1], [5, 7], [37, 5], [70, 33], [129, 6]] as const) {
     it(`n=${n}, p=${p}`, async () => {
       const v = new Rng(n * 31 + p).fillNormal(n * p).map((x, i) => x + (i % p) * 2);
       const [g, c] = [await pipeline(getBackend(), v, n, p), await pipeline(cpu, v, n, p)];

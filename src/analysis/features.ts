@@ -107,6 +107,10 @@ export async function layerSimilarity(
   opts: LayerSimilarityOptions = {},
 ): Promise<CkaMatrix> {
   let acc: MinibatchCka | null = null;
+  // One batch in flight: update() queues a batch's GPU work at once and resolves when its sums have
+  // come back, so the previous batch's readback is awaited only after the next batch is queued and
+  // the GPU never waits for JavaScript between batches. MinibatchCka adds the sums in batch order.
+  let pending: Promise<void> | null = null;
   for await (const item of batches) {
     const x = item instanceof Tensor ? item : item.a;
     const xb = item instanceof Tensor ? item : item.b;
@@ -122,12 +126,17 @@ export async function layerSimilarity(
       if (ra.length !== acc.rows.length || (rb && rb.length !== acc.cols.length)) {
         throw new ValueError(`layerSimilarity: the model reported ${ra.length} layers on this batch but ${acc.rows.length} on the first; give opts.layers`);
       }
-      await acc.update(ra, rb);
+      const done = acc.update(ra, rb);
+      done.catch(() => undefined); // awaited below or on the next batch; an error thrown first must not leave it unhandled
+      const previous = pending;
+      pending = done;
+      if (previous) await previous;
     } finally {
       for (const t of fa.values()) t.dispose();
       if (fb) for (const t of fb.values()) t.dispose();
     }
   }
+  if (pending) await pending;
   if (!acc) throw new ValueError('layerSimilarity: no batches were given');
   return acc.result();
 }

@@ -73,6 +73,8 @@ export class MinibatchCka {
   private readonly pcSums: Float64Array | null;
   batches = 0;
   examples = 0;
+  /** Settles when the last update has added its sums: each update adds its own after it, in call order. */
+  private tail: Promise<void> = Promise.resolve();
 
   /** `opts.firstPc`: also average, per row layer, the first principal component's share of the variance (pca.ts). */
   constructor(readonly rows: string[], cols?: string[], opts: { firstPc?: boolean } = {}) {
@@ -130,35 +132,41 @@ export class MinibatchCka {
     const z = m * (m - 3);
     const La = a.length;
     const Lb = this.cols.length;
+    // Updates may overlap (layerSimilarity queues the next batch before this one's sums are back):
+    // the GPU work is queued here at once, and the float64 sums are added after every earlier update's.
+    const previous = this.tail;
+    let added!: () => void;
+    this.tail = new Promise((resolve) => (added = resolve));
     const ga = stacked(a, uCenter);
     let gb = ga;
     let pcs: Tensor | null = null;
     try {
       if (b) gb = stacked(b, uCenter);
       if (this.pcSums) pcs = stacked(a, centred ? (k) => k : doubleCenter);
-      const aa = await innerProducts(ga, ga);
+      const [aa, ab, bb] = await Promise.all([innerProducts(ga, ga), this.within ? null : innerProducts(ga, gb), this.within ? null : innerProducts(gb, gb)]);
+      const v = pcs ? await pcs.data() : null;
+      await previous;
       if (this.within) {
         for (let k = 0; k < La * La; k++) this.cross[k]! += aa[k]! / z;
         for (let i = 0; i < La; i++) this.selfA[i]! += aa[i * La + i]! / z;
         this.selfB.set(this.selfA);
       } else {
-        const [ab, bb] = await Promise.all([innerProducts(ga, gb), innerProducts(gb, gb)]);
-        for (let k = 0; k < La * Lb; k++) this.cross[k]! += ab[k]! / z;
+        for (let k = 0; k < La * Lb; k++) this.cross[k]! += ab![k]! / z;
         for (let i = 0; i < La; i++) this.selfA[i]! += aa[i * La + i]! / z;
-        for (let j = 0; j < Lb; j++) this.selfB[j]! += bb[j * Lb + j]! / z;
+        for (let j = 0; j < Lb; j++) this.selfB[j]! += bb![j * Lb + j]! / z;
       }
-      if (pcs && this.pcSums) {
+      if (v && this.pcSums) {
         const mm = m * m;
-        const v = await pcs.data();
         for (let l = 0; l < La; l++) this.pcSums[l]! += firstPcFractionOfGram(v.subarray(l * mm, (l + 1) * mm), m);
       }
+      this.batches++;
+      this.examples += m;
     } finally {
       pcs?.dispose();
       ga.dispose();
       if (gb !== ga) gb.dispose();
+      added();
     }
-    this.batches++;
-    this.examples += m;
   }
 
   private checkLayers(op: string, la: number, lb: number | undefined): void {

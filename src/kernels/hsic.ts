@@ -1,6 +1,6 @@
 import { padTo4 } from '../types.js';
 import { LimitError } from '../errors.js';
-import { grid1d } from '../gpu/limits.js';
+import { MAX_GROUPS, checkGrid, grid1d } from '../gpu/limits.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
 import { bindRuntime } from './slice.js';
 
@@ -23,14 +23,17 @@ function checkIndex(op: string, elements: number): void {
   if (elements > 0xffffffff) throw new LimitError(`${op}: ${elements} elements overflow 32-bit indices; use fewer examples per batch`);
 }
 
-/** Column sums of src [n, p] (row stride ld) divided by `scale`, via chunked partials: a p-vector. */
-function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean): GPUBuffer {
+/**
+ * Column sums of src [n, p] (row stride ld) divided by `scale`, via chunked partials: a p-vector.
+ * With `minus` (a p-vector), the sums of the residuals src − minus instead.
+ */
+function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean, minus?: GPUBuffer): GPUBuffer {
   const chunks = Math.ceil(n / ROW_CHUNK);
   const part = rt.createStorage(chunks * p * 4, 'hsic.col_partial');
   rt.dispatch({
-    shader: 'hsic', entry: 'col_partial', overrides: { WG },
+    shader: 'hsic', entry: minus ? 'col_partial_resid' : 'col_partial', overrides: { WG },
     uniforms: hs({ n, p, ld_in: ld, chunk: ROW_CHUNK, chunks, zero_diag: zeroDiag ? 1 : 0 }),
-    buffers: { src, dst: part }, workgroups: grid1d(p * chunks, WG),
+    buffers: minus ? { src, dst: part, aux: minus } : { src, dst: part }, workgroups: grid1d(p * chunks, WG),
   });
   const out = rt.createStorage(p * 4, 'hsic.col_finish');
   rt.dispatch({
@@ -41,25 +44,33 @@ function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: nu
   return out;
 }
 
-/** x − column means, padded to ld columns of zeros. Two passes: the second subtracts the mean of the
- *  residuals, which removes the rounding error of the first mean (and makes constant columns exactly 0). */
+/** The grid of the row-block kernels: lanes along `cols` (x), one block of ROW_CHUNK rows per (y, z) cell. */
+function rowBlocks(op: string, rows: number, cols: number): [number, number, number] {
+  const blocks = Math.ceil(rows / ROW_CHUNK);
+  const g: [number, number, number] = [Math.ceil(cols / WG), Math.min(blocks, MAX_GROUPS), Math.ceil(blocks / MAX_GROUPS)];
+  checkGrid(op, ...g);
+  return g;
+}
+
+/**
+ * x − column means, padded to ld columns of zeros, in two passes: the second subtracts the mean of
+ * the residuals, which removes the rounding error of the first mean (and makes constant columns
+ * exactly 0). The residuals are summed as they are formed (col_partial_resid), so only the result is
+ * written: the same values as writing the first pass out and centring it again.
+ */
 export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number): GPUBuffer {
   const ld = padTo4(p);
   checkIndex('centerColumns', n * ld);
-  const pass = (src: GPUBuffer, ldIn: number): GPUBuffer => {
-    const mean = columnSums(rt, src, n, p, ldIn, n, false);
-    const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
-    rt.dispatch({
-      shader: 'hsic', entry: 'center_features', overrides: { WG },
-      uniforms: hs({ n, p, ld_in: ldIn, ld_out: ld }), buffers: { src, dst: out, aux: mean }, workgroups: grid1d(n * ld, WG),
-    });
-    rt.releaseStorage(mean);
-    return out;
-  };
-  const first = pass(x, p);
-  const second = pass(first, ld);
-  rt.releaseStorage(first);
-  return second;
+  const mean = columnSums(rt, x, n, p, p, n, false);
+  const mean2 = columnSums(rt, x, n, p, p, n, false, mean);
+  const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
+  rt.dispatch({
+    shader: 'hsic', entry: 'center_features', overrides: { WG },
+    uniforms: hs({ n, p, ld_in: p, ld_out: ld, chunk: ROW_CHUNK }), buffers: { src: x, dst: out, aux: mean, mean2 }, workgroups: rowBlocks('centerColumns', n, ld),
+  });
+  rt.releaseStorage(mean);
+  rt.releaseStorage(mean2);
+  return out;
 }
 
 /**
@@ -93,11 +104,38 @@ export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
   return p;
 }
 
-export type GramVariant = 'auto' | 'plain' | 'subgroup';
+/**
+ * 'wide': gram_sym_wide (gram_sg.wgsl), the register tile of the subgroup matmul, for devices with
+ * subgroups of at least 8 lanes; 'subgroup': gram_sym_sg (after its lane-layout probe); 'plain':
+ * gram_sym, everywhere. 'auto' takes the first that this device can run.
+ */
+export type GramVariant = 'auto' | 'plain' | 'subgroup' | 'wide';
+
+/**
+ * gram_sym_wide's tile: 16 rows (8·RA) × 32 columns (WG lanes · 4·NV). Measured by driver CPU time
+ * on lavapipe at n = 256, p = 12544 / 3136 / 1568 against RA 1–4, NV 1–2, WG 8–16: this was the
+ * fastest, 1.2–2× gram_sym_sg.
+ */
+const WIDE = { RA: 2, NV: 1, WG: 8 } as const;
+
+export const canUseWideGram = (rt: GpuRuntime): boolean => rt.device.features.has('subgroups') && rt.subgroupMinSize >= 8;
 
 export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, variant: GramVariant = 'auto'): GPUBuffer {
   checkIndex('gram', n * n);
   checkIndex('gram', n * ld);
+  const wide = variant === 'wide' || (variant === 'auto' && canUseWideGram(rt));
+  if (variant === 'wide' && !canUseWideGram(rt)) {
+    throw new LimitError(`gram: the wide Gram kernel needs the 'subgroups' feature with subgroups of at least 8 lanes (this device: min ${rt.subgroupMinSize}); use the plain kernel`);
+  }
+  const dst = rt.createStorage(n * n * 4, 'hsic.gram_sym');
+  if (wide) {
+    const rows = 8 * WIDE.RA;
+    const cols = WIDE.WG * 4 * WIDE.NV;
+    const grid: [number, number, number] = [Math.ceil(n / cols), Math.ceil(n / rows), 1];
+    checkGrid('gram', ...grid);
+    rt.dispatch({ shader: 'gram_sg', entry: 'gram_sym_wide', overrides: WIDE, uniforms: hs({ n, ld_in: ld }), buffers: { x4: x, dst }, workgroups: grid });
+    return dst;
+  }
   if (!subgroupGram.has(rt)) void probeSubgroupGram(rt);
   const sg = variant === 'subgroup' || (variant === 'auto' && subgroupGram.get(rt) === true);
   if (variant === 'subgroup' && subgroupGram.get(rt) !== true) {
@@ -105,7 +143,6 @@ export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, varian
   }
   const nb = Math.ceil(n / BLOCK);
   const pairs = (nb * (nb + 1)) / 2;
-  const dst = rt.createStorage(n * n * 4, 'hsic.gram_sym');
   const gx = Math.min(pairs, 65535);
   rt.dispatch({
     ...(sg ? { shader: 'gram_sg' as const, entry: 'gram_sym_sg' as const } : { shader: 'hsic' as const, entry: 'gram_sym' as const }),
@@ -137,7 +174,7 @@ function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, 
   const out = rt.createStorage(n * n * 4, 'hsic.center_gram');
   rt.dispatch({
     shader: 'hsic', entry: 'center_gram', overrides: { WG },
-    uniforms: hs({ n, zero_diag: zeroDiag ? 1 : 0, gscale }), buffers: { src: k, dst: out, aux: r, tot }, workgroups: grid1d(n * n, WG),
+    uniforms: hs({ n, zero_diag: zeroDiag ? 1 : 0, gscale, chunk: ROW_CHUNK }), buffers: { src: k, dst: out, aux: r, tot }, workgroups: rowBlocks('centerGram', n, n),
   });
   rt.releaseStorage(r);
   rt.releaseStorage(tot);
