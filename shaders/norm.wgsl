@@ -55,9 +55,9 @@ fn channel_at(c: u32, k: u32) -> u32 {
   return (n * nm.C + c) * nm.HW + (k - n * nm.HW);
 }
 
-// Address of element gid.x of the plane (example gid.z, channel gid.y) on the elementwise grid,
-// planes of `plane` elements (HW scalars, or HW/4 vec4s).
-fn plane_at(gid: vec3u, plane: u32) -> u32 { return (gid.z * nm.C + gid.y) * plane + gid.x; }
+// Element i of the plane (example n, channel c) on the elementwise grid, planes of `plane`
+// elements (HW scalars, or HW/4 vec4s).
+fn at_example(n: u32, c: u32, plane: u32, i: u32) -> u32 { return (n * nm.C + c) * plane + i; }
 
 @compute @workgroup_size(RW)
 fn bn_stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -81,13 +81,23 @@ fn bn_stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
   }
 }
 
+// NZ examples per invocation of the elementwise passes (grid z = ⌈N / NZ⌉): lavapipe pays a fixed
+// cost per workgroup, and a small plane is one workgroup; the channel's constants load once.
+override NZ: u32 = 1u;
+fn examples(gid: vec3u) -> vec2u { return vec2u(gid.z * NZ, min(gid.z * NZ + NZ, nm.N)); }
+
 @compute @workgroup_size(EW)
 fn bn_forward(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= nm.HW) { return; }
   let c = gid.y;
-  let a = plane_at(gid, nm.HW);
   let scale = gamma[c] * inverseSqrt(variance[c] + nm.eps);
-  out[a] = (x[a] - mean[c]) * scale + beta[c];
+  let mu = mean[c];
+  let b = beta[c];
+  let r = examples(gid);
+  for (var n = r.x; n < r.y; n++) {
+    let a = at_example(n, c, nm.HW, gid.x);
+    out[a] = (x[a] - mu) * scale + b;
+  }
 }
 
 // Per channel: Σ gy (= dβ) and Σ gy · x̂ (= dγ).
@@ -115,11 +125,18 @@ fn bn_grad_sums(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_ind
 fn bn_input_grad(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= nm.HW) { return; }
   let c = gid.y;
-  let a = plane_at(gid, nm.HW);
   let inv = inverseSqrt(variance[c] + nm.eps);
   let m = f32(nm.N * nm.HW);
-  let xhat = (x[a] - mean[c]) * inv;
-  out[a] = gamma[c] * inv * (gy[a] - sum_gy[c] / m - xhat * sum_gy_xhat[c] / m);
+  let mu = mean[c];
+  let k = gamma[c] * inv;
+  let sg = sum_gy[c] / m;
+  let sgx = sum_gy_xhat[c];
+  let r = examples(gid);
+  for (var n = r.x; n < r.y; n++) {
+    let a = at_example(n, c, nm.HW, gid.x);
+    let xhat = (x[a] - mu) * inv;
+    out[a] = k * (gy[a] - sg - xhat * sgx / m);
+  }
 }
 
 // Eval: dx = γ·inv·gy, the running statistics being constants.
@@ -127,8 +144,12 @@ fn bn_input_grad(@builtin(global_invocation_id) gid: vec3u) {
 fn bn_input_grad_eval(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= nm.HW) { return; }
   let c = gid.y;
-  let a = plane_at(gid, nm.HW);
-  out[a] = gamma[c] * inverseSqrt(variance[c] + nm.eps) * gy[a];
+  let k = gamma[c] * inverseSqrt(variance[c] + nm.eps);
+  let r = examples(gid);
+  for (var n = r.x; n < r.y; n++) {
+    let a = at_example(n, c, nm.HW, gid.x);
+    out[a] = k * gy[a];
+  }
 }
 
 // vec4 forms of the elementwise passes, for planes of a multiple of 4 values: a vec4 never
@@ -142,9 +163,14 @@ fn bn_forward_vec4(@builtin(global_invocation_id) gid: vec3u) {
   let hw4 = nm.HW / 4u;
   if (gid.x >= hw4) { return; }
   let c = gid.y;
-  let a = plane_at(gid, hw4);
   let scale = gamma[c] * inverseSqrt(variance[c] + nm.eps);
-  out4[a] = (x4[a] - vec4f(mean[c])) * scale + vec4f(beta[c]);
+  let mu = vec4f(mean[c]);
+  let b = vec4f(beta[c]);
+  let r = examples(gid);
+  for (var n = r.x; n < r.y; n++) {
+    let a = at_example(n, c, hw4, gid.x);
+    out4[a] = (x4[a] - mu) * scale + b;
+  }
 }
 
 @compute @workgroup_size(EW)
@@ -152,9 +178,16 @@ fn bn_input_grad_vec4(@builtin(global_invocation_id) gid: vec3u) {
   let hw4 = nm.HW / 4u;
   if (gid.x >= hw4) { return; }
   let c = gid.y;
-  let a = plane_at(gid, hw4);
   let inv = inverseSqrt(variance[c] + nm.eps);
   let m = f32(nm.N * nm.HW);
-  let xhat = (x4[a] - vec4f(mean[c])) * inv;
-  out4[a] = gamma[c] * inv * (gy4[a] - vec4f(sum_gy[c] / m) - xhat * (sum_gy_xhat[c] / m));
+  let mu = vec4f(mean[c]);
+  let k = gamma[c] * inv;
+  let sg = vec4f(sum_gy[c] / m);
+  let sgx = sum_gy_xhat[c] / m;
+  let r = examples(gid);
+  for (var n = r.x; n < r.y; n++) {
+    let a = at_example(n, c, hw4, gid.x);
+    let xhat = (x4[a] - mu) * inv;
+    out4[a] = k * (gy4[a] - sg - xhat * sgx);
+  }
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import * as rl from '../src/node.js';
+import { normVariants } from '../src/kernels/norm.js';
 import { checkOp, expectClose, randomValues } from './helpers/oracle.js';
 
 const poolCases: [string, number[], rl.Pool2dOptions][] = [
@@ -68,7 +69,10 @@ describe('batchNorm2d', () => {
     await checkOp('batchNorm2d train, batch 1', bnTrain, [{ shape: [1, C, 2, 3] }, { shape: [C] }, { shape: [C] }], { gradTol: { rtol: 2e-3, atol: 2e-4 } });
   });
 
-  it('fused kernels on awkward shapes: planes longer than a workgroup, vec4 planes, 1×1 planes, many channels', async () => {
+  // nz: examples per invocation of the elementwise passes (0: the launcher's choice; 3 leaves remainders).
+  for (const nz of [0, 3]) it(`fused kernels on awkward shapes: planes longer than a workgroup, vec4 planes, 1×1 planes, many channels${nz ? `, ${nz} examples per invocation` : ''}`, async () => {
+    normVariants.examplesPerInvocation = nz;
+    onTestFinished(() => void (normVariants.examplesPerInvocation = 0));
     const train = (c: number) => (x: rl.Tensor, g: rl.Tensor, b: rl.Tensor) =>
       rl.batchNorm2d(x, g, b, rl.zeros([c], { backend: x.backend }), rl.ones([c], { backend: x.backend }), { training: true });
     const tol = { gradTol: { rtol: 2e-3, atol: 2e-4 } };
