@@ -47,3 +47,12 @@ export function storageLimitError(bytes: number, maxBytes: number, label: string
   }
   return null;
 }
+
+/**
+ * How many of `items` independent planes (or examples) one invocation should walk: up to `cap` while
+ * at least `minGroups` groups of them remain for a real GPU's parallel work. lavapipe pays a fixed
+ * cost per workgroup, which one small plane per invocation does not cover.
+ */
+export function itemsPerInvocation(items: number, cap = 16, minGroups = 64): number {
+  return Math.min(cap, Math.max(1, Math.floor(items / minGroups)));
+}

@@ -24,14 +24,25 @@ export class StorageScopes extends CommandBatch {
     if (error) throw error;
   }
 
+  /** A storage buffer for a kernel to write (possibly one the unsubmitted commands used before). */
+  createStorage(bytes: number, label: string): GPUBuffer {
+    return this.acquireStorage(bytes, label, true);
+  }
+
   /**
-   * A storage buffer for a kernel to write. `forUpload`: the caller fills it with `upload` first, so
-   * it must not be one that the unsubmitted commands still use (that upload would have to submit them).
+   * A new storage buffer holding `data`. It is never one the unsubmitted commands still use:
+   * writeBuffer runs before them, so filling such a buffer would have to submit them first.
    */
-  createStorage(bytes: number, label: string, forUpload = false): GPUBuffer {
+  createFilled(data: ArrayBufferView, label: string): GPUBuffer {
+    const buffer = this.acquireStorage(data.byteLength, label, false);
+    this.upload(buffer, data);
+    return buffer;
+  }
+
+  private acquireStorage(bytes: number, label: string, inBatch: boolean): GPUBuffer {
     this.checkAlive(label);
     this.checkStorageSize(bytes, label);
-    const buffer = this.pool.acquire(bytes, STORAGE_USAGE, label, !forUpload);
+    const buffer = this.pool.acquire(bytes, STORAGE_USAGE, label, inBatch);
     this.scopes.at(-1)?.add(buffer);
     return buffer;
   }

@@ -60,14 +60,12 @@ export async function autotuneMatmul(rt: GpuRuntime, shapes: readonly (readonly 
 }
 
 function upload(rt: GpuRuntime, n: number, seed: number): GPUBuffer {
-  const buf = rt.createStorage(n * 4, 'autotune', true);
   let s = seed * 2654435761;
   const v = Float32Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 31 - 1;
   });
-  rt.upload(buf, v);
-  return buf;
+  return rt.createFilled(v, 'autotune');
 }
 
 /** Sums of k products of values in [-1, 1): f32 orders of summation differ by about k·2⁻²⁴ each. */

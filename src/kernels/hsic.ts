@@ -88,8 +88,7 @@ export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
     return Promise.resolve(false);
   }
   const groups = 4;
-  const flags = rt.createStorage(groups * 4, 'hsic.sg_probe', true);
-  rt.upload(flags, new Uint32Array(groups).fill(1));
+  const flags = rt.createFilled(new Uint32Array(groups).fill(1), 'hsic.sg_probe');
   rt.dispatch({ shader: 'gram_sg', entry: 'sg_probe', overrides: { WG_X: GRAM_WG, WG_Y: GRAM_WG }, buffers: { ok: flags }, workgroups: [groups] });
   const p = rt
     .read(flags, groups * 4, 'hsic.sg_probe')

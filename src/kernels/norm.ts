@@ -1,4 +1,5 @@
 import type { NormGeom } from '../types.js';
+import { itemsPerInvocation } from '../gpu/limits.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
 import { bindRuntime } from './slice.js';
 
@@ -22,7 +23,7 @@ export const normVariants = { examplesPerInvocation: 0 };
  * (256,64,7,7) 6.8 vs 2.1 ms.
  */
 const examplesPerInvocation = (g: NormGeom): number =>
-  normVariants.examplesPerInvocation || Math.min(16, g.N, Math.max(1, Math.floor((g.N * g.C) / 64)));
+  normVariants.examplesPerInvocation || Math.min(g.N, itemsPerInvocation(g.N * g.C));
 const elementwise = (g: NormGeom) => {
   const NZ = examplesPerInvocation(g);
   return { overrides: { NZ }, workgroups: [Math.ceil((vec4(g) ? g.HW / 4 : g.HW) / EW), g.C, Math.ceil(g.N / NZ)] as [number, number, number] };

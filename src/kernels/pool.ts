@@ -1,5 +1,5 @@
 import type { PoolGeom } from '../types.js';
-import { grid1d } from '../gpu/limits.js';
+import { grid1d, itemsPerInvocation } from '../gpu/limits.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
 import { bindRuntime } from './slice.js';
 
@@ -38,7 +38,7 @@ export const poolVariants = {
  * 14 x 14 output plane alone is four workgroups, and each workgroup has a fixed cost there.
  */
 function planesPerInvocation(planes: number): number {
-  return poolVariants.planesPerInvocation || Math.min(16, Math.max(1, Math.floor(planes / 64)));
+  return poolVariants.planesPerInvocation || itemsPerInvocation(planes);
 }
 
 const outSize = (g: PoolGeom): number => g.planes * g.OH * g.OW;

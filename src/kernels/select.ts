@@ -25,8 +25,7 @@ export function median(rt: GpuRuntime, x: GPUBuffer, size: number): GPUBuffer {
   const init = new Uint32Array(STATE_WORDS);
   init[1] = odd ? (size - 1) / 2 : size / 2 - 1; // the rank sought: the (lower) middle value
   init[3] = 0xffffffff;
-  const state = rt.createStorage(STATE_WORDS * 4, 'select.state', true);
-  rt.upload(state, init);
+  const state = rt.createFilled(init, 'select.state');
   const groups = Math.min(MAX_GROUPS, Math.max(1, Math.ceil(size / (LANES * PER_LANE))));
   for (let slot = 0; slot < 4; slot++) {
     const u = fields(size, 24 - 8 * slot, slot, odd);

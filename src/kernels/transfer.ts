@@ -13,18 +13,14 @@ export function describe(rt: GpuRuntime): string {
 export function fromData(rt: GpuRuntime, data: ArrayLike<number>, dtype: DType): GPUBuffer {
   rt.checkStorageSize(data.length * 4, 'fromData');
   const arr = dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
-  const buf = rt.createStorage(arr.byteLength, 'fromData', true);
-  rt.upload(buf, arr);
-  return buf;
+  return rt.createFilled(arr, 'fromData');
 }
 
 export function fill(rt: GpuRuntime, size: number, value: number, dtype: DType): GPUBuffer {
   // Check the limit before allocating the host copy (a too-large tensor must not take 16 GB of RAM).
   rt.checkStorageSize(size * 4, 'fill');
   const arr = dtype === 'int32' ? new Int32Array(size).fill(value) : new Float32Array(size).fill(value);
-  const buf = rt.createStorage(arr.byteLength, 'fill', true);
-  rt.upload(buf, arr);
-  return buf;
+  return rt.createFilled(arr, 'fill');
 }
 
 export async function read(rt: GpuRuntime, s: GPUBuffer, size: number, dtype: DType): Promise<Float32Array | Int32Array> {
