@@ -1,6 +1,7 @@
 /**
- * The logit-statistics kernel family (methods.md §4). One row of a [rows, classes] logit matrix
- * gives LOGIT_STATS.length values; see shaders/logits.wgsl for the definitions and tie rules.
+ * The logit kernel families: per-row statistics (methods.md §4; one row of a [rows, classes] logit
+ * matrix gives LOGIT_STATS.length values, see shaders/logits.wgsl for the definitions and tie rules)
+ * and the fused softmax cross-entropy (shaders/loss.wgsl).
  */
 
 export interface LogitOps<S> {
@@ -9,4 +10,11 @@ export interface LogitOps<S> {
    * [rows] (in range; checked by the caller) for the true-class margin. Returns [rows, 7] float32.
    */
   logitStats(z: S, labels: S | null, rows: number, classes: number): S;
+  /**
+   * Per-row cross-entropy [rows] of contiguous logits z against targets t (both [rows, classes]):
+   * lse·Σt − Σ t·z, lse = log Σ exp(z − s) + s with s the row max, or 0 where it is ±Inf.
+   */
+  softmaxCrossEntropy(z: S, t: S, rows: number, classes: number): S;
+  /** Its gradient with respect to z for row gradients gy [rows]: gy · (softmax(z)·Σt − t). */
+  softmaxCrossEntropyBackward(z: S, t: S, gy: S, rows: number, classes: number): S;
 }

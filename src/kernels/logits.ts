@@ -16,4 +16,24 @@ export function logitStats(rt: GpuRuntime, z: GPUBuffer, labels: GPUBuffer | nul
   return out;
 }
 
-export const logitKernels = (rt: GpuRuntime) => bindRuntime(rt, { logitStats });
+/** Per-row softmax cross-entropy [rows] against targets [rows, classes]; see shaders/loss.wgsl. */
+export function softmaxCrossEntropy(rt: GpuRuntime, z: GPUBuffer, t: GPUBuffer, rows: number, classes: number): GPUBuffer {
+  const out = rt.createStorage(rows * 4, 'softmaxCrossEntropy');
+  rt.dispatch({
+    shader: 'loss', entry: 'softmax_cross_entropy', overrides: { WG },
+    uniforms: { rows, classes }, buffers: { z, t, out }, workgroups: grid1d(rows, WG),
+  });
+  return out;
+}
+
+/** The gradient with respect to z [rows, classes] for per-row output gradients gy [rows]. */
+export function softmaxCrossEntropyBackward(rt: GpuRuntime, z: GPUBuffer, t: GPUBuffer, gy: GPUBuffer, rows: number, classes: number): GPUBuffer {
+  const out = rt.createStorage(rows * classes * 4, 'softmaxCrossEntropyBackward');
+  rt.dispatch({
+    shader: 'loss', entry: 'softmax_cross_entropy_grad', overrides: { WG },
+    uniforms: { rows, classes }, buffers: { z, t, gy, out }, workgroups: grid1d(rows, WG),
+  });
+  return out;
+}
+
+export const logitKernels = (rt: GpuRuntime) => bindRuntime(rt, { logitStats, softmaxCrossEntropy, softmaxCrossEntropyBackward });

@@ -5,6 +5,7 @@ import { add, affine, exp, mul, neg, relu, square, sub } from '../ops/elementwis
 import { gather } from '../ops/layout.js';
 import { max, mean, sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/softmax.js';
+import { softmaxCrossEntropy } from '../ops/logits.js';
 import type { Tensor } from '../tensor.js';
 
 /** Labels as given by callers: an int32 tensor of shape [B], or host integers. */
@@ -47,7 +48,7 @@ function reduce(x: Tensor, r: 'mean' | 'sum' | 'none' = 'mean'): Tensor {
   return r === 'none' ? x : r === 'sum' ? sum(x) : mean(x);
 }
 
-/** Softmax cross-entropy from logits [B, C]: −Σ_c t_c log softmax(z)_c, stable via log-sum-exp. */
+/** Softmax cross-entropy from logits [B, C]: −Σ_c t_c log softmax(z)_c, stable via log-sum-exp (one kernel each way). */
 export function crossEntropy(logits: Tensor, labels: Labels, opts: CrossEntropyOptions = {}): Tensor {
   const s = opts.labelSmoothing ?? 0;
   if (!(s >= 0 && s < 1)) throw new ValueError(`crossEntropy: labelSmoothing ${s} must be in [0, 1)`);
@@ -56,13 +57,13 @@ export function crossEntropy(logits: Tensor, labels: Labels, opts: CrossEntropyO
     const C = logits.shape[1]!;
     let target = oneHotLike(logits, labels, 'crossEntropy');
     if (s > 0) target = affine(target, 1 - s, s / C);
-    return reduce(neg(sum(mul(target, logSoftmax(logits, 1)), 1)), opts.reduction);
+    return reduce(softmaxCrossEntropy(logits, target), opts.reduction);
   });
 }
 
 /** Cross-entropy against soft targets [B, C] (rows summing to 1), e.g. a teacher's softmax. */
 export function softCrossEntropy(logits: Tensor, target: Tensor, reduction: 'mean' | 'sum' | 'none' = 'mean'): Tensor {
-  return tidy(() => reduce(neg(sum(mul(target, logSoftmax(logits, 1)), 1)), reduction));
+  return tidy(() => reduce(softmaxCrossEntropy(logits, target), reduction));
 }
 
 /**

@@ -1,13 +1,19 @@
 /**
- * Per-example logit statistics (methods.md §4) as a tensor op: max logit, gap, centred max,
- * confidence, entropy, true-class margin and argmax in one kernel (shaders/logits.wgsl; float64
- * oracle in backend/cpu/logits.ts). No gradient: the statistics are read, not trained on.
+ * Ops on logit rows, each one kernel (float64 oracles in backend/cpu/logits.ts):
+ *  - per-example logit statistics (methods.md §4): max logit, gap, centred max, confidence,
+ *    entropy, true-class margin and argmax (shaders/logits.wgsl). No gradient: the statistics are
+ *    read, not trained on;
+ *  - softmax cross-entropy against target rows, forward and backward (shaders/loss.wgsl).
  */
 import { LOGIT_STATS } from '../types.js';
+import { record, type VjpTable } from '../autograd/tape.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './creation.js';
-import { requireFloat, wrap } from './util.js';
+import { mul, sub } from './elementwise.js';
+import { logsumexp } from './reduce.js';
+import { reshape } from './layout.js';
+import { backendOf, requireFloat, sameShape, wrap } from './util.js';
 
 /** Labels: an int32 tensor [B] or host integers. */
 type Labels = Tensor | ArrayLike<number>;
@@ -43,5 +49,39 @@ export function logitStatistics(logits: Tensor, labels?: Labels): Tensor {
   const be = logits.backend;
   const out = wrap([B, LOGIT_STATS.length], 'float32', be, be.logitStats(logits.storage('logitStatistics'), t ? t.storage('logitStatistics') : null, B, C));
   if (own) t!.dispose();
+  return out;
+}
+
+interface CeGeom { rows: number; classes: number }
+
+// dz from the backward kernel; dt = gy · (lse − z) from ops, for the rare caller that
+// differentiates through its targets.
+const ceVjp = {
+  softmaxCrossEntropy: (g, [z, t], _y, p: CeGeom, needs) => {
+    const be = g.backend;
+    const dz = needs[0]
+      ? wrap(z!.shape, 'float32', be, be.softmaxCrossEntropyBackward(z!.storage('softmaxCrossEntropy backward'), t!.storage('softmaxCrossEntropy backward'), g.storage('softmaxCrossEntropy backward'), p.rows, p.classes))
+      : null;
+    const dt = needs[1] ? mul(reshape(g, [p.rows, 1]), sub(logsumexp(z!, 1, true), z!)) : null;
+    return [dz, dt];
+  },
+} satisfies VjpTable<'softmaxCrossEntropy'>;
+
+/**
+ * Per-example softmax cross-entropy −Σ_c t_c · log softmax(z)_c of logits z [B, C] against targets
+ * t [B, C] (one-hot, smoothed or soft), as [B], in one kernel each way. The log-sum-exp shifts by
+ * the row max (by 0 where that is ±Inf, as PyTorch), so any logit scale is stable.
+ */
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  requireFloat('softmaxCrossEntropy', logits, targets);
+  const be = backendOf('softmaxCrossEntropy', logits, targets);
+  if (logits.rank !== 2) throw new ShapeError(`softmaxCrossEntropy: logits must be [batch, classes], got ${fmtShape(logits.shape)}`);
+  if (!sameShape(logits.shape, targets.shape)) {
+    throw new ShapeError(`softmaxCrossEntropy: targets ${fmtShape(targets.shape)} must have the logits' shape ${fmtShape(logits.shape)} (one row per example)`);
+  }
+  const [rows, classes] = logits.shape as [number, number];
+  const s = be.softmaxCrossEntropy(logits.storage('softmaxCrossEntropy'), targets.storage('softmaxCrossEntropy'), rows, classes);
+  const out = wrap([rows], 'float32', be, s);
+  record('softmaxCrossEntropy', ceVjp.softmaxCrossEntropy, [logits, targets], out, { rows, classes });
   return out;
 }

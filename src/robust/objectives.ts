@@ -1,7 +1,7 @@
 import { tidy } from '../engine.js';
 import { add, affine, mul, neg, relu, sub } from '../ops/elementwise.js';
 import { max, sum } from '../ops/reduce.js';
-import { logSoftmax } from '../ops/softmax.js';
+import { softmaxCrossEntropy } from '../ops/logits.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -10,8 +10,8 @@ import type { Tensor } from '../tensor.js';
  * gets its own gradient whatever the batch size.
  */
 
-/** CE(z, y) = −z_y + logΣexp(z) (log-softmax with max subtraction). */
-export const ceAscent = (z: Tensor, onehot: Tensor): Tensor => tidy(() => neg(sum(mul(onehot, logSoftmax(z, 1)), 1)));
+/** CE(z, y) = −z_y + logΣexp(z) (log-softmax with max subtraction; one kernel each way). */
+export const ceAscent = (z: Tensor, onehot: Tensor): Tensor => softmaxCrossEntropy(z, onehot);
 
 /** z_y − max_{j≠y} z_j, the true class masked with −1e4 before the max (the common cwloss code). */
 export const margin = (z: Tensor, onehot: Tensor): Tensor =>

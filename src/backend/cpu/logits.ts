@@ -1,6 +1,16 @@
 import type { LogitOps } from '../logits.js';
 
-/** The float64 oracle of shaders/logits.wgsl, written from the definitions in methods.md §4. */
+/** The shift and Σ exp(z − shift) of one row: the max, or 0 where the max is ±Inf (PyTorch's logsumexp). */
+function rowLse(row: Float64Array): { shift: number; se: number } {
+  const m = row.reduce((a, v) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : Math.max(a, v)), -Infinity);
+  const shift = Math.abs(m) === Infinity ? 0 : m;
+  return { shift, se: row.reduce((a, v) => a + Math.exp(v - shift), 0) };
+}
+
+/**
+ * The float64 oracles of shaders/logits.wgsl, written from the definitions in methods.md §4, and of
+ * shaders/loss.wgsl, written as −Σ t · log softmax(z) with the max shift.
+ */
 export const cpuLogits: LogitOps<Float64Array> = {
   logitStats(z, labels, rows, classes) {
     const out = new Float64Array(rows * 7);
@@ -20,6 +30,31 @@ export const cpuLogits: LogitOps<Float64Array> = {
         margin = row[y]! - Math.max(...row.filter((_, j) => j !== y));
       }
       out.set([m, classes > 1 ? m - sorted[1]! : 0, m - mean, p[arg]!, entropy, margin, arg], r * 7);
+    }
+    return out;
+  },
+
+  softmaxCrossEntropy(z, t, rows, classes) {
+    const out = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const row = z.subarray(r * classes, (r + 1) * classes);
+      const { shift, se } = rowLse(row);
+      const lse = Math.log(se) + shift;
+      let loss = 0;
+      for (let c = 0; c < classes; c++) loss -= t[r * classes + c]! * (row[c]! - lse);
+      out[r] = loss;
+    }
+    return out;
+  },
+
+  softmaxCrossEntropyBackward(z, t, gy, rows, classes) {
+    const out = new Float64Array(rows * classes);
+    for (let r = 0; r < rows; r++) {
+      const row = z.subarray(r * classes, (r + 1) * classes);
+      const { shift, se } = rowLse(row);
+      let st = 0;
+      for (let c = 0; c < classes; c++) st += t[r * classes + c]!;
+      for (let c = 0; c < classes; c++) out[r * classes + c] = gy[r]! * ((Math.exp(row[c]! - shift) / se) * st - t[r * classes + c]!);
     }
     return out;
   },
