@@ -115,7 +115,20 @@ const ceCase = fc
     };
   });
 
+// The fused kernel itself against soft, unnormalised targets (any real weights), gradients with
+// respect to the logits (its backward kernel) and to the targets.
+const softCeCase = fc
+  .record({ B: small(1, 70), C: small(1, 12), wrt: fc.constantFrom(0, 1), v: valueSeed })
+  .map(({ B, C, wrt, v }): OpCase => ({
+    op: 'softmaxCrossEntropy',
+    note: `d${wrt === 0 ? 'z' : 't'}`,
+    inputs: [input([B, C], v, 'noHuge'), input([B, C], { ...v, seed: v.seed + 3 }, 'finite'), input([B], { ...v, seed: v.seed + 4 }, 'noHuge')],
+    fn: vjp((z, t) => rl.softmaxCrossEntropy(z!, t!), wrt),
+    tol: { rtol: 1e-4, atol: 1e-5 },
+  }));
+
 describe('op fuzz: backward kernels (GPU autograd vs float64 oracle)', () => {
+  it('softmaxCrossEntropy backward (the fused kernel), soft targets', () => property('softmaxCrossEntropy backward', softCeCase, 20, 12, 1106));
   it('conv2d dx, dw and bias gradient with special cotangents', () => property('conv2d backward', convCase, 24, 12, 1101));
   it('max, fused relu + max and average pooling backward', () => property('pool backward', poolCase, 24, 12, 1102));
   it('matmul backward, batched', () => property('matmul backward', matmulCase, 16, 12, 1103));
