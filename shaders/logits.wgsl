@@ -55,3 +55,39 @@ fn logit_stats(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   out[o + 5u] = select(0.0, z[base + y] - other, u.has_labels != 0u && u.classes > 1u);
   out[o + 6u] = f32(a1);
 }
+
+// ---- label hits: 1 where a row's label is its prediction, else 0 (the training loop's counts) ----
+// ARGMAX false: the label's logit equals the row's maximum (ties count; a row holding NaN never
+// does, its maximum being NaN). ARGMAX true: the label is the row's first maximum, or its first NaN
+// where there is one (argmax's rule). A label outside [0, classes) is never a hit. Replaces
+// max + eq + one-hot + mul (or argmax + two gathers + mul) before the sum.
+override ARGMAX: bool = false;
+
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
+@compute @workgroup_size(WG)
+fn label_hits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let r = gid.x + gid.y * nwg.x * WG;
+  if (r >= u.rows) { return; }
+  let base = r * u.classes;
+  let y = u32(labels[r]);
+  var best = -3.4028234e38;
+  var arg = 0u;
+  var nan = false;
+  for (var k = 0u; k < u.classes; k++) {
+    let v = z[base + k];
+    if (is_nan(v)) {
+      if (!nan) { arg = k; }
+      nan = true;
+      if (ARGMAX) { break; }
+    } else if (k == 0u || v > best) {
+      best = v;
+      if (!nan) { arg = k; }
+    }
+  }
+  var hit = false;
+  if (y < u.classes) {
+    if (ARGMAX) { hit = arg == y; } else { hit = !nan && z[base + y] == best; }
+  }
+  out[r] = select(0.0, 1.0, hit);
+}

@@ -15,6 +15,13 @@ export interface LogitOps<S> {
    * lse·Σt − Σ t·z, lse = log Σ exp(z − s) + s with s the row max, or 0 where it is ±Inf.
    */
   softmaxCrossEntropy(z: S, t: S, rows: number, classes: number): S;
+  /**
+   * 1 where row r's int32 label is its prediction, else 0 ([rows] float32): with `argmax`, the label
+   * is the row's first maximum (its first NaN where it has one, as argmax); otherwise the label's
+   * logit equals the row's maximum (ties count, a row holding NaN never). Labels outside [0,
+   * classes) are never hits.
+   */
+  labelHits(z: S, labels: S, rows: number, classes: number, argmax: boolean): S;
   /** Its gradient with respect to z for row gradients gy [rows]: gy · (softmax(z)·Σt − t). */
   softmaxCrossEntropyBackward(z: S, t: S, gy: S, rows: number, classes: number): S;
 }

@@ -16,6 +16,16 @@ export function logitStats(rt: GpuRuntime, z: GPUBuffer, labels: GPUBuffer | nul
   return out;
 }
 
+/** 1 where a row's label is its prediction, else 0; see shaders/logits.wgsl (label_hits). */
+export function labelHits(rt: GpuRuntime, z: GPUBuffer, labels: GPUBuffer, rows: number, classes: number, argmax: boolean): GPUBuffer {
+  const out = rt.createStorage(rows * 4, 'labelHits');
+  rt.dispatch({
+    shader: 'logits', entry: 'label_hits', overrides: { WG, ARGMAX: argmax ? 1 : 0 },
+    uniforms: { rows, classes, has_labels: 1 }, buffers: { z, labels, out }, workgroups: grid1d(rows, WG),
+  });
+  return out;
+}
+
 /** Per-row softmax cross-entropy [rows] against targets [rows, classes]; see shaders/loss.wgsl. */
 export function softmaxCrossEntropy(rt: GpuRuntime, z: GPUBuffer, t: GPUBuffer, rows: number, classes: number): GPUBuffer {
   const out = rt.createStorage(rows * 4, 'softmaxCrossEntropy');
@@ -36,4 +46,4 @@ export function softmaxCrossEntropyBackward(rt: GpuRuntime, z: GPUBuffer, t: GPU
   return out;
 }
 
-export const logitKernels = (rt: GpuRuntime) => bindRuntime(rt, { logitStats, softmaxCrossEntropy, softmaxCrossEntropyBackward });
+export const logitKernels = (rt: GpuRuntime) => bindRuntime(rt, { logitStats, labelHits, softmaxCrossEntropy, softmaxCrossEntropyBackward });

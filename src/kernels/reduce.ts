@@ -87,9 +87,11 @@ function reduceRowsVec4(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, 
     rt.releaseStorage(parts);
     return out;
   }
-  // G interleaved invocations per row: enough to fill BUSY lanes, but each reads >= 8 vec4s.
+  // G interleaved invocations per row: enough to fill BUSY lanes, but each reads >= 8 vec4s. A
+  // small reduction (a loss's mean, a bias gradient's last stage: under 16 Ki values) takes one
+  // pass: its few lanes finish in microseconds, and a second dispatch costs more than that.
   let chunks = 1;
-  while (nOut * chunks * 2 <= BUSY && chunks * 2 * 32 <= nRed) chunks *= 2;
+  while (nOut * nRed >= BUSY && nOut * chunks * 2 <= BUSY && chunks * 2 * 32 <= nRed) chunks *= 2;
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
   rt.dispatch({
     shader: 'reduce', entry: 'reduce_rows_vec4', overrides: { OP: OP_CODE[op], WG },

@@ -6,4 +6,4 @@ export { broadcastTo } from './broadcast.js';
 export * from './matmul.js';
 export * from './softmax.js';
 export * from './conv.js'; export * from './pool.js'; export * from './norm.js'; export * from './dropout.js';
-export { softmaxCrossEntropy } from './logits.js';
+export { softmaxCrossEntropy, labelHits } from './logits.js';

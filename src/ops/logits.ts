@@ -3,6 +3,7 @@
  *  - per-example logit statistics (methods.md §4): max logit, gap, centred max, confidence,
  *    entropy, true-class margin and argmax (shaders/logits.wgsl). No gradient: the statistics are
  *    read, not trained on;
+ *  - which examples' labels are their predictions (shaders/logits.wgsl), for the correct counts;
  *  - softmax cross-entropy against target rows, forward and backward (shaders/loss.wgsl).
  */
 import { LOGIT_STATS } from '../types.js';
@@ -48,6 +49,23 @@ export function logitStatistics(logits: Tensor, labels?: Labels): Tensor {
   const { t, own } = labelTensor('logitStatistics', logits, labels);
   const be = logits.backend;
   const out = wrap([B, LOGIT_STATS.length], 'float32', be, be.logitStats(logits.storage('logitStatistics'), t ? t.storage('logitStatistics') : null, B, C));
+  if (own) t!.dispose();
+  return out;
+}
+
+/**
+ * 1 where an example's label is its prediction, else 0, as [B] float32 (no gradient): with 'max'
+ * the label's logit equals the row maximum (ties count; a row holding NaN never does), with
+ * 'argmax' the label is the row's first maximum (its first NaN where it has one, as argmax). Host
+ * labels are checked; a label tensor's values outside [0, C) are never hits.
+ */
+export function labelHits(logits: Tensor, labels: Labels, rule: 'max' | 'argmax'): Tensor {
+  requireFloat('labelHits', logits);
+  if (logits.rank !== 2) throw new ShapeError(`labelHits: logits must be [batch, classes], got ${fmtShape(logits.shape)}`);
+  const [B, C] = logits.shape as [number, number];
+  const { t, own } = labelTensor('labelHits', logits, labels);
+  const be = logits.backend;
+  const out = wrap([B], 'float32', be, be.labelHits(logits.storage('labelHits'), t!.storage('labelHits'), B, C, rule === 'argmax'));
   if (own) t!.dispose();
   return out;
 }

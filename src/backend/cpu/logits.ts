@@ -34,6 +34,19 @@ export const cpuLogits: LogitOps<Float64Array> = {
     return out;
   },
 
+  labelHits(z, labels, rows, classes, argmax) {
+    const out = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(z.subarray(r * classes, (r + 1) * classes));
+      const y = labels[r]!;
+      if (!(y >= 0 && y < classes)) continue;
+      const firstNan = row.findIndex(Number.isNaN);
+      const m = Math.max(...row); // NaN when the row holds one
+      out[r] = Number(argmax ? (firstNan >= 0 ? firstNan : row.indexOf(m)) === y : row[y] === m);
+    }
+    return out;
+  },
+
   softmaxCrossEntropy(z, t, rows, classes) {
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
