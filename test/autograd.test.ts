@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
+import { engine } from '../src/engine.js';
 
 describe('autograd', () => {
   it('fan-out accumulates gradients', async () => {
@@ -40,6 +41,25 @@ describe('autograd', () => {
     expect(Array.from(await gx!.data())).toEqual([6, 8]);
     expect(Array.from(await gy!.data())).toEqual([0, 0]);
     for (const t of [x, y, gx!, gy!]) t.dispose();
+  });
+
+  it('a binary op computes no gradient for an operand that needs none (a bias during an attack)', async () => {
+    const rt = engine.runtime!;
+    const x = rl.tensor(Float32Array.from({ length: 64 * 10 }, (_, i) => i % 7), [64, 10]);
+    const b = rl.tensor(Float32Array.from({ length: 10 }, (_, i) => i), [10]);
+    const count = (wrt: rl.Tensor[]): number => {
+      const d0 = rt.dispatches;
+      rl.grad(() => rl.sum(rl.mul(rl.add(x, b), x)), wrt).forEach((g) => g!.dispose());
+      return rt.dispatches - d0;
+    };
+    const both = count([x, b]);
+    const onlyX = count([x]);
+    // b's gradient is a sum of g over the batch (a reduction): skipped when only x is asked for.
+    expect(onlyX).toBeLessThan(both);
+    const [gx, gb] = rl.grad(() => rl.sum(rl.mul(rl.add(x, b), x)), [x, b]);
+    const [gx2] = rl.grad(() => rl.sum(rl.mul(rl.add(x, b), x)), [x]);
+    expect(Array.from(await gx2!.data())).toEqual(Array.from(await gx!.data()));
+    for (const t of [x, b, gx!, gb!, gx2!]) t.dispose();
   });
 
   it('a non-scalar objective is refused with a clear error', () => {

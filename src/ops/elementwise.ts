@@ -93,20 +93,23 @@ function withScalar(op: BinaryOp, a: Operand, b: Operand): Tensor {
 }
 
 const none: Vjp = () => [null, null];
+// Each side's gradient only where that input leads to something differentiated (needs): during an
+// attack the layers' bias adds and weight products need no parameter gradient, and the reduction
+// that would sum a broadcast bias's gradient is skipped.
 const binaryVjp = {
-  add: (g, [a, b]) => [sumTo(g, a!.shape), sumTo(g, b!.shape)],
-  sub: (g, [a, b]) => [sumTo(g, a!.shape), sumTo(neg(g), b!.shape)],
-  mul: (g, [a, b]) => [sumTo(mul(g, b!), a!.shape), sumTo(mul(g, a!), b!.shape)],
+  add: (g, [a, b], _y, _p, n) => [n[0] ? sumTo(g, a!.shape) : null, n[1] ? sumTo(g, b!.shape) : null],
+  sub: (g, [a, b], _y, _p, n) => [n[0] ? sumTo(g, a!.shape) : null, n[1] ? sumTo(neg(g), b!.shape) : null],
+  mul: (g, [a, b], _y, _p, n) => [n[0] ? sumTo(mul(g, b!), a!.shape) : null, n[1] ? sumTo(mul(g, a!), b!.shape) : null],
   // d(a/b) = da/b − a·db/b²
-  div: (g, [a, b]) => [sumTo(div(g, b!), a!.shape), sumTo(neg(div(mul(g, a!), square(b!))), b!.shape)],
+  div: (g, [a, b], _y, _p, n) => [n[0] ? sumTo(div(g, b!), a!.shape) : null, n[1] ? sumTo(neg(div(mul(g, a!), square(b!))), b!.shape) : null],
   // d(a^b) = b·a^(b−1) da + a^b·log(a) db
-  pow: (g, [a, b], y) => [
-    sumTo(mul(g, mul(b!, pow(a!, sub(b!, 1)))), a!.shape),
-    sumTo(mul(g, mul(y, log(a!))), b!.shape),
+  pow: (g, [a, b], y, _p, n) => [
+    n[0] ? sumTo(mul(g, mul(b!, pow(a!, sub(b!, 1)))), a!.shape) : null,
+    n[1] ? sumTo(mul(g, mul(y, log(a!))), b!.shape) : null,
   ],
   // Ties send the gradient to a, as torch.maximum does not split it; keeps max(a, a) exact.
-  max: (g, [a, b]) => [sumTo(mul(g, ge(a!, b!)), a!.shape), sumTo(mul(g, lt(a!, b!)), b!.shape)],
-  min: (g, [a, b]) => [sumTo(mul(g, le(a!, b!)), a!.shape), sumTo(mul(g, gt(a!, b!)), b!.shape)],
+  max: (g, [a, b], _y, _p, n) => [n[0] ? sumTo(mul(g, ge(a!, b!)), a!.shape) : null, n[1] ? sumTo(mul(g, lt(a!, b!)), b!.shape) : null],
+  min: (g, [a, b], _y, _p, n) => [n[0] ? sumTo(mul(g, le(a!, b!)), a!.shape) : null, n[1] ? sumTo(mul(g, gt(a!, b!)), b!.shape) : null],
   lt: none, le: none, gt: none, ge: none, eq: none, ne: none,
   reluGrad: (g, [, x]) => [mul(g, step(x!)), null],
 } satisfies VjpTable<BinaryOp>;
