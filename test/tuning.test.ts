@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import { engine } from '../src/engine.js';
 import { canUseSubgroupMatmul, pickMatmul } from '../src/kernels/matmul.js';
+import { convVariants } from '../src/kernels/conv.js';
 import { clearTuning, recordTuning } from '../src/kernels/tuning.js';
 import { checkOp } from './helpers/oracle.js';
 
@@ -39,7 +40,41 @@ describe('autotune', () => {
     }
   });
 
+  it('times every runnable convolution kernel, forward and input gradient, and the launchers then use the fastest', async () => {
+    const records = await rl.autotune({ conv: [[2, 8, 9, 13, 16]] }, { reps: 1 });
+    expect(records.map((r) => `${r.op} ${r.bucket}`)).toEqual(['conv2d 4x8x16x16x16', 'conv2dInput 4x16x16x16x8']);
+    for (const r of records) {
+      expect(Object.keys(r.ms).sort()).toEqual(canUseSubgroupMatmul(rt) ? ['generic', 'rows', 'rows-sg4', 'rows-sg8'] : ['generic', 'rows']);
+      expect(r.ms[r.variant]).toBe(Math.min(...Object.values(r.ms)));
+    }
+    // Pin each kernel by a table and check which one runs (by its entry point) and what it computes.
+    const entries = { 'rows-sg8': 'conv2d_rows3_sg8', 'rows-sg4': 'conv2d_rows3_sg', rows: 'conv2d_rows3', generic: 'conv2d_forward' } as const;
+    const seen: string[] = [];
+    const dispatch = rt.dispatch.bind(rt);
+    rt.dispatch = ((spec: { entry: string }) => (seen.push(spec.entry), dispatch(spec as never))) as typeof rt.dispatch;
+    try {
+      for (const variant of ['rows-sg8', 'rows-sg4', 'rows', 'generic'] as const) {
+        recordTuning(rt.adapter, { op: 'conv2d', bucket: '4x8x16x16x16', variant, ms: {} });
+        recordTuning(rt.adapter, { op: 'conv2dInput', bucket: '4x16x16x16x8', variant, ms: {} });
+        seen.length = 0;
+        await checkOp(`tuned ${variant}`, (x, w) => rl.conv2d(x, w, null, { padding: 1 }), [{ shape: [3, 8, 11, 13] }, { shape: [16, 8, 3, 3] }], { tol: { rtol: 1e-4, atol: 1e-4 } });
+        const want = canUseSubgroupMatmul(rt) || !variant.includes('sg') ? entries[variant] : 'conv2d_rows3';
+        expect(seen.some((e) => e === want || (want === 'conv2d_rows3_sg8' && e === 'conv2d_rows3_sg8_v4')), `${variant}: ran ${seen.join(', ')}`).toBe(true);
+      }
+      // Without subgroups a table naming a subgroup kernel falls back to the plain row kernel.
+      convVariants.subgroups = false;
+      recordTuning(rt.adapter, { op: 'conv2d', bucket: '4x8x16x16x16', variant: 'rows-sg8', ms: {} });
+      seen.length = 0;
+      await checkOp('sg8 without subgroups', (x, w) => rl.conv2d(x, w, null, { padding: 1 }), [{ shape: [3, 8, 11, 13] }, { shape: [16, 8, 3, 3] }], { tol: { rtol: 1e-4, atol: 1e-4 } });
+      expect(seen).toContain('conv2d_rows3');
+    } finally {
+      convVariants.subgroups = true;
+      rt.dispatch = dispatch;
+    }
+  });
+
   it('bad input is refused before any GPU work', async () => {
+    await expect(rl.autotune({ conv: [[2, 8, 9, 13]] as never })).rejects.toThrow(/5 positive integers/);
     await expect(rl.autotune({ matmul: [[0, 4, 4]] })).rejects.toThrow(/positive integers/);
     await expect(rl.autotune({ matmul: [[4, 4, 4]] }, { reps: 0 })).rejects.toThrow(/reps must be an integer/);
   });

@@ -11,9 +11,10 @@ export const tune: Command = {
   help: `Usage: robustlens tune --out FILE [--reps N]
 
 Times every matmul tile this adapter can run (the portable 4x4 tile, and the subgroup tiles where the
-adapter has subgroups) on the shapes the study and the benchmarks meet, checks that they agree, and
-writes the fastest per shape bucket (dims rounded up to powers of two) to FILE as JSON, keyed by the
-adapter's identity. Use it with ROBUSTLENS_TUNING=FILE (or importTuning in an app): a table made on
+adapter has subgroups) and every 3x3 convolution kernel, forward and input gradient (the row kernels,
+8- and 4-channel subgroup forms where it has subgroups, and the generic implicit GEMM), on the shapes
+the study and the benchmarks meet, checks that they agree, and writes the fastest per shape bucket
+(dims rounded up to powers of two) to FILE as JSON, keyed by the adapter's identity. Use it with ROBUSTLENS_TUNING=FILE (or importTuning in an app): a table made on
 another adapter is not applied. Without a table, each kernel family uses its built-in rule.
 
 Options:
@@ -27,9 +28,9 @@ Options:
     const reps = int(args, 'reps', 5, 1);
     await init();
     const records = await autotune(DEFAULT_TUNING_SHAPES, { reps });
-    for (const r of records) log(`matmul ${r.bucket}: ${r.variant} (${Object.entries(r.ms).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')})`);
+    for (const r of records) log(`${r.op} ${r.bucket}: ${r.variant} (${Object.entries(r.ms).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')})`);
     await writeTextAtomic(out, `${JSON.stringify(exportTuning(), null, 1)}\n`);
-    console.log(JSON.stringify({ out, records: records.map((r) => ({ bucket: r.bucket, variant: r.variant })) }));
+    console.log(JSON.stringify({ out, records: records.map((r) => ({ op: r.op, bucket: r.bucket, variant: r.variant })) }));
     return 0;
   },
 };

@@ -1,5 +1,7 @@
 import { ValueError } from '../errors.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
+import type { ConvGeom } from '../types.js';
+import { conv2d, conv2dBackwardInput, convOverride, convVariantRuns, type ConvVariant } from './conv.js';
 import { canUseSubgroupMatmul, matmul, matmulOverride, matmulVariantNamed } from './matmul.js';
 import { recordTuning, shapeBucket, TUNABLE, type TuningRecord } from './tuning.js';
 
@@ -59,6 +61,69 @@ export async function autotuneMatmul(rt: GpuRuntime, shapes: readonly (readonly 
   return out;
 }
 
+/**
+ * Time every kernel this device can run for 3x3, stride-1, padding-1 convolutions of x [N, C, H, W]
+ * into O channels, forward and input gradient, and record the fastest of each per shape bucket.
+ * As for matmul, each variant's output is first compared with the first one's.
+ */
+export async function autotuneConv(rt: GpuRuntime, shapes: readonly (readonly [number, number, number, number, number])[], opts: AutotuneOptions = {}): Promise<TuningRecord[]> {
+  const reps = opts.reps ?? 5;
+  if (!Number.isInteger(reps) || reps < 1) throw new ValueError(`autotuneConv: reps must be an integer >= 1, got ${reps}`);
+  for (const s of shapes) {
+    if (s.length !== 5 || !s.every((d) => Number.isInteger(d) && d >= 1)) throw new ValueError(`autotuneConv: shape [${s.join(', ')}] must be 5 positive integers [N, C, H, W, O]`);
+  }
+  const out: TuningRecord[] = [];
+  for (const [N, C, H, W, O] of shapes) {
+    const g: ConvGeom = { N, C, H, W, O, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1, OH: H, OW: W };
+    const x = upload(rt, N * C * H * W, 1);
+    const w = upload(rt, O * C * 9, 2);
+    const gy = upload(rt, N * O * H * W, 3);
+    try {
+      const cases = [
+        { op: 'conv2d' as const, dims: [N, C, H, W, O], cout: O, k: C * 9, n: N * O * H * W, run: () => conv2d(rt, x, w, null, g) },
+        { op: 'conv2dInput' as const, dims: [N, O, H, W, C], cout: C, k: O * 9, n: N * C * H * W, run: () => conv2dBackwardInput(rt, gy, w, g) },
+      ];
+      for (const c of cases) {
+        const ms = await timeVariants(rt, TUNABLE[c.op].filter((v) => convVariantRuns(rt, v, c.cout)), (v) => {
+          convOverride.variant = v;
+          return c.run();
+        }, c.n, c.k, `${c.op} [${N}, ${C}, ${H}, ${W}] -> ${O}`, reps);
+        const variant = Object.entries(ms).sort((p, q) => p[1] - q[1])[0]![0];
+        const rec: TuningRecord = { op: c.op, bucket: shapeBucket(c.dims), variant, ms };
+        recordTuning(rt.adapter, rec);
+        out.push(rec);
+      }
+    } finally {
+      convOverride.variant = null;
+      for (const b of [x, w, gy]) rt.releaseStorage(b);
+    }
+  }
+  return out;
+}
+
+/** Median ms of each variant's `run` (n floats out, sums of k products), after checking it agrees with the first. */
+async function timeVariants(rt: GpuRuntime, names: readonly ConvVariant[], run: (v: ConvVariant) => GPUBuffer, n: number, k: number, what: string, reps: number): Promise<Record<string, number>> {
+  const ms: Record<string, number> = {};
+  let reference: Float32Array | null = null;
+  for (const name of names) {
+    const y = run(name);
+    const got = new Float32Array(await rt.read(y, n * 4, 'autotuneConv'));
+    rt.releaseStorage(y);
+    if (reference === null) reference = got;
+    else agree(reference, got, k, `${name} on ${what}`);
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      const yr = run(name);
+      await rt.sync();
+      times.push(performance.now() - t0);
+      rt.releaseStorage(yr);
+    }
+    ms[name] = times.sort((p, q) => p - q)[Math.floor(reps / 2)]!;
+  }
+  return ms;
+}
+
 function upload(rt: GpuRuntime, n: number, seed: number): GPUBuffer {
   let s = seed * 2654435761;
   const v = Float32Array.from({ length: n }, () => {
@@ -73,7 +138,7 @@ function agree(ref: Float32Array, got: Float32Array, k: number, what: string): v
   const tol = 1e-5 * k;
   for (let i = 0; i < ref.length; i++) {
     if (!(Math.abs(ref[i]! - got[i]!) <= tol)) {
-      throw new Error(`autotuneMatmul: ${what} gives ${got[i]} at element ${i}, the first variant ${ref[i]}: a kernel bug, not a tuning choice`);
+      throw new Error(`autotune: ${what} gives ${got[i]} at element ${i}, the first variant ${ref[i]}: a kernel bug, not a tuning choice`);
     }
   }
 }

@@ -3,6 +3,7 @@ import { grid1d } from '../gpu/limits.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
 import { reduce } from './reduce.js';
 import { bindRuntime } from './slice.js';
+import { tunedVariant } from './tuning.js';
 
 // Launchers of shaders/conv.wgsl and conv_subgroups.wgsl, chosen per shape:
 //  - stride 1, dilation 1, kernel width 3 (and, for dx, padding <= k − 1; for dw, height 3): the
@@ -33,6 +34,31 @@ function grid(lanes: number, z: number): [number, number, number] {
 export const convVariants = { subgroups: true, vec4Stores: true };
 
 /**
+ * The kernel of a stride-1, 3-wide convolution (forward, or dx as the same problem on gy): the row
+ * kernels in their 8-channel and 4-channel subgroup forms or plain, or the generic implicit GEMM.
+ * The built-in rule (measured on lavapipe) takes the widest row kernel the device allows; a tuning
+ * table (autotune.ts, per adapter) may name another for a shape bucket, and tests and the autotuner
+ * pin one here.
+ */
+export type ConvVariant = 'rows-sg8' | 'rows-sg4' | 'rows' | 'generic';
+export const convOverride: { variant: ConvVariant | null } = { variant: null };
+
+/** Whether this device can run `v` for `cout` output channels (the subgroup kernels need >= 8 lanes). */
+export function convVariantRuns(rt: GpuRuntime, v: ConvVariant, cout: number): boolean {
+  if (v === 'rows-sg8') return useSubgroups(rt);
+  if (v === 'rows-sg4') return useSubgroups(rt) && cout >= 3;
+  return true;
+}
+
+/** The variant for a row problem [N, Cin, Hin, Win] -> Cout; `op` keys the tuning table. */
+function pickConv(rt: GpuRuntime, op: 'conv2d' | 'conv2dInput', dims: [number, number, number, number, number]): ConvVariant {
+  const cout = dims[4];
+  const forced = convOverride.variant ?? (tunedVariant(rt.adapter, op, dims) as ConvVariant | undefined);
+  if (forced && convVariantRuns(rt, forced, cout)) return forced;
+  return cout >= 5 && useSubgroups(rt) ? 'rows-sg8' : cout >= 3 && useSubgroups(rt) ? 'rows-sg4' : 'rows';
+}
+
+/**
  * The subgroup row kernel shares weights with subgroupBroadcast from lanes 0..7, so it needs the
  * 'subgroups' feature and subgroups of at least 8 lanes (lavapipe: 8; SwiftShader: 4).
  */
@@ -50,7 +76,7 @@ interface Rows {
 }
 
 /** `skipPad`: the input gradient, where taps on gy's padding add nothing (SKIP_PAD in conv_rows.wgsl). */
-function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, skipPad = false): GPUBuffer {
+function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, variant: ConvVariant, skipPad = false): GPUBuffer {
   const Y = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
   const blocks = Math.ceil(r.OW / 8);
   const [w_base, w_so, w_sc, w_si, w_sj] = r.w;
@@ -59,9 +85,10 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
     PH: r.PH, PW: r.PW, blocks, has_bias: bias ? 1 : 0, w_base, w_so, w_sc, w_si, w_sj,
   };
   const CB = r.Cout === 1 ? 1 : r.Cout === 2 ? 2 : 4;
-  // 5 or more channels: the 8-channel subgroup kernel (one block of 8 wastes no more than two of 4).
-  const sg8 = r.Cout >= 5 && useSubgroups(rt);
-  const sg4 = !sg8 && CB === 4 && useSubgroups(rt);
+  // By rule, 5 or more channels take the 8-channel subgroup kernel (one block of 8 wastes no more
+  // than two of 4), 3 or 4 the 4-channel one (pickConv).
+  const sg8 = variant === 'rows-sg8';
+  const sg4 = variant === 'rows-sg4';
   // Rows a multiple of 4 wide: the vec4-store form of the 8-channel kernel.
   const v4 = sg8 && r.OW % 4 === 0 && convVariants.vec4Stores;
   const entry = v4 ? ('conv2d_rows3_sg8_v4' as const) : sg8 ? ('conv2d_rows3_sg8' as const) : ('conv2d_rows3_sg' as const);
@@ -81,12 +108,13 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
 const rowsApply = (g: ConvGeom): boolean => g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 && g.KW === 3;
 
 export function conv2d(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, g: ConvGeom): GPUBuffer {
-  if (rowsApply(g)) {
+  const variant = rowsApply(g) ? pickConv(rt, 'conv2d', [g.N, g.C, g.H, g.W, g.O]) : 'generic';
+  if (variant !== 'generic') {
     const kk = g.KH * g.KW;
     return rows3(rt, x, w, bias, {
       N: g.N, Cin: g.C, Hin: g.H, Win: g.W, Cout: g.O, OH: g.OH, OW: g.OW, KH: g.KH, PH: g.PH, PW: g.PW,
       w: [0, g.C * kk, kk, g.KW, 1],
-    }, 'conv2d');
+    }, 'conv2d', variant);
   }
   const Y = rt.createStorage(g.N * g.O * g.OH * g.OW * 4, 'conv2d');
   rt.dispatch({
@@ -100,12 +128,14 @@ export function conv2d(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuff
 
 export function conv2dBackwardInput(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, g: ConvGeom): GPUBuffer {
   // Stride 1: dx is gy convolved with the flipped kernel, channels swapped, padding k − 1 − p.
-  if (rowsApply(g) && g.PH <= g.KH - 1 && g.PW <= g.KW - 1) {
+  const rows = rowsApply(g) && g.PH <= g.KH - 1 && g.PW <= g.KW - 1;
+  const variant = rows ? pickConv(rt, 'conv2dInput', [g.N, g.O, g.OH, g.OW, g.C]) : 'generic';
+  if (variant !== 'generic') {
     const kk = g.KH * g.KW;
     return rows3(rt, gy, w, null, {
       N: g.N, Cin: g.O, Hin: g.OH, Win: g.OW, Cout: g.C, OH: g.H, OW: g.W, KH: g.KH, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW,
       w: [kk - 1, kk, g.C * kk, -g.KW, -1],
-    }, 'conv2dBackwardInput', true);
+    }, 'conv2dBackwardInput', variant, true);
   }
   const Y = rt.createStorage(g.N * g.C * g.H * g.W * 4, 'conv2dBackwardInput');
   rt.dispatch({

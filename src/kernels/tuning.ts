@@ -35,6 +35,10 @@ export function shapeBucket(dims: readonly number[]): string {
 export const TUNABLE = {
   /** The tile; whether it loads vec4s follows from the operands' alignment, as without a table. */
   matmul: ['tile4', 'subgroup-ra1-nv1', 'subgroup-ra1-nv2', 'subgroup-ra2-nv1', 'subgroup-ra2-nv2'],
+  /** Stride-1 3x3 convolutions, bucketed by [N, Cin, H, W, Cout] (conv.ts ConvVariant). */
+  conv2d: ['rows-sg8', 'rows-sg4', 'rows', 'generic'],
+  /** Their input gradients, bucketed by the same problem on gy: [N, Cout, OH, OW, Cin]. */
+  conv2dInput: ['rows-sg8', 'rows-sg4', 'rows', 'generic'],
 } as const;
 export type TunableOp = keyof typeof TUNABLE;
 
