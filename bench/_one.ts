@@ -1,0 +1,13 @@
+import { init, shutdown } from '../src/node.js';
+import { getBackend } from '../src/engine.js';
+import { convVariants } from '../src/kernels/conv.js';
+const v = process.env.V ?? '3';
+await init();
+const b = getBackend() as any;
+convVariants.dbg = Number(v); convVariants.stripRows = 28;
+const g = { N: 8, C: 1, H: 28, W: 28, O: 32, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1, OH: 28, OW: 28 };
+const w = b.fromData(new Float32Array(288), 'float32');
+const gy = b.fromData(new Float32Array(8 * 32 * 784), 'float32');
+const dx = b.conv2dBackwardInput(gy, w, g);
+await b.read(dx, 8 * 784, 'float32');
+shutdown();

@@ -1,0 +1,112 @@
+/**
+ * The input gradient of cnn-small's first conv (1->32, 3x3, pad 1, 28x28): gy (N,32,28,28) -> dx
+ * (N,1,28,28), the one-output-channel case. The strip kernel (shaders/conv_strips.wgsl) against the
+ * row kernel it replaced (conv2d_rows3 with CB = 1, convVariants.strips = false), side by side in
+ * one process: per round every variant is timed once (timeGpuCalls: several calls back to back per
+ * timed run, ms per call), variants in turn, so that a change of machine load hits them alike; the
+ * medians and ranges over the rounds, the ratio old / new per round, and the load average before and
+ * after. Every variant's dx is first checked against the old kernel's on the same data.
+ *
+ *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --batches 64,256 --rounds 9 --variants 7x64,4x64,14x64,7x16]
+ */
+import { loadavg } from 'node:os';
+import { shutdown } from '../src/node.js';
+import { getBackend } from '../src/engine.js';
+import type { Backend } from '../src/backend/types.js';
+import type { ConvGeom } from '../src/types.js';
+import { convVariants } from '../src/kernels/conv.js';
+import { Rng } from '../src/random.js';
+import { median, setup, timeGpuCalls } from './harness.js';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+};
+
+/** A variant: the old row kernel, or the strip kernel with `rows` rows per invocation and workgroups of `wg` images. */
+/** `dbg` set: without subgroups. */
+type Variant = { name: string; strips: boolean; rows: number; wg: number; dbg?: number };
+
+function variants(spec: string): Variant[] {
+  const old: Variant = { name: 'rows3 CB=1 (old)', strips: false, rows: 0, wg: 0 };
+  return [old, ...spec.split(',').map((s) => {
+    const [rows, wg, dbg] = s.split('x').map(Number);
+    return { name: `strips ${rows} rows, WG ${wg}${dbg ? ` dbg ${dbg}` : ''}`, strips: true, rows: rows!, wg: wg!, dbg: dbg ?? 0 };
+  })];
+}
+
+function use(v: Variant): void {
+  convVariants.strips = v.strips;
+  if (v.strips) {
+    convVariants.stripRows = v.rows;
+    convVariants.stripWg = v.wg;
+    convVariants.subgroups = v.dbg !== 1 && v.dbg !== 4;
+    convVariants.dbg = v.dbg === 2 ? 1 : v.dbg === 3 || v.dbg === 4 ? 3 : 0;
+  }
+}
+
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+async function main(): Promise<void> {
+  const batches = arg('batches', '64,256').split(',').map(Number);
+  const rounds = Number(arg('rounds', '9'));
+  const vs = variants(arg('variants', '7x64'));
+  const ctx = await setup(rounds);
+  const b = getBackend() as Backend<GPUBuffer>;
+  console.log(`adapter: ${ctx.adapter}; load average before: ${load()}`);
+  const defaults = { ...convVariants };
+  try {
+    for (const N of batches) {
+      const g: ConvGeom = { N, C: 1, H: 28, W: 28, O: 32, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1, OH: 28, OW: 28 };
+      const flop = 2 * N * 32 * 28 * 28 * 9;
+      const rng = new Rng(N);
+      const w = b.fromData(Float32Array.from(rng.fillNormal(32 * 9, 0, 0.1)), 'float32');
+      const gy = b.fromData(Float32Array.from(rng.fillNormal(N * 32 * 28 * 28)), 'float32');
+      try {
+        // Every variant agrees with the old kernel before anything is timed.
+        const outs: Float32Array[] = [];
+        for (const v of vs) {
+          use(v);
+          const dx = b.conv2dBackwardInput(gy, w, g);
+          outs.push((await b.read(dx, N * 784, 'float32')) as Float32Array);
+          b.free(dx);
+        }
+        for (let k = 1; k < vs.length; k++) {
+          let err = 0;
+          for (let i = 0; i < outs[0]!.length; i++) err = Math.max(err, Math.abs(outs[k]![i]! - outs[0]![i]!));
+          if (!(err < 1e-4)) throw new Error(`${vs[k]!.name} differs from the old kernel by ${err}`);
+        }
+        const times: number[][] = vs.map(() => []);
+        let calls = 0;
+        for (let r = 0; r < rounds; r++) {
+          for (let k = 0; k < vs.length; k++) {
+            use(vs[k]!);
+            const t = await timeGpuCalls(ctx.rt, () => {
+              const dx = b.conv2dBackwardInput(gy, w, g);
+              return [{ dispose: () => b.free(dx) }];
+            }, 1, { calls: 'auto' });
+            times[k]!.push(t.ms);
+            calls = Math.max(calls, t.calls);
+          }
+        }
+        console.log(`\nbatch ${N}: ${(flop / 1e6).toFixed(1)} MFLOP, gy ${((N * 32 * 784 * 4) / 1e6).toFixed(1)} MB; ${rounds} rounds; load average now ${load()}`);
+        const old = times[0]!;
+        vs.forEach((v, k) => {
+          const ts = times[k]!;
+          const m = median(ts);
+          const ratio = median(ts.map((t, i) => old[i]! / t));
+          console.log(`  ${v.name.padEnd(26)} median ${m.toFixed(3)} ms (${Math.min(...ts).toFixed(3)}-${Math.max(...ts).toFixed(3)}), ${(flop / m / 1e6).toFixed(1)} GFLOP/s, ${((N * 32 * 784 * 4) / m / 1e6).toFixed(1)} GB/s of gy, old/this per round: median ${ratio.toFixed(2)}x`);
+        });
+      } finally {
+        b.free(w);
+        b.free(gy);
+      }
+    }
+  } finally {
+    Object.assign(convVariants, defaults);
+  }
+  console.log(`\nload average after: ${load()}`);
+  shutdown();
+}
+
+await main();
