@@ -7,7 +7,7 @@
  * medians and ranges over the rounds, the ratio old / new per round, and the load average before and
  * after. Every variant's dx is first checked against the old kernel's on the same data.
  *
- *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --batches 64,256 --rounds 9 --variants 7x64,4x64,14x64,7x16]
+ *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --batches 64,256 --rounds 9 --variants 28x8,28x4,14x8,28x8x0]
  */
 import { loadavg } from 'node:os';
 import { shutdown } from '../src/node.js';
@@ -23,15 +23,14 @@ const arg = (name: string, dflt: string): string => {
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
 
-/** A variant: the old row kernel, or the strip kernel with `rows` rows per invocation and workgroups of `wg` images. */
-/** `dbg` set: without subgroups. */
-type Variant = { name: string; strips: boolean; rows: number; wg: number; dbg?: number };
+/** A variant: the old row kernel, or the strip kernel with `rows` rows and `px` columns per invocation, with subgroups or not. */
+type Variant = { name: string; strips: boolean; rows: number; px: number; subgroups: boolean };
 
 function variants(spec: string): Variant[] {
-  const old: Variant = { name: 'rows3 CB=1 (old)', strips: false, rows: 0, wg: 0 };
+  const old: Variant = { name: 'rows3 CB=1 (old)', strips: false, rows: 0, px: 0, subgroups: true };
   return [old, ...spec.split(',').map((s) => {
-    const [rows, wg, dbg] = s.split('x').map(Number);
-    return { name: `strips ${rows} rows, WG ${wg}${dbg ? ` dbg ${dbg}` : ''}`, strips: true, rows: rows!, wg: wg!, dbg: dbg ?? 0 };
+    const [rows, px, sg] = s.split('x').map(Number);
+    return { name: `strips ${rows} rows x ${px} px${sg === 0 ? ', no subgroups' : ''}`, strips: true, rows: rows!, px: px!, subgroups: sg !== 0 };
   })];
 }
 
@@ -39,10 +38,9 @@ function use(v: Variant): void {
   convVariants.strips = v.strips;
   if (v.strips) {
     convVariants.stripRows = v.rows;
-    convVariants.stripWg = v.wg;
-    convVariants.subgroups = v.dbg !== 1 && v.dbg !== 4;
-    convVariants.dbg = v.dbg === 2 ? 1 : v.dbg === 3 || v.dbg === 4 ? 3 : 0;
+    convVariants.stripPx = v.px;
   }
+  convVariants.subgroups = v.subgroups;
 }
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -50,7 +48,7 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 async function main(): Promise<void> {
   const batches = arg('batches', '64,256').split(',').map(Number);
   const rounds = Number(arg('rounds', '9'));
-  const vs = variants(arg('variants', '7x64'));
+  const vs = variants(arg('variants', '28x8,28x8x0'));
   const ctx = await setup(rounds);
   const b = getBackend() as Backend<GPUBuffer>;
   console.log(`adapter: ${ctx.adapter}; load average before: ${load()}`);

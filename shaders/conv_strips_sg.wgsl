@@ -1,18 +1,22 @@
 // The strip kernel of conv_strips.wgsl (see there) with the weights shared through the subgroup:
-// per 8 input channels, lane sl loads the 9 weights of channel c0 + sl % 8 (9 gathers instead of
-// 72) and subgroupBroadcast hands them to every lane. Needs subgroups of at least 8 lanes (the
-// launcher checks); every lane of a subgroup is in one workgroup, so all want the same weights.
+// per input channel, lane sl loads tap sl % 8 and every lane tap 8 (2 gathers instead of 9), and
+// subgroupBroadcast hands them out. Needs subgroups of at least 8 lanes (the launcher checks); all
+// lanes of a subgroup are in one workgroup and want the same weights.
+//
+// Taps on gy's padding read inputs selected to 0, so their weights need zeroing (SKIP_PAD) only
+// when a weight is Inf or NaN: subgroupAll makes that test uniform, so the branch is a real one
+// and the usual case skips the 36 selects per channel.
 enable subgroups;
 
 override WG: u32 = 64;
-override DBG: u32 = 0;
 
 // #include "conv_strips.wgsl"
 
+// Not Inf or NaN (exponent bits not all set).
+fn finite(v: f32) -> bool { return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u; }
 
-fn row_channels(acc: Acc3, ro: u32, k: StripCols, edge: bool, sl: u32) -> Acc3 {
+fn row_channels(acc: Acc3, ro: u32, k: StripCols, sl: u32) -> Acc3 {
   var a = acc;
-  // Lane sl loads tap sl % 8 (row-major over the 3x3) of channel c, every lane tap 8.
   let tap = i32(sl % 8u);
   let mine = (tap / 3) * sp.w_si + (tap % 3) * sp.w_sj;
   let last = 2 * sp.w_si + 2 * sp.w_sj;
@@ -23,20 +27,17 @@ fn row_channels(acc: Acc3, ro: u32, k: StripCols, edge: bool, sl: u32) -> Acc3 {
     let w = W9(vec3f(subgroupBroadcast(wa, 0u), subgroupBroadcast(wa, 1u), subgroupBroadcast(wa, 2u)),
                vec3f(subgroupBroadcast(wa, 3u), subgroupBroadcast(wa, 4u), subgroupBroadcast(wa, 5u)),
                vec3f(subgroupBroadcast(wa, 6u), subgroupBroadcast(wa, 7u), wb));
-    // Taps on gy's padding need their weights zeroed only when a weight is Inf or NaN (the inputs
-    // there are 0): subgroupAll makes the test uniform, so the branch is a real one.
-    let finite = ((bitcast<u32>(wa) | 0x807fffffu) != 0xffffffffu) && ((bitcast<u32>(wb) | 0x807fffffu) != 0xffffffffu);
-    if (!edge || subgroupAll(finite)) {
-      a = channel(a, ro, c, w, k, false, edge);
+    if (subgroupAll(finite(wa) && finite(wb))) {
+      a = channel(a, ro, c, w, k, false);
     } else {
-      a = channel(a, ro, c, w, k, true, edge);
+      a = channel(a, ro, c, w, k, true);
     }
   }
   return a;
 }
 
 @compute @workgroup_size(WG)
-fn conv2d_strips3_o1_sg(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u,
+fn conv2d_strips3_o1_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
                         @builtin(subgroup_invocation_id) sl: u32) {
-  strips_main(lid, wid, sl);
+  strip(gid.x, wid.y, sl);
 }

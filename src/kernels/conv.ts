@@ -30,7 +30,7 @@ function grid(lanes: number, z: number): [number, number, number] {
 }
 
 /** Kernel choices that tests flip to cover every variant on one adapter. */
-export const convVariants = { subgroups: true, vec4Stores: true, strips: true, stripRows: 7, stripWg: 64, dbg: 0 };
+export const convVariants = { subgroups: true, vec4Stores: true, strips: true, stripRows: 28, stripPx: 8 };
 
 /**
  * The subgroup row kernel shares weights with subgroupBroadcast from lanes 0..7, so it needs the
@@ -80,21 +80,22 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
 
 /**
  * A 1-channel input gradient (3x3, stride 1): the strip kernel of shaders/conv_strips.wgsl, lanes
- * over images, workgroups over (row chunk, 4-column block).
+ * over (image, PX-column block), workgroups over (lanes, row chunk).
  */
 function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, r: Rows, label: string): GPUBuffer {
   const Y = rt.createStorage(r.N * r.OH * r.OW * 4, label);
+  const px = convVariants.stripPx;
   const rows = Math.min(r.OH, convVariants.stripRows);
-  const wg = convVariants.stripWg;
+  const blocks = Math.ceil(r.OW / px);
   const [w_base, , w_sc, w_si, w_sj] = r.w;
   rt.dispatch({
     ...(useSubgroups(rt)
       ? { shader: 'conv_strips_sg' as const, entry: 'conv2d_strips3_o1_sg' as const }
       : { shader: 'conv_strips' as const, entry: 'conv2d_strips3_o1' as const }),
-    overrides: { WG: wg, DBG: convVariants.dbg },
-    uniforms: { N: r.N, Cin: r.Cin, Hin: r.Hin, Win: r.Win, OH: r.OH, OW: r.OW, PH: r.PH, PW: r.PW, rows, w_base, w_sc, w_si, w_sj },
+    overrides: { WG, PX: px },
+    uniforms: { N: r.N, Cin: r.Cin, Hin: r.Hin, Win: r.Win, OH: r.OH, OW: r.OW, PH: r.PH, PW: r.PW, rows, blocks, w_base, w_sc, w_si, w_sj },
     buffers: { X: gy, Wt: w, Y },
-    workgroups: [Math.ceil((convVariants.dbg === 3 ? r.N * Math.ceil(r.OW / 4) : r.N) / wg), Math.ceil(r.OH / rows), convVariants.dbg === 3 ? 1 : Math.ceil(r.OW / 4)],
+    workgroups: [Math.ceil((r.N * blocks) / WG), Math.ceil(r.OH / rows), 1],
   });
   return Y;
 }
