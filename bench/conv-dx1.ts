@@ -7,7 +7,7 @@
  * medians and ranges over the rounds, the ratio old / new per round, and the load average before and
  * after. Every variant's dx is first checked against the old kernel's on the same data.
  *
- *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --batches 64,256 --rounds 9 --variants 28x8,28x4,14x8,28x8x0]
+ *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --batches 64,256 --rounds 9 --variants 0x0,0x0x0,28x8]
  */
 import { loadavg } from 'node:os';
 import { shutdown } from '../src/node.js';
@@ -23,14 +23,18 @@ const arg = (name: string, dflt: string): string => {
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
 
-/** A variant: the old row kernel, or the strip kernel with `rows` rows and `px` columns per invocation, with subgroups or not. */
+/**
+ * A variant: the old row kernel, or the strip kernel with `rows` rows and `px` columns per
+ * invocation (0: the launcher's choice), with subgroups or not; written ROWSxPX or ROWSxPXx0.
+ */
 type Variant = { name: string; strips: boolean; rows: number; px: number; subgroups: boolean };
 
 function variants(spec: string): Variant[] {
   const old: Variant = { name: 'rows3 CB=1 (old)', strips: false, rows: 0, px: 0, subgroups: true };
   return [old, ...spec.split(',').map((s) => {
     const [rows, px, sg] = s.split('x').map(Number);
-    return { name: `strips ${rows} rows x ${px} px${sg === 0 ? ', no subgroups' : ''}`, strips: true, rows: rows!, px: px!, subgroups: sg !== 0 };
+    const shape = rows || px ? `${rows || 'auto'} rows x ${px || 'auto'} px` : 'auto';
+    return { name: `strips ${shape}${sg === 0 ? ', no subgroups' : ''}`, strips: true, rows: rows!, px: px!, subgroups: sg !== 0 };
   })];
 }
 
@@ -48,7 +52,7 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 async function main(): Promise<void> {
   const batches = arg('batches', '64,256').split(',').map(Number);
   const rounds = Number(arg('rounds', '9'));
-  const vs = variants(arg('variants', '28x8,28x8x0'));
+  const vs = variants(arg('variants', '0x0,0x0x0'));
   const ctx = await setup(rounds);
   const b = getBackend() as Backend<GPUBuffer>;
   console.log(`adapter: ${ctx.adapter}; load average before: ${load()}`);

@@ -106,12 +106,12 @@ describe('op fuzz: backward kernels (GPU vs float64 oracle)', () => {
       convVariants.subgroups = true;
     }
   });
-  it('conv2d input gradient into one channel: strips of 8 and 4 pixels, with and without subgroups', async () => {
+  it('conv2d input gradient into one channel: strips of 5 to 8 pixels, with and without subgroups', async () => {
     const saved = { ...convVariants };
     try {
       await property('conv2d dx1', dx1Case, 16, 15, 816);
-      Object.assign(convVariants, { stripPx: 4, stripRows: 3, subgroups: false });
-      await property('conv2d dx1, 4 px x 3 rows, no subgroups', dx1Case, 12, 15, 817);
+      Object.assign(convVariants, { stripPx: 5, stripRows: 3, subgroups: false });
+      await property('conv2d dx1, 5 px x 3 rows, no subgroups', dx1Case, 12, 15, 817);
       Object.assign(convVariants, { stripPx: 8, stripRows: 2, subgroups: true });
       await property('conv2d dx1, 8 px x 2 rows', dx1Case, 12, 15, 818);
     } finally {

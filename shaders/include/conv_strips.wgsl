@@ -14,7 +14,7 @@ struct Strips {
 
 @group(0) @binding(0) var<uniform> sp: Strips;
 
-// Pixels per strip row: 4 or 8 (with 4, the second half's accumulators and inputs compile away).
+// Pixels per strip row, 4 to 8 (pixels past PX, their accumulators and inputs compile away).
 override PX: u32 = 8;
 
 // The 9 weights of one input channel: r_i holds taps (i, 0..2).
@@ -75,15 +75,14 @@ fn taps4(acc: vec4f, w: vec3f, mask: bool, m0: vec4<bool>, m1: vec4<bool>, m2: v
 // weights of the taps on them too.
 fn channel(acc: Acc3, ro: u32, c: u32, w: W9, k: StripCols, mask: bool) -> Acc3 {
   let o = ro + c * sp.Hin * sp.Win;
+  // Columns 0..PX + 1 are gathered (the rest stay 0 and compile away with the pixels past PX).
   var xA = vec4f(X[o + k.colA.x], X[o + k.colA.y], X[o + k.colA.z], X[o + k.colA.w]);
-  var xB: vec4f;
-  var xC: vec2f;
-  if (PX == 8u) {
-    xB = vec4f(X[o + k.colB.x], X[o + k.colB.y], X[o + k.colB.z], X[o + k.colB.w]);
-    xC = vec2f(X[o + k.colC.x], X[o + k.colC.y]);
-  } else {
-    xB = vec4f(X[o + k.colB.x], X[o + k.colB.y], 0.0, 0.0);
-  }
+  var xB = vec4f(X[o + k.colB.x], X[o + k.colB.y], 0.0, 0.0);
+  var xC = vec2f(0.0);
+  if (PX > 4u) { xB.z = X[o + k.colB.z]; }
+  if (PX > 5u) { xB.w = X[o + k.colB.w]; }
+  if (PX > 6u) { xC.x = X[o + k.colC.x]; }
+  if (PX > 7u) { xC.y = X[o + k.colC.y]; }
   xA = select(vec4f(0.0), xA, k.okA);
   xB = select(vec4f(0.0), xB, k.okB);
   xC = select(vec2f(0.0), xC, k.okC);
@@ -91,7 +90,7 @@ fn channel(acc: Acc3, ro: u32, c: u32, w: W9, k: StripCols, mask: bool) -> Acc3 
   let p2 = vec4f(xA.zw, xB.xy);
   var r = Acc3(taps4(acc.a0, w.r0, mask, k.okA, k.mP1, k.mP2, xA, p1, p2), taps4(acc.a1, w.r1, mask, k.okA, k.mP1, k.mP2, xA, p1, p2),
                taps4(acc.a2, w.r2, mask, k.okA, k.mP1, k.mP2, xA, p1, p2), acc.b0, acc.b1, acc.b2);
-  if (PX == 8u) {
+  if (PX > 4u) {
     let q1 = vec4f(xB.yzw, xC.x);
     let q2 = vec4f(xB.zw, xC);
     r.b0 = taps4(acc.b0, w.r0, mask, k.okB, k.mQ1, k.mQ2, xB, q1, q2);
@@ -106,7 +105,7 @@ fn store_strip(n: u32, oh: u32, ow0: u32, a: vec4f, b: vec4f) {
   let yo = (n * sp.OH + oh) * sp.OW + ow0;
   for (var p = 0u; p < 4u; p++) {
     if (ow0 + p < sp.OW) { Y[yo + p] = a[p]; }
-    if (PX == 8u && ow0 + 4u + p < sp.OW) { Y[yo + 4u + p] = b[p]; }
+    if (4u + p < PX && ow0 + 4u + p < sp.OW) { Y[yo + 4u + p] = b[p]; }
   }
 }
 

@@ -7,7 +7,8 @@ import { bindRuntime } from './slice.js';
 // Launchers of shaders/conv.wgsl and conv_subgroups.wgsl, chosen per shape:
 //  - stride 1, dilation 1, kernel width 3 (and, for dx, padding <= k − 1; for dw, height 3): the
 //    row kernels (8 pixels of a row per invocation), in their subgroup form where the device has
-//    subgroups of >= 8 lanes; dx of a stride-1 conv is the row kernel on gy with flipped weights;
+//    subgroups of >= 8 lanes; dx of a stride-1 conv is the row kernel on gy with flipped weights,
+//    or, when dx has one channel (3x3), the strip kernels (conv_strips.wgsl: columns of rows);
 //    dw walks columns of row segments (conv_cols.wgsl);
 //  - anything else: the generic implicit-GEMM kernels (8 channels x 4 pixels per invocation; the
 //    weight gradient split over pixel chunks and finished by the reduce kernel).
@@ -30,7 +31,15 @@ function grid(lanes: number, z: number): [number, number, number] {
 }
 
 /** Kernel choices that tests flip to cover every variant on one adapter. */
-export const convVariants = { subgroups: true, vec4Stores: true, strips: true, stripRows: 28, stripPx: 8 };
+export const convVariants = {
+  subgroups: true,
+  vec4Stores: true,
+  /** The strip kernels for 1-channel input gradients (false: the row kernel, as before them). */
+  strips: true,
+  /** Strip width (4..8) and rows per invocation; 0: the launcher's choice. */
+  stripPx: 0,
+  stripRows: 0,
+};
 
 /**
  * The subgroup row kernel shares weights with subgroupBroadcast from lanes 0..7, so it needs the
@@ -79,14 +88,18 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
 }
 
 /**
- * A 1-channel input gradient (3x3, stride 1): the strip kernel of shaders/conv_strips.wgsl, lanes
- * over (image, PX-column block), workgroups over (lanes, row chunk).
+ * A 1-channel input gradient (3x3, stride 1): the strip kernels of shaders/conv_strips.wgsl, lanes
+ * over (image, PX-column block), workgroups over (lanes, row chunk). PX (4..8) wastes the fewest
+ * columns past the row's end (28 -> 7); the whole height is one chunk unless that leaves fewer
+ * than 4 workgroups.
  */
 function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, r: Rows, label: string): GPUBuffer {
   const Y = rt.createStorage(r.N * r.OH * r.OW * 4, label);
-  const px = convVariants.stripPx;
-  const rows = Math.min(r.OH, convVariants.stripRows);
+  const waste = (p: number): number => Math.ceil(r.OW / p) * p - r.OW;
+  const px = convVariants.stripPx || [8, 7, 6, 5, 4].reduce((best, p) => (waste(p) < waste(best) ? p : best));
   const blocks = Math.ceil(r.OW / px);
+  const chunks = Math.max(1, Math.min(Math.ceil((4 * WG) / (r.N * blocks)), Math.ceil(r.OH / 4)));
+  const rows = convVariants.stripRows || Math.ceil(r.OH / chunks);
   const [w_base, , w_sc, w_si, w_sj] = r.w;
   rt.dispatch({
     ...(useSubgroups(rt)
