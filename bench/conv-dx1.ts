@@ -4,8 +4,10 @@
  * row kernel it replaced (conv2d_rows3 with CB = 1, convVariants.strips = false), side by side in
  * one process: per round every variant is timed once (timeGpuCalls: several calls back to back per
  * timed run, ms per call), variants in turn, so that a change of machine load hits them alike; the
- * medians and ranges over the rounds, the ratio old / new per round, and the load average before and
- * after. Every variant's dx is first checked against the old kernel's on the same data.
+ * medians and ranges over the rounds, the ratio old / new per round, the rates as fractions of the
+ * adapter's FMA and copy ceilings (bench/ceilings.ts, measured at the start and the end; traffic: gy
+ * read once and dx written once), and the load average before and after. Every variant's dx is first
+ * checked against the old kernel's on the same data.
  *
  *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --batches 64,256 --rounds 9 --variants 0x0,0x0x0,28x8]
  */
@@ -16,6 +18,7 @@ import type { Backend } from '../src/backend/types.js';
 import type { ConvGeom } from '../src/types.js';
 import { convVariants } from '../src/kernels/conv.js';
 import { Rng } from '../src/random.js';
+import { measureCeilings } from './ceilings.js';
 import { median, setup, timeGpuCalls } from './harness.js';
 
 const arg = (name: string, dflt: string): string => {
@@ -56,6 +59,9 @@ async function main(): Promise<void> {
   const ctx = await setup(rounds);
   const b = getBackend() as Backend<GPUBuffer>;
   console.log(`adapter: ${ctx.adapter}; load average before: ${load()}`);
+  // The adapter's FMA and copy ceilings at the start and the end; rates are given as fractions of the larger.
+  const c0 = await measureCeilings(ctx, 'start');
+  const results: { N: number; line: (fma: number, copy: number) => string }[] = [];
   const defaults = { ...convVariants };
   try {
     for (const N of batches) {
@@ -91,14 +97,17 @@ async function main(): Promise<void> {
             calls = Math.max(calls, t.calls);
           }
         }
-        console.log(`\nbatch ${N}: ${(flop / 1e6).toFixed(1)} MFLOP, gy ${((N * 32 * 784 * 4) / 1e6).toFixed(1)} MB; ${rounds} rounds; load average now ${load()}`);
+        const head = `\nbatch ${N}: ${(flop / 1e6).toFixed(1)} MFLOP, gy ${((N * 32 * 784 * 4) / 1e6).toFixed(1)} MB; ${rounds} rounds; load average after them ${load()}`;
         const old = times[0]!;
-        vs.forEach((v, k) => {
+        const bytes = N * 32 * 784 * 4 + N * 784 * 4; // gy read once, dx written once
+        results.push({ N, line: (fma, copy) => [head, ...vs.map((v, k) => {
           const ts = times[k]!;
           const m = median(ts);
           const ratio = median(ts.map((t, i) => old[i]! / t));
-          console.log(`  ${v.name.padEnd(26)} median ${m.toFixed(3)} ms (${Math.min(...ts).toFixed(3)}-${Math.max(...ts).toFixed(3)}), ${(flop / m / 1e6).toFixed(1)} GFLOP/s, ${((N * 32 * 784 * 4) / m / 1e6).toFixed(1)} GB/s of gy, old/this per round: median ${ratio.toFixed(2)}x`);
-        });
+          const gf = flop / m / 1e6;
+          const gb = bytes / m / 1e6;
+          return `  ${v.name.padEnd(26)} median ${m.toFixed(3)} ms (${Math.min(...ts).toFixed(3)}-${Math.max(...ts).toFixed(3)}), ${gf.toFixed(1)} GFLOP/s = ${((100 * gf) / fma).toFixed(0)}% of FMA, ${gb.toFixed(1)} GB/s = ${((100 * gb) / copy).toFixed(0)}% of copy; old/this per round: median ${ratio.toFixed(2)}x`;
+        })].join('\n') });
       } finally {
         b.free(w);
         b.free(gy);
@@ -107,6 +116,11 @@ async function main(): Promise<void> {
   } finally {
     Object.assign(convVariants, defaults);
   }
+  const c1 = await measureCeilings(ctx, 'end');
+  const fma = Math.max(c0.gflops, c1.gflops);
+  const copy = Math.max(c0.gbps, c1.gbps);
+  console.log(`ceilings (larger of start/end): FMA ${fma.toFixed(1)} GFLOP/s (${c0.gflops.toFixed(1)} / ${c1.gflops.toFixed(1)}), copy ${copy.toFixed(1)} GB/s (${c0.gbps.toFixed(1)} / ${c1.gbps.toFixed(1)})`);
+  for (const r of results) console.log(r.line(fma, copy));
   console.log(`\nload average after: ${load()}`);
   shutdown();
 }
