@@ -81,6 +81,37 @@ describe('conv2d row kernel without subgroups (the path of adapters that lack th
   }
 });
 
+describe('conv2d input gradient into one channel (the strip kernels, conv_strips.wgsl)', () => {
+  // x of 1 channel: dx has one channel and takes the strip kernel. Odd widths (a block past the
+  // row's end, 1-column rows), padding 0/1/2 (gy's padding 2/1/0), gy channels 1, 3, 33 (not a
+  // multiple of 8), batch 1; rows per invocation 3 or 4 so that H is not a multiple of them,
+  // strips of 4 to 8 pixels and the launcher's choice, with and without subgroups.
+  const shapes: [string, number[], number[], number][] = [
+    ['N = 1, O = 3, 9x13, pad 1', [1, 1, 9, 13], [3, 1, 3, 3], 1],
+    ['N = 2, O = 33, 7x5, pad 1', [2, 1, 7, 5], [33, 1, 3, 3], 1],
+    ['N = 3, O = 1, 8x11, pad 0', [3, 1, 8, 11], [1, 1, 3, 3], 0],
+    ['N = 2, O = 3, 4x3, pad 2', [2, 1, 4, 3], [3, 1, 3, 3], 2],
+    ['N = 5, O = 2, 10x17, pad 1: several rows of lanes per workgroup', [5, 1, 10, 17], [2, 1, 3, 3], 1],
+  ];
+  for (const [px, rows, sg] of [[7, 3, true], [8, 4, true], [4, 3, true], [5, 3, false], [6, 0, false], [0, 0, true]] as const) {
+    for (const [name, xs, ws, padding] of shapes) {
+      it(`${px || 'auto'} px x ${rows || 'auto'} rows${sg ? '' : ', no subgroups'}: ${name}`, async () => {
+        const saved = { ...convVariants };
+        Object.assign(convVariants, { stripPx: px, stripRows: rows, subgroups: sg });
+        try {
+          await checkOp(`conv2d dx strips ${name}`, (x, w) => rl.conv2d(x!, w!, null, { padding }), [{ shape: xs }, { shape: ws, grad: false }], {
+            tol: { rtol: 1e-4, atol: 1e-4 },
+            gradTol: { rtol: 1e-3, atol: 2e-4 },
+            finiteDiff: false,
+          });
+        } finally {
+          Object.assign(convVariants, saved);
+        }
+      });
+    }
+  }
+});
+
 describe('conv2d rejects bad shapes before any GPU work', () => {
   const bad: [string, number[], number[], rl.Conv2dOptions | undefined, RegExp][] = [
     ['channel mismatch', [1, 3, 5, 5], [2, 4, 3, 3], undefined, /3 channels.*expects 4/],

@@ -1,5 +1,5 @@
 // Op fuzzing, backward kernels (and the forward of the stride-1 3x3 row kernels): the gradients of conv2d (input and weight: conv2dBackwardInput and
-// conv2dBackwardWeight, including the stride-1 3x3 row/column kernels) and of max and average pooling,
+// conv2dBackwardWeight, including the stride-1 3x3 row/column and 1-channel strip kernels) and of max and average pooling,
 // through grad(sum(op(...) · gy)), whose gradient is the op's VJP applied to gy. Random valid and
 // invalid geometry; values include NaN, ±Inf, ±0, huge and subnormal numbers in x, w and gy. Each case
 // must match the float64 CPU oracle (or raise the same clear error on both backends).
@@ -48,6 +48,20 @@ const convGradCase = fc
     };
   });
 
+// The input gradient into ONE channel (x of 1 channel: the strip kernels, conv_strips.wgsl): gy
+// channels not a multiple of 8, odd widths, heights past one row chunk; special values in w and gy
+// (an Inf or NaN weight must add nothing at taps on gy's padding).
+const dx1Case = fc
+  .record({ O: fc.constantFrom(1, 2, 3, 9, 33), N: small(1, 2), H: small(1, 11), W: small(1, 19), p: small(0, 2), v: valueSeed })
+  .map(({ O, N, H, W, p, v }): OpCase => ({
+    op: 'conv2d',
+    note: `dx into 1 channel, padding ${p}`,
+    inputs: [input([N, 1, H, W], v, 'noHuge'), input([O, 1, 3, 3], v, 'noHuge', 1), input([N, O, Math.max(1, out(H, 3, 1, p)), Math.max(1, out(W, 3, 1, p))], v, 'noHuge', 3)],
+    fn: vjp((x, w) => rl.conv2d(x!, w!, null, { padding: p }), 0),
+    linear: true,
+    tol: { rtol: 1e-5, atol: 1e-5 },
+  }));
+
 // kind: max, fused relu + max (reluMaxPool2d: the max rule times step(z), special values in z and gy), average.
 const poolGradCase = fc
   .record({ kind: fc.constantFrom('max', 'reluMax', 'avg'), N: small(1, 2), C: small(1, 3), H: small(2, 9), W: small(2, 9), k: small(1, 3), s: fc.option(small(1, 3)), p0: small(0, 1), v: valueSeed })
@@ -90,6 +104,18 @@ describe('op fuzz: backward kernels (GPU vs float64 oracle)', () => {
       await property('conv2d grad, no subgroups', convGradCase, 16, 15, 813);
     } finally {
       convVariants.subgroups = true;
+    }
+  });
+  it('conv2d input gradient into one channel: strips of 5 to 8 pixels, with and without subgroups', async () => {
+    const saved = { ...convVariants };
+    try {
+      await property('conv2d dx1', dx1Case, 16, 15, 816);
+      Object.assign(convVariants, { stripPx: 5, stripRows: 3, subgroups: false });
+      await property('conv2d dx1, 5 px x 3 rows, no subgroups', dx1Case, 12, 15, 817);
+      Object.assign(convVariants, { stripPx: 8, stripRows: 2, subgroups: true });
+      await property('conv2d dx1, 8 px x 2 rows', dx1Case, 12, 15, 818);
+    } finally {
+      Object.assign(convVariants, saved);
     }
   });
   it('max, fused relu + max and average pooling gradients', () => property('pool grad', poolGradCase, 30, 15, 812));

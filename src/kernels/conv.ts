@@ -8,7 +8,8 @@ import { tunedVariant } from './tuning.js';
 // Launchers of shaders/conv.wgsl and conv_subgroups.wgsl, chosen per shape:
 //  - stride 1, dilation 1, kernel width 3 (and, for dx, padding <= k − 1; for dw, height 3): the
 //    row kernels (8 pixels of a row per invocation), in their subgroup form where the device has
-//    subgroups of >= 8 lanes; dx of a stride-1 conv is the row kernel on gy with flipped weights;
+//    subgroups of >= 8 lanes; dx of a stride-1 conv is the row kernel on gy with flipped weights,
+//    or, when dx has one channel (3x3), the strip kernels (conv_strips.wgsl: columns of rows);
 //    dw walks columns of row segments (conv_cols.wgsl);
 //  - anything else: the generic implicit-GEMM kernels (8 channels x 4 pixels per invocation; the
 //    weight gradient split over pixel chunks and finished by the reduce kernel).
@@ -31,7 +32,15 @@ function grid(lanes: number, z: number): [number, number, number] {
 }
 
 /** Kernel choices that tests flip to cover every variant on one adapter. */
-export const convVariants = { subgroups: true, vec4Stores: true };
+export const convVariants = {
+  subgroups: true,
+  vec4Stores: true,
+  /** The strip kernels for 1-channel input gradients (false: the row kernel, as before them). */
+  strips: true,
+  /** Strip width (4..8) and rows per invocation; 0: the launcher's choice. */
+  stripPx: 0,
+  stripRows: 0,
+};
 
 /**
  * The kernel of a stride-1, 3-wide convolution (forward, or dx as the same problem on gy): the row
@@ -77,6 +86,8 @@ interface Rows {
 
 /** `skipPad`: the input gradient, where taps on gy's padding add nothing (SKIP_PAD in conv_rows.wgsl). */
 function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, variant: ConvVariant, skipPad = false): GPUBuffer {
+  // The plain row kernel's case that the strip kernels do better: a 1-channel input gradient.
+  if (variant === 'rows' && skipPad && r.Cout === 1 && r.KH === 3 && convVariants.strips) return strips3(rt, x, w, r, label);
   const Y = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
   const blocks = Math.ceil(r.OW / 8);
   const [w_base, w_so, w_sc, w_si, w_sj] = r.w;
@@ -100,6 +111,32 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
     // Without a bias the weights fill the bias binding too (both read-only, so aliasing is allowed).
     buffers: { X: x, Wt: w, ...(v4 ? { Y4: Y } : { Y }), B: bias ?? w },
     workgroups: grid(r.N * r.OH * blocks, Math.ceil(r.Cout / (sg8 ? 8 : CB))),
+  });
+  return Y;
+}
+
+/**
+ * A 1-channel input gradient (3x3, stride 1): the strip kernels of shaders/conv_strips.wgsl, lanes
+ * over (image, PX-column block), workgroups over (lanes, row chunk). PX (4..8) wastes the fewest
+ * columns past the row's end (28 -> 7); the whole height is one chunk unless that leaves fewer
+ * than 4 workgroups.
+ */
+function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, r: Rows, label: string): GPUBuffer {
+  const Y = rt.createStorage(r.N * r.OH * r.OW * 4, label);
+  const waste = (p: number): number => Math.ceil(r.OW / p) * p - r.OW;
+  const px = convVariants.stripPx || [8, 7, 6, 5, 4].reduce((best, p) => (waste(p) < waste(best) ? p : best));
+  const blocks = Math.ceil(r.OW / px);
+  const chunks = Math.max(1, Math.min(Math.ceil((4 * WG) / (r.N * blocks)), Math.ceil(r.OH / 4)));
+  const rows = convVariants.stripRows || Math.ceil(r.OH / chunks);
+  const [w_base, , w_sc, w_si, w_sj] = r.w;
+  rt.dispatch({
+    ...(useSubgroups(rt)
+      ? { shader: 'conv_strips_sg' as const, entry: 'conv2d_strips3_o1_sg' as const }
+      : { shader: 'conv_strips' as const, entry: 'conv2d_strips3_o1' as const }),
+    overrides: { WG, PX: px },
+    uniforms: { N: r.N, Cin: r.Cin, Hin: r.Hin, Win: r.Win, OH: r.OH, OW: r.OW, PH: r.PH, PW: r.PW, rows, blocks, w_base, w_sc, w_si, w_sj },
+    buffers: { X: gy, Wt: w, Y },
+    workgroups: [Math.ceil((r.N * blocks) / WG), Math.ceil(r.OH / rows), 1],
   });
   return Y;
 }
