@@ -9,8 +9,9 @@ import { oneHotLike } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { full, tensor } from '../ops/creation.js';
 import { add, detach, gt, lt, maximum, mul, sub, where } from '../ops/elementwise.js';
-import { gather, reshape } from '../ops/layout.js';
-import { argmax, sum } from '../ops/reduce.js';
+import { reshape } from '../ops/layout.js';
+import { labelHits } from '../ops/logits.js';
+import { sum } from '../ops/reduce.js';
 import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { ceAscent, ceTargetedAscent, cwAscent, cwTargetedAscent } from './objectives.js';
@@ -78,20 +79,18 @@ export function pgdTensors(model: Module, x0: Tensor, y: ArrayLike<number>, r: R
       if (r.target) checkLabels('pgd', 'target', r.target, shape[0]!, C);
       const onehotY = oneHotLike(clean, y, 'pgd');
       const onehotT = r.target ? oneHotLike(clean, r.target, 'pgd') : null;
-      const eye = tensor(Float64Array.from({ length: C * C }, (_, i) => (i % (C + 1) === 0 ? 1 : 0)), [C, C], { backend: x0.backend });
-      // Success flag from argmax (first maximum, like every accuracy count in the engine).
-      const succeeded = (z: Tensor): Tensor =>
-        tidy(() => {
-          const hit = sum(mul(gather(eye, argmax(z, 1), 0), onehotT ?? onehotY), 1);
-          return onehotT ? hit : sub(1, hit);
-        });
+      // Success flag from argmax (first maximum, like every accuracy count in the engine): one
+      // kernel per check on labels uploaded once (labelHits).
+      const yT = tensor(y, [shape[0]!], { dtype: 'int32', backend: x0.backend });
+      const tT = r.target ? tensor(r.target, [shape[0]!], { dtype: 'int32', backend: x0.backend }) : null;
+      const succeeded = (z: Tensor): Tensor => (tT ? labelHits(z, tT, 'argmax') : tidy(() => sub(1, labelHits(z, yT, 'argmax'))));
       const objective: Objective =
         typeof r.loss === 'function'
           ? r.loss
           : r.loss === 'ce'
             ? (z) => (onehotT ? ceTargetedAscent(z, onehotT) : ceAscent(z, onehotY))
             : (z) => (onehotT ? cwTargetedAscent(z, onehotT, r.kappa) : cwAscent(z, onehotY, r.kappa));
-      const cleanCorrect = sum(mul(gather(eye, argmax(clean, 1), 0), onehotY), 1);
+      const cleanCorrect = labelHits(clean, yT, 'argmax');
 
       let best: Iter | null = null;
       let firstStep = full([shape[0]!], -1, { backend: x0.backend });
