@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
-import { identity, oneHotRows, exampleRng } from '../src/robust/rows.js';
+import { identity, labelRows, oneHotRows, exampleRng } from '../src/robust/rows.js';
 import { LinearModel } from './helpers/models.js';
 import { checkOp, expectClose, randomValues } from './helpers/oracle.js';
 import { ReluShifted, TwoLayer, distances, hasTorch, predictedBatch, predictions, rows } from './helpers/attack-models.js';
@@ -101,11 +101,12 @@ describe('APGD step-size schedule', () => {
       const x0 = rl.tensor(randomValues([4, 3], 5, 0.2, 0.8), [4, 3], { backend: be });
       const eye = identity(3, be);
       const oy = oneHotRows([0, 0, 0, 0], 3, be);
+      const ly = labelRows([0, 0, 0, 0], be);
       const runs: [rl.robust.Norm, number, number][] = [['linf', 0.1, 37], ['l2', 0.5, 10], ...(name === 'cpu' ? [['linf', 0.3, 100] as [rl.robust.Norm, number, number]] : [])];
       for (const [norm, eps, steps] of runs) {
         const geometry = robust.stepGeometry(norm, eps, x0);
         const start = rl.tidy(() => rl.mul(x0, 1));
-        const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), onehotY: oy, eye });
+        const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), labels: ly });
         const halvings = robust.apgdCheckpoints(steps).length;
         expectClose(await values(r.stepSize), new Array(4).fill((2 * eps) / 2 ** halvings), { atol: 0, rtol: 1e-7 }, `${norm} N=${steps}`);
         expectClose(await values(r.best), await x0.data(), { atol: 0, rtol: 0 }, 'x never moves');
@@ -113,7 +114,7 @@ describe('APGD step-size schedule', () => {
         for (const u of [r.adversarial, r.bestLoss]) u.dispose();
         robust.disposeGeometry(geometry);
       }
-      for (const u of [x0, eye, oy]) u.dispose();
+      for (const u of [x0, eye, oy, ly]) u.dispose();
       model.dispose();
     });
   }
@@ -132,13 +133,13 @@ describe('APGD against a PyTorch transcription (float64)', () => {
     const { x, y, values: xv } = await predictedBatch(model, [B, D], 4, be);
     const target = Array.from(y, (v) => (v + 2) % C);
     const eye = identity(C, be);
-    const [oy, ot] = [oneHotRows(y, C, be), oneHotRows(target, C, be)];
+    const [oy, ot, ly] = [oneHotRows(y, C, be), oneHotRows(target, C, be), labelRows(y, be)];
     const out = [];
     for (const [norm, eps, loss] of configs) {
       const geometry = robust.stepGeometry(norm, eps, x);
       const start = robust.apgdStart(x, norm, eps, Array.from(y, (_, i) => exampleRng(7, norm + loss, i)));
       const startValues = Array.from(await start.data());
-      const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: robust.apgdObjective(loss, oy, ot, eye), onehotY: oy, eye });
+      const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: robust.apgdObjective(loss, oy, ot, eye), labels: ly });
       out.push({
         payload: { ...(await model.weights()), x: rows(xv, D), y: Array.from(y), target, start: rows(startValues, D), eps, norm, steps, rho: 0.75, loss },
         best: await values(r.best), bestLoss: await values(r.bestLoss), stepSize: await values(r.stepSize),
@@ -146,7 +147,7 @@ describe('APGD against a PyTorch transcription (float64)', () => {
       });
       robust.disposeGeometry(geometry);
     }
-    for (const u of [x, eye, oy, ot]) u.dispose();
+    for (const u of [x, eye, oy, ot, ly]) u.dispose();
     model.dispose();
     return out;
   }
@@ -202,11 +203,12 @@ describe('APGD on a linear model reaches the closed-form worst case', () => {
     const y = (await predictions(model, x)) as number[];
     const eye = identity(2, be);
     const oy = oneHotRows(y, 2, be);
+    const ly = labelRows(y, be);
     const geometry = robust.stepGeometry(norm, eps, x);
     const start = robust.apgdStart(x, norm, eps, y.map((_, i) => exampleRng(3, norm, i)));
-    const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), onehotY: oy, eye });
+    const r = await robust.apgdRun(model, start, { steps, rho: 0.75, geometry, objective: (z) => robust.ceAscent(z, oy), labels: ly });
     const [best, fooled] = [await values(r.best), await values(r.fooled)];
-    for (const u of [r.adversarial, r.bestLoss, r.stepSize, x, eye, oy]) u.dispose();
+    for (const u of [r.adversarial, r.bestLoss, r.stepSize, x, eye, oy, ly]) u.dispose();
     robust.disposeGeometry(geometry);
     model.dispose();
     const example = (e: number) => ({ x: xv.slice(e * d, (e + 1) * d), best: best.slice(e * d, (e + 1) * d), v: direction(y[e]!), y: y[e]! });

@@ -11,7 +11,7 @@ import { ckaPage, ckaSvg } from '../report/cka-page.js';
 import { ckaLayers } from '../study/similarity.js';
 import { flag, int, logger, num, optional, str } from './args.js';
 import { INPUT_NAMES, INPUT_SOURCES, type InputSource } from './cka-inputs.js';
-import { InputError, UsageError, type Command, type ParsedArgs } from './command.js';
+import { InputError, UsageError, type Command } from './command.js';
 import { dataHelp, dataOptions, testDataFrom, userDataHelp, userDataOptions } from './common.js';
 import { buildFromCheckpoint, chooseArch, classesOf, loadModelHelp, modelOption, readCheckpointArg } from './models.js';
 

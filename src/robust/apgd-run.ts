@@ -22,8 +22,8 @@ export interface ApgdRunSettings {
   rho: number;
   geometry: StepGeometry;
   objective: Objective;
-  onehotY: Tensor;
-  eye: Tensor;
+  /** The labels, int32 [n], for the success checks. */
+  labels: Tensor;
 }
 
 /** What a run leaves on the device; the caller owns every tensor. */
@@ -57,7 +57,7 @@ function probe(model: Module, x: Tensor, s: ApgdRunSettings): Probe {
     if (!isTracked(z)) throw new ValueError('apgd: the model output does not depend differentiably on its input, so there is no input gradient to attack along');
     const per = s.objective(z);
     loss = keep(detach(per));
-    miss = keep(noGrad(() => misclassified(z, s.onehotY, s.eye)));
+    miss = keep(noGrad(() => misclassified(z, s.labels)));
     return sum(per);
   }, [x]);
   out.value.dispose();

@@ -13,7 +13,7 @@ import { ceAscent } from './objectives.js';
 import {
   attackBatch, checkThreat, chunksOf, intOption, type AdversarialSet, type AttackOutcome, type AttackProgress, type BatchOptions, type Prepared,
 } from './prepare.js';
-import { exampleRng, oneHotRows, readFlags, takeRows } from './rows.js';
+import { exampleRng, labelRows, oneHotRows, readFlags, takeRows } from './rows.js';
 
 /** 'ce': cross-entropy; 'dlr': DLR; 'dlr-targeted': targeted DLR against the top classes in turn (APGD-T). */
 export type ApgdLoss = 'ce' | 'dlr' | 'dlr-targeted';
@@ -132,19 +132,21 @@ export async function runApgd(p: Prepared, set: AdversarialSet, r: ResolvedApgd,
       if (idx.length === 0) return;
       for (const chunk of chunksOf(idx, r.batchSize)) {
         const x0 = takeRows(p.x, chunk);
-        const onehotY = oneHotRows(chunk.map((i) => p.y[i]!), p.C, be);
+        const labels = chunk.map((i) => p.y[i]!);
+        const onehotY = oneHotRows(labels, p.C, be);
+        const labelsY = labelRows(labels, be);
         const onehotT = rank ? oneHotRows(chunk.map((i) => rankedClass(p, i, rank)), p.C, be) : null;
         const geometry = stepGeometry(r.norm, r.eps, x0);
         const stream = `apgd-${r.loss}/${rank}/${restart}`;
         const start = r.randomStart ? apgdStart(x0, r.norm, r.eps, chunk.map((i) => exampleRng(r.seed, stream, p.ids[i]!))) : tidy(() => mul(x0, 1));
         try {
           const objective = apgdObjective(r.loss, onehotY, onehotT, p.eye);
-          const run = await apgdRun(p.model, start, { steps: r.steps, rho: r.rho, geometry, objective, onehotY, eye: p.eye });
+          const run = await apgdRun(p.model, start, { steps: r.steps, rho: r.rho, geometry, objective, labels: labelsY });
           for (const t of [run.best, run.bestLoss, run.stepSize]) t.dispose();
           await set.acceptFooled(chunk, run.adversarial, await readFlags(run.fooled)).finally(() => run.adversarial.dispose());
         } finally {
           disposeGeometry(geometry);
-          for (const t of [x0, onehotY, onehotT]) t?.dispose();
+          for (const t of [x0, onehotY, labelsY, onehotT]) t?.dispose();
         }
       }
       const stage = rank ? `target ${rank - 1}/${nTargets}, restart ${restart + 1}/${r.restarts}` : `restart ${restart + 1}/${r.restarts}`;

@@ -5,7 +5,7 @@ import type { Module } from '../nn/module.js';
 import { mul } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputRange, checkLabels, type Norm } from './attacks.js';
-import { identity, misclassified, oneHotRows, putRows, readFlags, takeRows } from './rows.js';
+import { identity, labelRows, misclassified, putRows, readFlags, takeRows } from './rows.js';
 
 /**
  * What every ensemble attack needs before it starts, checked once: the batch, its labels, the
@@ -192,12 +192,12 @@ export class AdversarialSet {
     const pos: number[] = [];
     for (let k = 0; k < idx.length; k++) if (candidate[k] && this.robust[idx[k]!]) pos.push(k);
     if (pos.length === 0) return 0;
-    const { model, C, eye, y } = this.prep;
+    const { model, y } = this.prep;
     const fooled = await readFlags(
       noGrad(() =>
         tidy(() => {
           const z = model.forward(takeRows(rows, pos));
-          return misclassified(z, oneHotRows(pos.map((k) => y[idx[k]!]!), C, rows.backend), eye);
+          return misclassified(z, labelRows(pos.map((k) => y[idx[k]!]!), rows.backend));
         }),
       ),
     );

@@ -1,8 +1,8 @@
 import { tidy } from '../engine.js';
 import { tensor } from '../ops/creation.js';
-import { mul, sub, where } from '../ops/elementwise.js';
+import { sub, where } from '../ops/elementwise.js';
 import { gather, reshape } from '../ops/layout.js';
-import { argmax, sum } from '../ops/reduce.js';
+import { labelHits } from '../ops/logits.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
@@ -52,9 +52,11 @@ export function oneHotRows(labels: ArrayLike<number>, C: number, backend: Tensor
   return tensor(v, [labels.length, C], { backend });
 }
 
-/** [n] 0/1: 1 where argmax z (the first maximum, as every accuracy count here) is not the label. */
-export const misclassified = (z: Tensor, onehotY: Tensor, eye: Tensor): Tensor =>
-  tidy(() => sub(1, sum(mul(gather(eye, argmax(z, 1), 0), onehotY), 1)));
+/** Host labels as an int32 tensor [n] (checked by the caller). */
+export const labelRows = (labels: ArrayLike<number>, backend: Tensor['backend']): Tensor => tensor(labels, [labels.length], { dtype: 'int32', backend });
+
+/** [n] 0/1: 1 where argmax z (the first maximum, as every accuracy count here) is not the label (int32 [n]). */
+export const misclassified = (z: Tensor, labels: Tensor): Tensor => tidy(() => sub(1, labelHits(z, labels, 'argmax')));
 
 /** Read a [n] 0/1 tensor back as bytes, disposing it. */
 export async function readFlags(t: Tensor): Promise<Uint8Array> {
