@@ -80,6 +80,12 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
 // above it, at (i, j) and mirrored at (j, i): exactly symmetric. Correctness does not depend on how
 // invocations map to lanes (the lane that loads row s is the lane whose subgroup_invocation_id is
 // s); the launcher needs subgroups of at least 8 lanes.
+// FMA order, measured at the layer-CKA shapes (n = 256, the 8 layers' p, sum 47,040; bench/gram-ab.ts,
+// lavapipe, 2 cores, load average 3.3-3.6): accumulator-major (below) 171-175 ms against 214-231 ms
+// for e-major (all accumulators per feature e, 4 passes over them per k step), the same bits. Tried
+// and slower or no better: subgroupBroadcast at constant lanes instead of the shuffle (161-184 ms,
+// within noise), RA = 1 (199), RA = 3 (180), RA = 4 (504: the 32 vec4 accumulators), NV = 2 (226),
+// two k steps per iteration (240).
 override WG: u32 = 8;
 override RA: u32 = 2;  // A loads per lane per step (1..4): 8·RA rows per workgroup
 override NV: u32 = 1;  // (1 or 2)  // groups of 4 columns per lane
@@ -116,12 +122,18 @@ fn gram_sym_wide(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_in
       bt[v] = array<vec4f, 4>(vec4f(b0.x, b1.x, b2.x, b3.x), vec4f(b0.y, b1.y, b2.y, b3.y),
                               vec4f(b0.z, b1.z, b2.z, b3.z), vec4f(b0.w, b1.w, b2.w, b3.w));
     }
-    for (var e = 0u; e < 4u; e++) {
-      for (var q = 0u; q < RA; q++) {
-        let a = av[q][e];
-        for (var r = 0u; r < 8u; r++) {
-          let ar = vec4f(subgroupShuffle(a, r));
-          for (var v = 0u; v < NV; v++) { acc[q * 8u + r][v] = fma(ar, bt[v][e], acc[q * 8u + r][v]); }
+    // Accumulator-major: the 4 FMAs of one accumulator in a row (it spills: 16·NV vec4s are 64·NV
+    // ymm registers on lavapipe, so this loads and stores it once per k step, not once per e).
+    for (var q = 0u; q < RA; q++) {
+      for (var r = 0u; r < 8u; r++) {
+        let ar = subgroupShuffle(av[q], r);
+        for (var v = 0u; v < NV; v++) {
+          var c = acc[q * 8u + r][v];
+          c = fma(vec4f(ar.x), bt[v][0], c);
+          c = fma(vec4f(ar.y), bt[v][1], c);
+          c = fma(vec4f(ar.z), bt[v][2], c);
+          c = fma(vec4f(ar.w), bt[v][3], c);
+          acc[q * 8u + r][v] = c;
         }
       }
     }
