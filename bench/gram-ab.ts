@@ -1,13 +1,13 @@
 /**
  * A/B timing of Gram kernel variants (gram_sym_wide's tile overrides; add an entry point to compare
  * another kernel) at the layer-CKA shapes (n = 256, the 8 layers' p), in one
- * process, interleaved (the order rotates each round), medians over rounds, with the load average.
+ * process, interleaved (harness.timeInterleaved), medians over rounds, with the load average.
  *
  *   npx vite-node bench/gram-ab.ts [--rounds N]
  */
-import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { init, shutdown, Rng } from '../src/node.js';
+import { timeBufferVariants } from './harness.js';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, only: { type: 'string', default: '' } } });
 const eng = await init({ fastPolling: 'always' });
@@ -43,21 +43,5 @@ for (const v of variants.slice(1)) {
   });
   console.log(`${v.name}: ${diff} entries differ from ${variants[0]!.name} (max relative ${rel.toExponential(2)}); e.g. ${new Float32Array(got[7]!).slice(0, 3).join(' ')} vs ${new Float32Array(ref[7]!).slice(0, 3).join(' ')}`);
 }
-const times = variants.map(() => [] as number[]);
-const rounds = Number(args.rounds);
-const load0 = loadavg();
-for (let r = 0; r < rounds; r++) {
-  for (let s = 0; s < variants.length; s++) {
-    const i = (r + s) % variants.length;
-    await rt.sync();
-    const t = performance.now();
-    const out = run(variants[i]!);
-    await rt.sync();
-    times[i]!.push(performance.now() - t);
-    for (const b of out) rt.releaseStorage(b);
-  }
-}
-const med = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-for (let i = 0; i < variants.length; i++) console.log(`${variants[i]!.name.padEnd(18)} median ${med(times[i]!).toFixed(1)} ms  (${times[i]!.map((t) => t.toFixed(0)).join(' ')})`);
-console.log(`load average ${load0.map((v) => v.toFixed(2)).join(' ')} -> ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+await timeBufferVariants(rt, variants, (v) => v.name, run, Number(args.rounds));
 shutdown();

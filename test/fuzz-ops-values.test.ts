@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import type { Tensor } from '../src/node.js';
-import { gram } from '../src/ops/hsic.js';
+import { centerColumns, gram } from '../src/ops/hsic.js';
 import { CaseCounter, fuzzProperty, SPECIALS, sizeOf, valueSeed, values, type OpCase, type Pool } from './helpers/fuzz.js';
 
 const counter = new CaseCounter();
@@ -82,12 +82,19 @@ const gramCase = fc
   .record({ n: fc.constantFrom(1, 3, 7, 16, 17, 33, 70), ld: fc.constantFrom(4, 8, 12, 36), v: valueSeed })
   .map(({ n, ld, v }): OpCase => ({ op: 'gram', inputs: [input([n, ld], v, 'full')], fn: gram, linear: true }));
 
+// Column centring in two passes: the fused kernels (one lane per column, or per 4 when p % 4 == 0)
+// up to 1024 rows, the chunked passes past that. Huge values overflow the f32 column sums.
+const centerCase = fc
+  .record({ n: fc.constantFrom(1, 3, 7, 65, 130, 1030), p: fc.constantFrom(1, 3, 4, 8, 13), v: valueSeed })
+  .map(({ n, p, v }): OpCase => ({ op: 'centerColumns', inputs: [input([n, p], v, 'noHuge')], fn: centerColumns, tol: { rtol: 1e-5, atol: 1e-5 } }));
+
 describe('op fuzz: special values (GPU vs float64 oracle)', () => {
   it('unary ops, affine and clamp on NaN, ±Inf, ±0, huge and subnormal inputs', () => property('unary', unaryCase, 100, 25, 901));
   it('binary ops and comparisons, contiguous and broadcast', () => property('binary', binaryCase, 100, 25, 902));
   it('where with NaN, Inf and zero conditions', () => property('where', whereCase, 16, 20, 903));
   it('reductions, argmax, logsumexp, variance, softmax over short and long axes', () => property('reduce', reduceCase, 60, 20, 904));
   it('the symmetric Gram matrix (the wide subgroup kernel on lavapipe)', () => property('gram', gramCase, 12, 10, 906));
+  it('column centring (fused and chunked kernels)', () => property('centerColumns', centerCase, 12, 10, 907));
 });
 
 // ---------- numerics check ----------

@@ -53,14 +53,38 @@ function rowBlocks(op: string, rows: number, cols: number): [number, number, num
 }
 
 /**
+ * 'fused': center_columns_fused, one dispatch (one lane per column loops over all n rows three
+ * times); 'chunked': the five dispatches below, whose partial sums spread a long column over lanes.
+ * Both give the same bits. 'auto': fused up to FUSED_CENTER_ROWS rows (a minibatch).
+ */
+export type CenterVariant = 'auto' | 'chunked' | 'fused' | 'fused4';
+const FUSED_CENTER_ROWS = 1024;
+
+/**
  * x − column means, padded to ld columns of zeros, in two passes: the second subtracts the mean of
  * the residuals, which removes the rounding error of the first mean (and makes constant columns
  * exactly 0). The residuals are summed as they are formed (col_partial_resid), so only the result is
  * written: the same values as writing the first pass out and centring it again.
  */
-export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number): GPUBuffer {
+export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number, variant: CenterVariant = 'auto'): GPUBuffer {
   const ld = padTo4(p);
   checkIndex('centerColumns', n * ld);
+  if (variant === 'fused4' || (variant === 'auto' && n <= FUSED_CENTER_ROWS && p % 4 === 0)) {
+    const out = rt.createStorage(n * ld * 4, 'hsic.center_columns_fused4');
+    rt.dispatch({
+      shader: 'hsic', entry: 'center_columns_fused4', overrides: { WG },
+      uniforms: hs({ n, p, chunk: ROW_CHUNK, chunks: Math.ceil(n / ROW_CHUNK) }), buffers: { x4: x, dst: out }, workgroups: grid1d(p / 4, WG),
+    });
+    return out;
+  }
+  if (variant === 'fused' || (variant === 'auto' && n <= FUSED_CENTER_ROWS)) {
+    const out = rt.createStorage(n * ld * 4, 'hsic.center_columns_fused');
+    rt.dispatch({
+      shader: 'hsic', entry: 'center_columns_fused', overrides: { WG },
+      uniforms: hs({ n, p, ld_in: p, ld_out: ld, chunk: ROW_CHUNK, chunks: Math.ceil(n / ROW_CHUNK) }), buffers: { src: x, dst: out }, workgroups: grid1d(ld, WG),
+    });
+    return out;
+  }
   const mean = columnSums(rt, x, n, p, p, n, false);
   const mean2 = columnSums(rt, x, n, p, p, n, false, mean);
   const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
