@@ -3,7 +3,7 @@
  * another kernel) at the layer-CKA shapes (n = 256, the 8 layers' p), in one
  * process, interleaved (harness.timeInterleaved), medians over rounds, with the load average.
  *
- *   npx vite-node bench/gram-ab.ts [--rounds N]
+ *   npx vite-node bench/gram-ab.ts [--rounds N] [--only 0,2]   (GRAM_N=1024 GRAM_P='[1024]': other shapes)
  */
 import { parseArgs } from 'node:util';
 import { init, shutdown, Rng } from '../src/node.js';
@@ -12,15 +12,17 @@ import { timeBufferVariants } from './harness.js';
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, only: { type: 'string', default: '' } } });
 const eng = await init({ fastPolling: 'always' });
 const rt = eng.runtime!;
-const n = 256;
+const n = Number(process.env.GRAM_N ?? 256);
 const hs = (f: Partial<Record<'n' | 'ld_in', number>>) => ({ n: 0, p: 0, ld_in: 0, ld_out: 0, chunk: 0, chunks: 0, zero_diag: 0, pairs: 0, rb: 0, scale: 1, gscale: 1, ...f });
-const ps = [12544, 12544, 6272, 6272, 3136, 3136, 1568, 1568];
+const ps: number[] = process.env.GRAM_P ? JSON.parse(process.env.GRAM_P) : [12544, 12544, 6272, 6272, 3136, 3136, 1568, 1568];
 const xs = ps.map((p, i) => rt.createFilled(new Float32Array(new Rng(i).fillUniform(n * p, 0, 1)), 'x'));
 type V = { name: string; entry: 'gram_sym_wide'; o: Record<string, number>; rows: number; cols: number };
 const all: V[] = [
-  { name: 'wide RA2 (launcher)', entry: 'gram_sym_wide', o: { RA: 2, NV: 1, WG: 8 }, rows: 16, cols: 32 },
+  { name: 'wide RA2', entry: 'gram_sym_wide', o: { RA: 2, NV: 1, WG: 8 }, rows: 16, cols: 32 },
   { name: 'wide RA1', entry: 'gram_sym_wide', o: { RA: 1, NV: 1, WG: 8 }, rows: 8, cols: 32 },
-  { name: 'wide RA3', entry: 'gram_sym_wide', o: { RA: 3, NV: 1, WG: 8 }, rows: 24, cols: 32 },
+  { name: 'wide RA3 (launcher, n >= 256)', entry: 'gram_sym_wide', o: { RA: 3, NV: 1, WG: 8 }, rows: 24, cols: 32 },
+  { name: 'wide RA4', entry: 'gram_sym_wide', o: { RA: 4, NV: 1, WG: 8 }, rows: 32, cols: 32 },
+  { name: 'wide RA3 WG16', entry: 'gram_sym_wide', o: { RA: 3, NV: 1, WG: 16 }, rows: 24, cols: 64 },
   { name: 'wide RA2 NV2', entry: 'gram_sym_wide', o: { RA: 2, NV: 2, WG: 8 }, rows: 16, cols: 64 },
 ];
 const variants = args.only ? args.only.split(',').map((i) => all[Number(i)]!) : all;

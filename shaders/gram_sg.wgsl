@@ -73,8 +73,9 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
 // columns (col0 from workgroup_id.x); lane lid owns columns col0 + (v·4 + c)·WG + lid (strided by WG).
 // Per vec4 step k of the features, lane s < 8 loads row row0 + q·8 + s (one load serves 8 rows,
 // handed over by subgroupShuffle) and every lane loads the vec4 of each of its 4·NV columns: RA + 4·NV
-// loads for 4·8·RA·4·NV FMAs (256 per 6 loads at RA = 2, NV = 1, the launcher's choice: about 1.8×
-// gram_sym_sg at n = 256, p = 12544 on lavapipe), against 64 FMAs per 4.5 loads in gram_sym_sg.
+// loads for 4·8·RA·4·NV FMAs (256 per 6 loads at RA = 2, NV = 1: about 1.8× gram_sym_sg at n = 256,
+// p = 12544 on lavapipe; 384 per 7 at RA = 3, the launcher's choice from n = 256, see wideTile in
+// src/kernels/hsic.ts), against 64 FMAs per 4.5 loads in gram_sym_sg.
 // Each entry is one fma chain over k in order, as in gram_sym, so K is the same bits. Blocks wholly
 // below the diagonal return at once (the whole workgroup); the others store only entries on or
 // above it, at (i, j) and mirrored at (j, i): exactly symmetric. Correctness does not depend on how
@@ -84,8 +85,8 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
 // lavapipe, 2 cores, load average 3.3-3.6): accumulator-major (below) 171-175 ms against 214-231 ms
 // for e-major (all accumulators per feature e, 4 passes over them per k step), the same bits. Tried
 // and slower or no better: subgroupBroadcast at constant lanes instead of the shuffle (161-184 ms,
-// within noise), RA = 1 (199), RA = 3 (180), RA = 4 (504: the 32 vec4 accumulators), NV = 2 (226),
-// two k steps per iteration (240).
+// within noise), RA = 1 (199), RA = 4 (504: the 32 vec4 accumulators), NV = 2 (226), two k steps
+// per iteration (240). RA = 3 (180 in that run) was 0.86× RA = 2 in later, quieter runs (load 1.7).
 override WG: u32 = 8;
 override RA: u32 = 2;  // A loads per lane per step (1..4): 8·RA rows per workgroup
 override NV: u32 = 1;  // (1 or 2)  // groups of 4 columns per lane

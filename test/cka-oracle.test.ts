@@ -64,8 +64,9 @@ describe('Gram kernel variants', () => {
     if (hk.canUseWideGram(rt)) variants.push('wide');
     const plain = new Map<string, Float32Array>();
     for (const variant of variants) {
-      // n across the wide kernel's 16-row and 32-column blocks: 15, 16, 17, 31, 33, 47, 70, 97, 130.
-      for (const [n, p] of [[1, 3], [9, 4], [15, 9], [16, 8], [17, 1], [31, 13], [33, 17], [47, 6], [70, 64], [97, 5], [130, 36]] as const) {
+      // n across the wide kernel's 16-row and 32-column blocks: 15, 16, 17, 31, 33, 47, 70, 97, 130;
+      // from 256 rows its 24-row blocks (hk.wideTile): 257 and 283 end inside one.
+      for (const [n, p] of [[1, 3], [9, 4], [15, 9], [16, 8], [17, 1], [31, 13], [33, 17], [47, 6], [70, 64], [97, 5], [130, 36], [257, 5], [283, 2]] as const) {
         const v = new Rng(n * 7 + p).fillNormal(n * p);
         const ld = Math.ceil(p / 4) * 4;
         const g = gpu();

@@ -77,9 +77,9 @@ const reduceCase = fc
   });
 
 // The symmetric Gram matrix X·Xᵀ of X [n, ld] (ld a multiple of 4, as centerColumns pads it): n
-// across the wide kernel's 16-row and 32-column blocks, ld below and above its vec4 step.
+// across the wide kernel's 16-row (24 from n = 256) and 32-column blocks, ld below and above its vec4 step.
 const gramCase = fc
-  .record({ n: fc.constantFrom(1, 3, 7, 16, 17, 33, 70), ld: fc.constantFrom(4, 8, 12, 36), v: valueSeed })
+  .record({ n: fc.constantFrom(1, 3, 7, 16, 17, 33, 70, 259), ld: fc.constantFrom(4, 8, 12, 36), v: valueSeed })
   .map(({ n, ld, v }): OpCase => ({ op: 'gram', inputs: [input([n, ld], v, 'full')], fn: gram, linear: true }));
 
 // Column centring in two passes: the fused kernels (one lane per column, or per 4 when p % 4 == 0)

@@ -135,11 +135,14 @@ export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
 export type GramVariant = 'auto' | 'plain' | 'subgroup' | 'wide';
 
 /**
- * gram_sym_wide's tile: 16 rows (8·RA) × 32 columns (WG lanes · 4·NV). Measured by driver CPU time
- * on lavapipe at n = 256, p = 12544 / 3136 / 1568 against RA 1–4, NV 1–2, WG 8–16: this was the
- * fastest, 1.2–2× gram_sym_sg.
+ * gram_sym_wide's tile: 8·RA rows × 32 columns (WG lanes · 4·NV). Measured by driver CPU time
+ * on lavapipe at n = 256, p = 12544 / 3136 / 1568 against RA 1–4, NV 1–2, WG 8–16: RA = 2 was the
+ * fastest, 1.2–2× gram_sym_sg. Since the FMAs run accumulator-major (gram_sg.wgsl), RA = 3 (24 rows)
+ * is faster from n = 256 (bench/gram-ab.ts, interleaved, paired ratios to RA = 2: 0.86 at n = 256 with
+ * the 8 layer-CKA p, 0.83 at n = 1024, 0.99 at n = 192, 1.24 at n = 100, where its fewer, taller
+ * blocks leave a core idle): RA = 3 from 256 rows, RA = 2 below.
  */
-const WIDE = { RA: 2, NV: 1, WG: 8 } as const;
+export const wideTile = (n: number) => ({ RA: n >= 256 ? 3 : 2, NV: 1, WG: 8 }) as const;
 
 export const canUseWideGram = (rt: GpuRuntime): boolean => rt.device.features.has('subgroups') && rt.subgroupMinSize >= 8;
 
@@ -152,11 +155,12 @@ export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, varian
   }
   const dst = rt.createStorage(n * n * 4, 'hsic.gram_sym');
   if (wide) {
-    const rows = 8 * WIDE.RA;
-    const cols = WIDE.WG * 4 * WIDE.NV;
+    const tile = wideTile(n);
+    const rows = 8 * tile.RA;
+    const cols = tile.WG * 4 * tile.NV;
     const grid: [number, number, number] = [Math.ceil(n / cols), Math.ceil(n / rows), 1];
     checkGrid('gram', ...grid);
-    rt.dispatch({ shader: 'gram_sg', entry: 'gram_sym_wide', overrides: WIDE, uniforms: hs({ n, ld_in: ld }), buffers: { x4: x, dst }, workgroups: grid });
+    rt.dispatch({ shader: 'gram_sg', entry: 'gram_sym_wide', overrides: tile, uniforms: hs({ n, ld_in: ld }), buffers: { x4: x, dst }, workgroups: grid });
     return dst;
   }
   if (!subgroupGram.has(rt)) void probeSubgroupGram(rt);
