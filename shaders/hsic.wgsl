@@ -53,6 +53,24 @@ fn col_partial_resid(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   dst[q.c * u.p + q.j] = acc;
 }
 
+// col_partial and col_finish in one dispatch for short columns (a minibatch's Gram matrix): lane j
+// sums its column in the same chunks of `chunk` rows, adds the chunks in order and divides by
+// scale: the same bits as the two-level tree.
+@compute @workgroup_size(WG)
+fn col_sums_fused(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let j = gid.x + gid.y * nwg.x * WG;
+  if (j >= u.p) { return; }
+  var s = 0.0;
+  for (var c = 0u; c < u.chunks; c++) {
+    var acc = 0.0;
+    for (var i = c * u.chunk; i < min((c + 1u) * u.chunk, u.n); i++) {
+      if (u.zero_diag == 0u || i != j) { acc += src[i * u.ld_in + j]; }
+    }
+    s += acc;
+  }
+  dst[j] = s / u.scale;
+}
+
 // dst[j] = (Σ_c src[c * p + j]) / scale: the second level of the column-sum tree.
 @compute @workgroup_size(WG)
 fn col_finish(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

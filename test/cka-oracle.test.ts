@@ -120,3 +120,31 @@ describe('feature centring variants', () => {
     }
   });
 });
+
+describe('Gram-matrix centring variants', () => {
+  it('U-centring and double centring: the fused and chunked column sums give the same bits and match the oracle', async () => {
+    const rt = engine.runtime!;
+    const g = gpu();
+    // n around the 64-row chunks and the 64-lane workgroup, odd and even; past 1024 the chunked sums.
+    for (const n of [4, 5, 63, 65, 129, 257, 1030]) {
+      const v = new Rng(n).fillNormal(n * n).map((x) => Math.abs(x) * 3 + 50);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) v[i * n + j] = v[j * n + i]!;
+      const k = g.fromData(v, 'float32');
+      const f32 = Float64Array.from(v, Math.fround);
+      for (const [name, fn, ref] of [['uCenter', hk.uCenter, cpu.uCenter(f32, n)], ['doubleCenter', hk.doubleCenter, cpu.doubleCenter(f32, n)]] as const) {
+        const outs: Float32Array[] = [];
+        for (const variant of ['chunked', 'fused', 'auto'] as const) {
+          const c = fn(rt, k, n, variant);
+          outs.push((await g.read(c, n * n, 'float32')) as Float32Array);
+          g.free(c);
+        }
+        expect(outs[1], `${name} fused n=${n}: the bits of the chunked sums`).toEqual(outs[0]);
+        expect(outs[2], `${name} auto n=${n}`).toEqual(outs[0]);
+        let worst = 0;
+        for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs(outs[0]![i]! - ref[i]!));
+        expect(worst, `${name} n=${n}: largest error against the oracle`).toBeLessThan(1e-4 * 60);
+      }
+      g.free(k);
+    }
+  });
+});

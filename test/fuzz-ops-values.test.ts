@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import type { Tensor } from '../src/node.js';
-import { centerColumns, gram } from '../src/ops/hsic.js';
+import { centerColumns, gram, uCenter } from '../src/ops/hsic.js';
 import { CaseCounter, fuzzProperty, SPECIALS, sizeOf, valueSeed, values, type OpCase, type Pool } from './helpers/fuzz.js';
 
 const counter = new CaseCounter();
@@ -88,6 +88,12 @@ const centerCase = fc
   .record({ n: fc.constantFrom(1, 3, 7, 65, 130, 1030), p: fc.constantFrom(1, 3, 4, 8, 13), v: valueSeed })
   .map(({ n, p, v }): OpCase => ({ op: 'centerColumns', inputs: [input([n, p], v, 'noHuge')], fn: centerColumns, tol: { rtol: 1e-5, atol: 1e-5 } }));
 
+// U-centring of an n × n matrix (its column sums in one dispatch up to 1024 rows); n < 4 raises.
+// 'noBig': a ±1e30 entry's rounding error in the f32 column sums swamps the other entries.
+const uCenterCase = fc
+  .record({ n: fc.constantFrom(3, 4, 7, 65, 130), v: valueSeed })
+  .map(({ n, v }): OpCase => ({ op: 'uCenter', inputs: [input([n, n], v, 'noBig')], fn: uCenter, tol: { rtol: 1e-5, atol: 1e-4 } }));
+
 describe('op fuzz: special values (GPU vs float64 oracle)', () => {
   it('unary ops, affine and clamp on NaN, ±Inf, ±0, huge and subnormal inputs', () => property('unary', unaryCase, 100, 25, 901));
   it('binary ops and comparisons, contiguous and broadcast', () => property('binary', binaryCase, 100, 25, 902));
@@ -95,6 +101,7 @@ describe('op fuzz: special values (GPU vs float64 oracle)', () => {
   it('reductions, argmax, logsumexp, variance, softmax over short and long axes', () => property('reduce', reduceCase, 60, 20, 904));
   it('the symmetric Gram matrix (the wide subgroup kernel on lavapipe)', () => property('gram', gramCase, 12, 10, 906));
   it('column centring (fused and chunked kernels)', () => property('centerColumns', centerCase, 12, 10, 907));
+  it('U-centring (fused column sums)', () => property('uCenter', uCenterCase, 12, 10, 908));
 });
 
 // ---------- numerics check ----------

@@ -27,8 +27,16 @@ function checkIndex(op: string, elements: number): void {
  * Column sums of src [n, p] (row stride ld) divided by `scale`, via chunked partials: a p-vector.
  * With `minus` (a p-vector), the sums of the residuals src − minus instead.
  */
-function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean, minus?: GPUBuffer): GPUBuffer {
+function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean, minus?: GPUBuffer, fused = false): GPUBuffer {
   const chunks = Math.ceil(n / ROW_CHUNK);
+  if (fused && !minus) {
+    const out = rt.createStorage(p * 4, 'hsic.col_sums_fused');
+    rt.dispatch({
+      shader: 'hsic', entry: 'col_sums_fused', overrides: { WG },
+      uniforms: hs({ n, p, ld_in: ld, chunk: ROW_CHUNK, chunks, zero_diag: zeroDiag ? 1 : 0, scale }), buffers: { src, dst: out }, workgroups: grid1d(p, WG),
+    });
+    return out;
+  }
   const part = rt.createStorage(chunks * p * 4, 'hsic.col_partial');
   rt.dispatch({
     shader: 'hsic', entry: minus ? 'col_partial_resid' : 'col_partial', overrides: { WG },
@@ -194,8 +202,9 @@ export function rbfFromSqDist(rt: GpuRuntime, d: GPUBuffer, n: number, median: G
 }
 
 /** K − (r − g)1ᵀ − 1(r − g)ᵀ with r = column sums / colScale and g = Σr / gscale. */
-function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, colScale: number, gscale: number): GPUBuffer {
-  const r = columnSums(rt, k, n, n, n, colScale, zeroDiag);
+function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, colScale: number, gscale: number, variant: CenterVariant): GPUBuffer {
+  const fused = variant === 'fused' || (variant === 'auto' && n <= FUSED_CENTER_ROWS);
+  const r = columnSums(rt, k, n, n, n, colScale, zeroDiag, undefined, fused);
   const tot = rt.createStorage(4, 'hsic.total');
   rt.dispatch({ shader: 'hsic', entry: 'total', uniforms: hs({ p: n }), buffers: { src: r, dst: tot }, workgroups: [1] });
   const out = rt.createStorage(n * n * 4, 'hsic.center_gram');
@@ -208,8 +217,9 @@ function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, 
   return out;
 }
 
-export const uCenter = (rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer => centerGram(rt, k, n, true, n - 2, 2 * (n - 1));
-export const doubleCenter = (rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer => centerGram(rt, k, n, false, n, 2 * n);
+/** The column sums in one dispatch ('fused', col_sums_fused) or two ('chunked'); the same bits. */
+export const uCenter = (rt: GpuRuntime, k: GPUBuffer, n: number, variant: CenterVariant = 'auto'): GPUBuffer => centerGram(rt, k, n, true, n - 2, 2 * (n - 1), variant);
+export const doubleCenter = (rt: GpuRuntime, k: GPUBuffer, n: number, variant: CenterVariant = 'auto'): GPUBuffer => centerGram(rt, k, n, false, n, 2 * n, variant);
 
 export function dotPartials(rt: GpuRuntime, a: GPUBuffer, ra: number, b: GPUBuffer, rb: number, len: number): { partials: GPUBuffer; chunks: number } {
   checkIndex('dotPartials', Math.max(ra, rb) * len);
