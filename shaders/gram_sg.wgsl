@@ -81,8 +81,8 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
 // above it, at (i, j) and mirrored at (j, i): exactly symmetric. Correctness does not depend on how
 // invocations map to lanes (the lane that loads row s is the lane whose subgroup_invocation_id is
 // s); the launcher needs subgroups of at least 8 lanes.
-// FMA order, measured at the layer-CKA shapes (n = 256, p = 2 × 12544, 2 × 6272, 2 × 3136, 2 × 1568, about the 8 layers'; bench/gram-ab.ts,
-// lavapipe, 2 cores, load average 3.3-3.6): accumulator-major (below) 171-175 ms against 214-231 ms
+// FMA order, measured at the layer-CKA shapes (n = 256, p = 2 × 12544, 2 × 6272, 2 × 3136,
+// 2 × 1568, about the 8 layers'; bench/gram-ab.ts, lavapipe, 2 cores, load average 3.3-3.6): accumulator-major (below) 171-175 ms against 214-231 ms
 // for e-major (all accumulators per feature e, 4 passes over them per k step), the same bits. Tried
 // and slower or no better: subgroupBroadcast at constant lanes instead of the shuffle (161-184 ms,
 // within noise), RA = 1 (199), RA = 4 (504: the 32 vec4 accumulators), NV = 2 (226), two k steps
