@@ -1,7 +1,8 @@
 /**
  * A/B timing of the feature centring before the Gram (centerColumns: the fused one-dispatch kernel
- * against the five chunked dispatches) at the layer-CKA shapes (n = 256, p = 2 × 12544, 6272, 3136, 1568:
- * near the 8 layers' 2 × 12544, 2 × 6272, 3 × 3136, 1568), in one process, interleaved, medians over rounds, with the load average; also checks the bits agree.
+ * against the five chunked dispatches) at the layer-CKA shapes (n = 256, p = 2 × 12544, 6272, 3136,
+ * 1568: near the 8 layers' 2 × 12544, 2 × 6272, 3 × 3136, 1568), in one process, interleaved,
+ * medians over rounds, with the load average; also checks the bits agree.
  *
  * With --ucenter: the U-centring of the 8 layers' 256 × 256 Gram matrices instead (uCenter: its
  * column sums in one dispatch against the two of the chunked tree).

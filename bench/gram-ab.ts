@@ -1,7 +1,8 @@
 /**
  * A/B timing of Gram kernel variants (gram_sym_wide's tile overrides; add an entry point to compare
- * another kernel) at the layer-CKA shapes (n = 256, p = 2 × 12544, 6272, 3136, 1568:
- * near the 8 layers' 2 × 12544, 2 × 6272, 3 × 3136, 1568), in one process, interleaved (harness.timeInterleaved), medians over rounds, with the load average.
+ * another kernel) at the layer-CKA shapes (n = 256, p = 2 × 12544, 6272, 3136, 1568: near the 8
+ * layers' 2 × 12544, 2 × 6272, 3 × 3136, 1568), in one process, interleaved
+ * (harness.timeInterleaved), medians over rounds, with the load average.
  *
  *   npx vite-node bench/gram-ab.ts [--rounds N] [--only 0,2]   (GRAM_N=1024 GRAM_P='[1024]': other shapes)
  */

@@ -81,12 +81,13 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
 // above it, at (i, j) and mirrored at (j, i): exactly symmetric. Correctness does not depend on how
 // invocations map to lanes (the lane that loads row s is the lane whose subgroup_invocation_id is
 // s); the launcher needs subgroups of at least 8 lanes.
-// FMA order, measured at the layer-CKA shapes (n = 256, p = 2 × 12544, 2 × 6272, 2 × 3136,
-// 2 × 1568, about the 8 layers'; bench/gram-ab.ts, lavapipe, 2 cores, load average 3.3-3.6): accumulator-major (below) 171-175 ms against 214-231 ms
-// for e-major (all accumulators per feature e, 4 passes over them per k step), the same bits. Tried
-// and slower or no better: subgroupBroadcast at constant lanes instead of the shuffle (161-184 ms,
-// within noise), RA = 1 (199), RA = 4 (504: the 32 vec4 accumulators), NV = 2 (226), two k steps
-// per iteration (240). RA = 3 (180 in that run) was 0.86× RA = 2 in later, quieter runs (load 1.7).
+// FMA order, measured at the layer-CKA shapes (n = 256, p = 2 × 12544, 2 × 6272, 2 × 3136, 2 ×
+// 1568, about the 8 layers'; bench/gram-ab.ts, lavapipe, 2 cores, load average 3.3-3.6):
+// accumulator-major (below) 171-175 ms against 214-231 ms for e-major (all accumulators per feature
+// e, 4 passes over them per k step), the same bits. Tried and slower or no better:
+// subgroupBroadcast at constant lanes instead of the shuffle (161-184 ms, within noise), RA = 1
+// (199), RA = 4 (504: the 32 vec4 accumulators), NV = 2 (226), two k steps per iteration (240). RA
+// = 3 (180 in that run) was 0.86× RA = 2 in later, quieter runs (load 1.7).
 override WG: u32 = 8;
 override RA: u32 = 2;  // A loads per lane per step (1..4): 8·RA rows per workgroup
 override NV: u32 = 1;  // (1 or 2)  // groups of 4 columns per lane
