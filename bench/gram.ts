@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { init, cpu, shutdown, Rng } from '../src/node.js';
 import { padTo4 } from '../src/types.js';
-import { canUseWideGram, gram as gramKernel, probeSubgroupGram, type GramVariant } from '../src/kernels/hsic.js';
+import { canUseWideGram, gram as gramKernel, probeSubgroupGram, wideTile, type GramVariant } from '../src/kernels/hsic.js';
 import type { Backend } from '../src/backend/types.js';
 
 const BLOCK = 32; // gram_sym block side (8×8 lanes × 4×4 tiles)
@@ -36,11 +36,12 @@ function executedFmas(n: number, ld: number): number {
   return entries * ld;
 }
 
-/** FMAs gram_sym_wide executes: every launched 16 × 32 block in full (blocks wholly below the diagonal return). */
+/** FMAs gram_sym_wide executes: every launched (8·RA) × 32 block in full (blocks wholly below the diagonal return). */
 function executedFmasWide(n: number, ld: number): number {
+  const rows = 8 * wideTile(n).RA;
   let blocks = 0;
-  for (let r0 = 0; r0 < n; r0 += 16) for (let c0 = 0; c0 < n; c0 += 32) if (c0 + 32 > r0) blocks++;
-  return blocks * 16 * 32 * ld;
+  for (let r0 = 0; r0 < n; r0 += rows) for (let c0 = 0; c0 < n; c0 += 32) if (c0 + 32 > r0) blocks++;
+  return blocks * rows * 32 * ld;
 }
 
 async function median(reps: number, fn: () => Promise<void>): Promise<number> {

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { init, withFastPolling } from '../src/node.js';
 import type { GpuRuntime } from '../src/gpu/runtime.js';
 
@@ -231,4 +232,20 @@ export function writeJson(name: string, data: unknown, prefix = 'bench'): string
   const file = join(dir, `${prefix}-${name}.json`);
   writeFileSync(file, JSON.stringify(data, null, 2));
   return file;
+}
+
+/**
+ * Kernel variants timed side by side (timeInterleaved): `run` queues one variant's dispatches and
+ * returns their output buffers, released after the queue drains. Prints each variant's median, its
+ * runs, its paired ratio to the first, and the load average before and after.
+ */
+export async function timeBufferVariants<V>(rt: GpuRuntime, variants: readonly V[], name: (v: V) => string, run: (v: V) => GPUBuffer[], reps: number): Promise<void> {
+  const load0 = loadavg();
+  const t = await timeInterleaved(rt, variants.map((v) => ({ reps, run: async () => {
+    const out = run(v);
+    await rt.sync();
+    for (const o of out) rt.releaseStorage(o);
+  } })));
+  variants.forEach((v, i) => console.log(`${name(v).padEnd(20)} median ${t[i]!.ms.toFixed(1)} ms  (${t[i]!.all.map((x) => x.toFixed(1)).join(' ')})${i ? `; paired ratio to ${name(variants[0]!)} ${pairedRatio(t[i]!.all, t[0]!.all).median.toFixed(2)}` : ''}`));
+  console.log(`load average ${load0.map((x) => x.toFixed(2)).join(' ')} -> ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }

@@ -73,13 +73,21 @@ fn gram_sym_sg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
 // columns (col0 from workgroup_id.x); lane lid owns columns col0 + (v·4 + c)·WG + lid (strided by WG).
 // Per vec4 step k of the features, lane s < 8 loads row row0 + q·8 + s (one load serves 8 rows,
 // handed over by subgroupShuffle) and every lane loads the vec4 of each of its 4·NV columns: RA + 4·NV
-// loads for 4·8·RA·4·NV FMAs (256 per 6 loads at RA = 2, NV = 1, the launcher's choice: about 1.8×
-// gram_sym_sg at n = 256, p = 12544 on lavapipe), against 64 FMAs per 4.5 loads in gram_sym_sg.
+// loads for 4·8·RA·4·NV FMAs (256 per 6 loads at RA = 2, NV = 1: about 1.8× gram_sym_sg at n = 256,
+// p = 12544 on lavapipe; 384 per 7 at RA = 3, the launcher's choice from n = 256, see wideTile in
+// src/kernels/hsic.ts), against 64 FMAs per 4.5 loads in gram_sym_sg.
 // Each entry is one fma chain over k in order, as in gram_sym, so K is the same bits. Blocks wholly
 // below the diagonal return at once (the whole workgroup); the others store only entries on or
 // above it, at (i, j) and mirrored at (j, i): exactly symmetric. Correctness does not depend on how
 // invocations map to lanes (the lane that loads row s is the lane whose subgroup_invocation_id is
 // s); the launcher needs subgroups of at least 8 lanes.
+// FMA order, measured at the layer-CKA shapes (n = 256, p = 2 × 12544, 2 × 6272, 2 × 3136, 2 ×
+// 1568, about the 8 layers'; bench/gram-ab.ts, lavapipe, 2 cores, load average 3.3-3.6):
+// accumulator-major (below) 171-175 ms against 214-231 ms for e-major (all accumulators per feature
+// e, 4 passes over them per k step), the same bits. Tried and slower or no better:
+// subgroupBroadcast at constant lanes instead of the shuffle (161-184 ms, within noise), RA = 1
+// (199), RA = 4 (504: the 32 vec4 accumulators), NV = 2 (226), two k steps per iteration (240). RA
+// = 3 (180 in that run) was 0.86× RA = 2 in later, quieter runs (load 1.7).
 override WG: u32 = 8;
 override RA: u32 = 2;  // A loads per lane per step (1..4): 8·RA rows per workgroup
 override NV: u32 = 1;  // (1 or 2)  // groups of 4 columns per lane
@@ -116,12 +124,18 @@ fn gram_sym_wide(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_in
       bt[v] = array<vec4f, 4>(vec4f(b0.x, b1.x, b2.x, b3.x), vec4f(b0.y, b1.y, b2.y, b3.y),
                               vec4f(b0.z, b1.z, b2.z, b3.z), vec4f(b0.w, b1.w, b2.w, b3.w));
     }
-    for (var e = 0u; e < 4u; e++) {
-      for (var q = 0u; q < RA; q++) {
-        let a = av[q][e];
-        for (var r = 0u; r < 8u; r++) {
-          let ar = vec4f(subgroupShuffle(a, r));
-          for (var v = 0u; v < NV; v++) { acc[q * 8u + r][v] = fma(ar, bt[v][e], acc[q * 8u + r][v]); }
+    // Accumulator-major: the 4 FMAs of one accumulator in a row (it spills: 16·NV vec4s are 64·NV
+    // ymm registers on lavapipe, so this loads and stores it once per k step, not once per e).
+    for (var q = 0u; q < RA; q++) {
+      for (var r = 0u; r < 8u; r++) {
+        let ar = subgroupShuffle(av[q], r);
+        for (var v = 0u; v < NV; v++) {
+          var c = acc[q * 8u + r][v];
+          c = fma(vec4f(ar.x), bt[v][0], c);
+          c = fma(vec4f(ar.y), bt[v][1], c);
+          c = fma(vec4f(ar.z), bt[v][2], c);
+          c = fma(vec4f(ar.w), bt[v][3], c);
+          acc[q * 8u + r][v] = c;
         }
       }
     }

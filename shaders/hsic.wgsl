@@ -53,6 +53,24 @@ fn col_partial_resid(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   dst[q.c * u.p + q.j] = acc;
 }
 
+// col_partial and col_finish in one dispatch for short columns (a minibatch's Gram matrix): lane j
+// sums its column in the same chunks of `chunk` rows, adds the chunks in order and divides by
+// scale: the same bits as the two-level tree.
+@compute @workgroup_size(WG)
+fn col_sums_fused(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let j = gid.x + gid.y * nwg.x * WG;
+  if (j >= u.p) { return; }
+  var s = 0.0;
+  for (var c = 0u; c < u.chunks; c++) {
+    var acc = 0.0;
+    for (var i = c * u.chunk; i < min((c + 1u) * u.chunk, u.n); i++) {
+      if (u.zero_diag == 0u || i != j) { acc += src[i * u.ld_in + j]; }
+    }
+    s += acc;
+  }
+  dst[j] = s / u.scale;
+}
+
 // dst[j] = (Σ_c src[c * p + j]) / scale: the second level of the column-sum tree.
 @compute @workgroup_size(WG)
 fn col_finish(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -77,6 +95,67 @@ fn total(@builtin(local_invocation_id) lid: vec3u) {
     workgroupBarrier();
   }
   if (lid.x == 0u) { dst[0] = tree[0]; }
+}
+
+// center_features with its two column-mean passes in the same kernel: lane j (one column of ld_out)
+// sums its column in col_partial's chunks of `chunk` rows, adds the chunks in order and divides by n
+// (col_finish: the first mean), sums the residuals the same way (col_partial_resid: the second), then
+// writes (src − m1) − m2: the same bits as the five dispatches, in one. For small n (a minibatch);
+// the launcher keeps the chunked passes for long columns, which they spread over more lanes.
+@compute @workgroup_size(WG)
+fn center_columns_fused(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let j = gid.x + gid.y * nwg.x * WG;
+  if (j >= u.ld_out) { return; }
+  if (j >= u.p) {
+    for (var i = 0u; i < u.n; i++) { dst[i * u.ld_out + j] = 0.0; }
+    return;
+  }
+  var s1 = 0.0;
+  for (var c = 0u; c < u.chunks; c++) {
+    var acc = 0.0;
+    for (var i = c * u.chunk; i < min((c + 1u) * u.chunk, u.n); i++) { acc += src[i * u.ld_in + j]; }
+    s1 += acc;
+  }
+  let m1 = s1 / f32(u.n);
+  var s2 = 0.0;
+  for (var c = 0u; c < u.chunks; c++) {
+    var acc = 0.0;
+    for (var i = c * u.chunk; i < min((c + 1u) * u.chunk, u.n); i++) { acc += src[i * u.ld_in + j] - m1; }
+    s2 += acc;
+  }
+  let m2 = s2 / f32(u.n);
+  for (var i = 0u; i < u.n; i++) { dst[i * u.ld_out + j] = (src[i * u.ld_in + j] - m1) - m2; }
+}
+
+// center_columns_fused over 4 columns per lane (vec4 loads), for p a multiple of 4 (ld_in = ld_out =
+// p): the same sums in the same order per column, so the same bits.
+@compute @workgroup_size(WG)
+fn center_columns_fused4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let j = gid.x + gid.y * nwg.x * WG;
+  let p4 = u.p / 4u;
+  if (j >= p4) { return; }
+  var s1 = vec4f(0.0);
+  for (var c = 0u; c < u.chunks; c++) {
+    var acc = vec4f(0.0);
+    for (var i = c * u.chunk; i < min((c + 1u) * u.chunk, u.n); i++) { acc += x4[i * p4 + j]; }
+    s1 += acc;
+  }
+  let m1 = s1 / f32(u.n);
+  var s2 = vec4f(0.0);
+  for (var c = 0u; c < u.chunks; c++) {
+    var acc = vec4f(0.0);
+    for (var i = c * u.chunk; i < min((c + 1u) * u.chunk, u.n); i++) { acc += x4[i * p4 + j] - m1; }
+    s2 += acc;
+  }
+  let m2 = s2 / f32(u.n);
+  for (var i = 0u; i < u.n; i++) {
+    let v = (x4[i * p4 + j] - m1) - m2;
+    let o = i * u.p + 4u * j;
+    dst[o] = v.x;
+    dst[o + 1u] = v.y;
+    dst[o + 2u] = v.z;
+    dst[o + 3u] = v.w;
+  }
 }
 
 // dst[i, j] = (src[i, j] − aux[j]) − mean2[j] for j < p, 0 in the padding columns j ∈ [p, ld_out):

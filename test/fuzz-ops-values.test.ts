@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as rl from '../src/node.js';
 import type { Tensor } from '../src/node.js';
+import { centerColumns, gram, uCenter } from '../src/ops/hsic.js';
 import { CaseCounter, fuzzProperty, SPECIALS, sizeOf, valueSeed, values, type OpCase, type Pool } from './helpers/fuzz.js';
 
 const counter = new CaseCounter();
@@ -75,11 +76,32 @@ const reduceCase = fc
     return { op: name, inputs: [input(s, v, pool)], fn: (x) => fn(x, axes), ...extra };
   });
 
+// The symmetric Gram matrix X·Xᵀ of X [n, ld] (ld a multiple of 4, as centerColumns pads it): n
+// across the wide kernel's 16-row (24 from n = 256) and 32-column blocks, ld below and above its vec4 step.
+const gramCase = fc
+  .record({ n: fc.constantFrom(1, 3, 7, 16, 17, 33, 70, 259), ld: fc.constantFrom(4, 8, 12, 36), v: valueSeed })
+  .map(({ n, ld, v }): OpCase => ({ op: 'gram', inputs: [input([n, ld], v, 'full')], fn: gram, linear: true }));
+
+// Column centring in two passes: the fused kernels (one lane per column, or per 4 when p % 4 == 0)
+// up to 1024 rows, the chunked passes past that. Huge values overflow the f32 column sums.
+const centerCase = fc
+  .record({ n: fc.constantFrom(1, 3, 7, 65, 130, 1030), p: fc.constantFrom(1, 3, 4, 8, 13), v: valueSeed })
+  .map(({ n, p, v }): OpCase => ({ op: 'centerColumns', inputs: [input([n, p], v, 'noHuge')], fn: centerColumns, tol: { rtol: 1e-5, atol: 1e-5 } }));
+
+// U-centring of an n × n matrix (its column sums in one dispatch up to 1024 rows); n < 4 raises.
+// 'noBig': a ±1e30 entry's rounding error in the f32 column sums swamps the other entries.
+const uCenterCase = fc
+  .record({ n: fc.constantFrom(3, 4, 7, 65, 130), v: valueSeed })
+  .map(({ n, v }): OpCase => ({ op: 'uCenter', inputs: [input([n, n], v, 'noBig')], fn: uCenter, tol: { rtol: 1e-5, atol: 1e-4 } }));
+
 describe('op fuzz: special values (GPU vs float64 oracle)', () => {
   it('unary ops, affine and clamp on NaN, ±Inf, ±0, huge and subnormal inputs', () => property('unary', unaryCase, 100, 25, 901));
   it('binary ops and comparisons, contiguous and broadcast', () => property('binary', binaryCase, 100, 25, 902));
   it('where with NaN, Inf and zero conditions', () => property('where', whereCase, 16, 20, 903));
   it('reductions, argmax, logsumexp, variance, softmax over short and long axes', () => property('reduce', reduceCase, 60, 20, 904));
+  it('the symmetric Gram matrix (the wide subgroup kernel on lavapipe)', () => property('gram', gramCase, 12, 10, 906));
+  it('column centring (fused and chunked kernels)', () => property('centerColumns', centerCase, 12, 10, 907));
+  it('U-centring (fused column sums)', () => property('uCenter', uCenterCase, 12, 10, 908));
 });
 
 // ---------- numerics check ----------

@@ -27,8 +27,16 @@ function checkIndex(op: string, elements: number): void {
  * Column sums of src [n, p] (row stride ld) divided by `scale`, via chunked partials: a p-vector.
  * With `minus` (a p-vector), the sums of the residuals src − minus instead.
  */
-function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean, minus?: GPUBuffer): GPUBuffer {
+function columnSums(rt: GpuRuntime, src: GPUBuffer, n: number, p: number, ld: number, scale: number, zeroDiag: boolean, minus?: GPUBuffer, fused = false): GPUBuffer {
   const chunks = Math.ceil(n / ROW_CHUNK);
+  if (fused && !minus) {
+    const out = rt.createStorage(p * 4, 'hsic.col_sums_fused');
+    rt.dispatch({
+      shader: 'hsic', entry: 'col_sums_fused', overrides: { WG },
+      uniforms: hs({ n, p, ld_in: ld, chunk: ROW_CHUNK, chunks, zero_diag: zeroDiag ? 1 : 0, scale }), buffers: { src, dst: out }, workgroups: grid1d(p, WG),
+    });
+    return out;
+  }
   const part = rt.createStorage(chunks * p * 4, 'hsic.col_partial');
   rt.dispatch({
     shader: 'hsic', entry: minus ? 'col_partial_resid' : 'col_partial', overrides: { WG },
@@ -53,14 +61,38 @@ function rowBlocks(op: string, rows: number, cols: number): [number, number, num
 }
 
 /**
+ * 'fused': center_columns_fused, one dispatch (one lane per column loops over all n rows three
+ * times); 'chunked': the five dispatches below, whose partial sums spread a long column over lanes.
+ * Both give the same bits. 'auto': fused up to FUSED_CENTER_ROWS rows (a minibatch).
+ */
+export type CenterVariant = 'auto' | 'chunked' | 'fused' | 'fused4';
+const FUSED_CENTER_ROWS = 1024;
+
+/**
  * x − column means, padded to ld columns of zeros, in two passes: the second subtracts the mean of
  * the residuals, which removes the rounding error of the first mean (and makes constant columns
  * exactly 0). The residuals are summed as they are formed (col_partial_resid), so only the result is
  * written: the same values as writing the first pass out and centring it again.
  */
-export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number): GPUBuffer {
+export function centerColumns(rt: GpuRuntime, x: GPUBuffer, n: number, p: number, variant: CenterVariant = 'auto'): GPUBuffer {
   const ld = padTo4(p);
   checkIndex('centerColumns', n * ld);
+  if (variant === 'fused4' || (variant === 'auto' && n <= FUSED_CENTER_ROWS && p % 4 === 0)) {
+    const out = rt.createStorage(n * ld * 4, 'hsic.center_columns_fused4');
+    rt.dispatch({
+      shader: 'hsic', entry: 'center_columns_fused4', overrides: { WG },
+      uniforms: hs({ n, p, chunk: ROW_CHUNK, chunks: Math.ceil(n / ROW_CHUNK) }), buffers: { x4: x, dst: out }, workgroups: grid1d(p / 4, WG),
+    });
+    return out;
+  }
+  if (variant === 'fused' || (variant === 'auto' && n <= FUSED_CENTER_ROWS)) {
+    const out = rt.createStorage(n * ld * 4, 'hsic.center_columns_fused');
+    rt.dispatch({
+      shader: 'hsic', entry: 'center_columns_fused', overrides: { WG },
+      uniforms: hs({ n, p, ld_in: p, ld_out: ld, chunk: ROW_CHUNK, chunks: Math.ceil(n / ROW_CHUNK) }), buffers: { src: x, dst: out }, workgroups: grid1d(ld, WG),
+    });
+    return out;
+  }
   const mean = columnSums(rt, x, n, p, p, n, false);
   const mean2 = columnSums(rt, x, n, p, p, n, false, mean);
   const out = rt.createStorage(n * ld * 4, 'hsic.center_features');
@@ -111,11 +143,14 @@ export function probeSubgroupGram(rt: GpuRuntime): Promise<boolean> {
 export type GramVariant = 'auto' | 'plain' | 'subgroup' | 'wide';
 
 /**
- * gram_sym_wide's tile: 16 rows (8·RA) × 32 columns (WG lanes · 4·NV). Measured by driver CPU time
- * on lavapipe at n = 256, p = 12544 / 3136 / 1568 against RA 1–4, NV 1–2, WG 8–16: this was the
- * fastest, 1.2–2× gram_sym_sg.
+ * gram_sym_wide's tile: 8·RA rows × 32 columns (WG lanes · 4·NV). Measured by driver CPU time
+ * on lavapipe at n = 256, p = 12544 / 3136 / 1568 against RA 1–4, NV 1–2, WG 8–16: RA = 2 was the
+ * fastest, 1.2–2× gram_sym_sg. Since the FMAs run accumulator-major (gram_sg.wgsl), RA = 3 (24 rows)
+ * is faster from n = 256 (bench/gram-ab.ts, interleaved, paired ratios to RA = 2: 0.86 at n = 256 with
+ * the 8 layer-CKA p, 0.83 at n = 1024, 0.99 at n = 192, 1.24 at n = 100, where its fewer, taller
+ * blocks leave a core idle): RA = 3 from 256 rows, RA = 2 below.
  */
-const WIDE = { RA: 2, NV: 1, WG: 8 } as const;
+export const wideTile = (n: number) => ({ RA: n >= 256 ? 3 : 2, NV: 1, WG: 8 }) as const;
 
 export const canUseWideGram = (rt: GpuRuntime): boolean => rt.device.features.has('subgroups') && rt.subgroupMinSize >= 8;
 
@@ -128,11 +163,12 @@ export function gram(rt: GpuRuntime, x: GPUBuffer, n: number, ld: number, varian
   }
   const dst = rt.createStorage(n * n * 4, 'hsic.gram_sym');
   if (wide) {
-    const rows = 8 * WIDE.RA;
-    const cols = WIDE.WG * 4 * WIDE.NV;
+    const tile = wideTile(n);
+    const rows = 8 * tile.RA;
+    const cols = tile.WG * 4 * tile.NV;
     const grid: [number, number, number] = [Math.ceil(n / cols), Math.ceil(n / rows), 1];
     checkGrid('gram', ...grid);
-    rt.dispatch({ shader: 'gram_sg', entry: 'gram_sym_wide', overrides: WIDE, uniforms: hs({ n, ld_in: ld }), buffers: { x4: x, dst }, workgroups: grid });
+    rt.dispatch({ shader: 'gram_sg', entry: 'gram_sym_wide', overrides: tile, uniforms: hs({ n, ld_in: ld }), buffers: { x4: x, dst }, workgroups: grid });
     return dst;
   }
   if (!subgroupGram.has(rt)) void probeSubgroupGram(rt);
@@ -166,8 +202,9 @@ export function rbfFromSqDist(rt: GpuRuntime, d: GPUBuffer, n: number, median: G
 }
 
 /** K − (r − g)1ᵀ − 1(r − g)ᵀ with r = column sums / colScale and g = Σr / gscale. */
-function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, colScale: number, gscale: number): GPUBuffer {
-  const r = columnSums(rt, k, n, n, n, colScale, zeroDiag);
+function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, colScale: number, gscale: number, variant: CenterVariant): GPUBuffer {
+  const fused = variant === 'fused' || (variant === 'auto' && n <= FUSED_CENTER_ROWS);
+  const r = columnSums(rt, k, n, n, n, colScale, zeroDiag, undefined, fused);
   const tot = rt.createStorage(4, 'hsic.total');
   rt.dispatch({ shader: 'hsic', entry: 'total', uniforms: hs({ p: n }), buffers: { src: r, dst: tot }, workgroups: [1] });
   const out = rt.createStorage(n * n * 4, 'hsic.center_gram');
@@ -180,8 +217,9 @@ function centerGram(rt: GpuRuntime, k: GPUBuffer, n: number, zeroDiag: boolean, 
   return out;
 }
 
-export const uCenter = (rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer => centerGram(rt, k, n, true, n - 2, 2 * (n - 1));
-export const doubleCenter = (rt: GpuRuntime, k: GPUBuffer, n: number): GPUBuffer => centerGram(rt, k, n, false, n, 2 * n);
+/** The column sums in one dispatch ('fused', col_sums_fused) or two ('chunked'); the same bits. */
+export const uCenter = (rt: GpuRuntime, k: GPUBuffer, n: number, variant: CenterVariant = 'auto'): GPUBuffer => centerGram(rt, k, n, true, n - 2, 2 * (n - 1), variant);
+export const doubleCenter = (rt: GpuRuntime, k: GPUBuffer, n: number, variant: CenterVariant = 'auto'): GPUBuffer => centerGram(rt, k, n, false, n, 2 * n, variant);
 
 export function dotPartials(rt: GpuRuntime, a: GPUBuffer, ra: number, b: GPUBuffer, rb: number, len: number): { partials: GPUBuffer; chunks: number } {
   checkIndex('dotPartials', Math.max(ra, rb) * len);
