@@ -25,7 +25,7 @@ struct Strided3 {
 // comparisons with NaN are false except ne; pow follows C's pow (pow(x, 0) = 1, pow(1, y) = 1,
 // negative bases with integer exponents). NaN tests use the bits, not `!=`: WGSL lets a compiler
 // assume values are finite, and on lavapipe `NaN != y` came out false, which broke ne and where.
-fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+// #include "nan.wgsl"
 fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
 fn not_equal(x: f32, y: f32) -> bool { return !(x == y) || is_nan(x) || is_nan(y); }
 

@@ -63,7 +63,7 @@ fn logit_stats(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 // max + eq + one-hot + mul (or argmax + two gathers + mul) before the sum.
 override ARGMAX: bool = false;
 
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+// #include "nan.wgsl"
 
 @compute @workgroup_size(WG)
 fn label_hits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

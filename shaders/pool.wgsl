@@ -19,8 +19,7 @@ struct Pool {
 // #include "grid.wgsl"
 
 // A NaN beats every number (PyTorch's max_pool2d propagates NaN): the first NaN of a window wins.
-// NaN tests use the bits (see elementwise.wgsl).
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+// #include "nan.wgsl"
 fn beats(v: f32, best: f32) -> bool { return v > best || (is_nan(v) && !is_nan(best)); }
 
 // RELU != 0: the fused reluMaxPool2d, i.e. maxPool2d(relu(x)) without the relu pass. The window's

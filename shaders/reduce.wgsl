@@ -24,8 +24,8 @@ struct Reduce {
 // #include "strided.wgsl"
 
 // max and min start from ∓Inf (so a row of -Inf has max -Inf) and propagate NaN as PyTorch and
-// NumPy do: WGSL's max/min may return the other operand. NaN tests use the bits (see elementwise.wgsl).
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+// NumPy do: WGSL's max/min may return the other operand. NaN tests use the bits.
+// #include "nan.wgsl"
 
 // ∓Inf from bits held in a var: WGSL rejects an infinite constant expression.
 fn identity() -> f32 {

@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
 import type { GpuRuntime } from '../gpu/runtime.js';
 import type { ConvGeom } from '../types.js';
-import { conv2d, conv2dBackwardInput, convOverride, convVariantRuns, type ConvVariant } from './conv.js';
+import { conv2d, conv2dBackwardInput, convOverride, convVariantRuns } from './conv.js';
 import { canUseSubgroupMatmul, matmul, matmulOverride, matmulVariantNamed } from './matmul.js';
 import { recordTuning, shapeBucket, TUNABLE, type TuningRecord } from './tuning.js';
 
@@ -28,26 +28,12 @@ export async function autotuneMatmul(rt: GpuRuntime, shapes: readonly (readonly 
     const av = { offset: 0, sb: m * k, si: k, sj: 1 };
     const bv = { offset: 0, sb: k * n, si: n, sj: 1 };
     const aligned = k % 4 === 0 && n % 4 === 0;
-    const ms: Record<string, number> = {};
-    let reference: Float32Array | null = null;
+    let ms: Record<string, number>;
     try {
-      for (const name of names) {
+      ms = await timeVariants(rt, names, (name) => {
         matmulOverride.variant = matmulVariantNamed(name, aligned);
-        const c = matmul(rt, a, av, b, bv, 1, m, k, n);
-        const got = new Float32Array(await rt.read(c, m * n * 4, 'autotuneMatmul'));
-        rt.releaseStorage(c);
-        if (reference === null) reference = got;
-        else agree(reference, got, k, `${name} on [${m}, ${k}] x [${k}, ${n}]`);
-        const times: number[] = [];
-        for (let r = 0; r < reps; r++) {
-          const t0 = performance.now();
-          const cr = matmul(rt, a, av, b, bv, 1, m, k, n);
-          await rt.sync();
-          times.push(performance.now() - t0);
-          rt.releaseStorage(cr);
-        }
-        ms[name] = times.sort((x, y) => x - y)[Math.floor(reps / 2)]!;
-      }
+        return matmul(rt, a, av, b, bv, 1, m, k, n);
+      }, m * n, k, `[${m}, ${k}] x [${k}, ${n}]`, reps);
     } finally {
       matmulOverride.variant = null;
       rt.releaseStorage(a);
@@ -101,13 +87,16 @@ export async function autotuneConv(rt: GpuRuntime, shapes: readonly (readonly [n
   return out;
 }
 
-/** Median ms of each variant's `run` (n floats out, sums of k products), after checking it agrees with the first. */
-async function timeVariants(rt: GpuRuntime, names: readonly ConvVariant[], run: (v: ConvVariant) => GPUBuffer, n: number, k: number, what: string, reps: number): Promise<Record<string, number>> {
+/**
+ * Median ms of each variant's `run` (n floats out, sums of k products) over `reps` timed calls,
+ * after checking that its output agrees with the first variant's.
+ */
+async function timeVariants<V extends string>(rt: GpuRuntime, names: readonly V[], run: (v: V) => GPUBuffer, n: number, k: number, what: string, reps: number): Promise<Record<string, number>> {
   const ms: Record<string, number> = {};
   let reference: Float32Array | null = null;
   for (const name of names) {
     const y = run(name);
-    const got = new Float32Array(await rt.read(y, n * 4, 'autotuneConv'));
+    const got = new Float32Array(await rt.read(y, n * 4, 'autotune'));
     rt.releaseStorage(y);
     if (reference === null) reference = got;
     else agree(reference, got, k, `${name} on ${what}`);
