@@ -195,3 +195,92 @@ fn max_pool_tiled_backward(@builtin(global_invocation_id) gid: vec3u) {
     }
   }
 }
+
+// The 2x2 tiled kernels with each window row as one vec2 (W = 2·OW is even, so every window row
+// starts on an 8-byte boundary): software adapters gather and scatter lane by lane, and a vec2 load
+// or store is one such access instead of two. x2 and y2 are x and y (bindings 1 and 3) as vec2s; an
+// entry point uses one view of each. Same windows, order and results as the scalar kernels above.
+@group(0) @binding(1) var<storage, read> x2: array<vec2f>;
+@group(0) @binding(3) var<storage, read_write> y2: array<vec2f>;
+
+// A 2x2 window's first maximum (row-major): its place 0..3 in the window and its value.
+struct Pick4 { at: u32, v: f32 }
+
+fn pair_argmax(r0: vec2f, r1: vec2f) -> Pick4 {
+  var best = Pick4(0u, r0.x);
+  if (beats(r0.y, best.v)) { best = Pick4(1u, r0.y); }
+  if (beats(r1.x, best.v)) { best = Pick4(2u, r1.x); }
+  if (beats(r1.y, best.v)) { best = Pick4(3u, r1.y); }
+  if (RELU != 0u && !(best.v > 0.0) && !is_nan(best.v)) { return Pick4(0u, r0.x); }
+  return best;
+}
+
+// Half-index of the window's top row (its bottom row is W / 2 further).
+fn pair_base(p: u32, oh: u32, ow: u32) -> u32 { return ((p * pp.H + oh * 2u) * pp.W) / 2u + ow; }
+
+@compute @workgroup_size(8, 8, 1)
+fn max_pool_pairs_forward(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= pp.OW || gid.y >= pp.OH) { return; }
+  let half = pp.W / 2u;
+  for (var p = gid.z * PZ; p < min(gid.z * PZ + PZ, pp.planes); p++) {
+    let b = pair_base(p, gid.y, gid.x);
+    y[(p * pp.OH + gid.y) * pp.OW + gid.x] = relu_if(pair_argmax(x2[b], x2[b + half]).v);
+  }
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn max_pool_pairs_backward(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= pp.OW || gid.y >= pp.OH) { return; }
+  let half = pp.W / 2u;
+  for (var p = gid.z * PZ; p < min(gid.z * PZ + PZ, pp.planes); p++) {
+    let b = pair_base(p, gid.y, gid.x);
+    let best = pair_argmax(x2[b], x2[b + half]);
+    let g = relu_grad_if(gy[(p * pp.OH + gid.y) * pp.OW + gid.x], best.v);
+    let z = vec2f(0.0);
+    y2[b] = select(z, vec2f(g), vec2<bool>(best.at == 0u, best.at == 1u));
+    y2[b + half] = select(z, vec2f(g), vec2<bool>(best.at == 2u, best.at == 3u));
+  }
+}
+
+// Two neighbouring windows per invocation where rows are a multiple of 4 wide: each row of the
+// pair as one vec4, the two outputs (forward) or output gradients (backward) as one vec2.
+@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
+@group(0) @binding(2) var<storage, read> gy2: array<vec2f>;
+@group(0) @binding(3) var<storage, read_write> y4: array<vec4f>;
+
+// The two window rows of windows (oh, 2q) and (oh, 2q + 1) in plane p, and the top row's index.
+struct Quad { b: u32, r0: vec4f, r1: vec4f }
+
+fn quad_rows(p: u32, oh: u32, q: u32) -> Quad {
+  let b = ((p * pp.H + oh * 2u) * pp.W) / 4u + q;
+  return Quad(b, x4[b], x4[b + pp.W / 4u]);
+}
+
+// The pair's index in y (forward) or gy (backward) as vec2s.
+fn quad_out(p: u32, oh: u32, q: u32) -> u32 { return ((p * pp.OH + oh) * pp.OW) / 2u + q; }
+
+@compute @workgroup_size(8, 8, 1)
+fn max_pool_quads_forward(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= pp.OW / 2u || gid.y >= pp.OH) { return; }
+  for (var p = gid.z * PZ; p < min(gid.z * PZ + PZ, pp.planes); p++) {
+    let w = quad_rows(p, gid.y, gid.x);
+    y2[quad_out(p, gid.y, gid.x)] = vec2f(relu_if(pair_argmax(w.r0.xy, w.r1.xy).v), relu_if(pair_argmax(w.r0.zw, w.r1.zw).v));
+  }
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn max_pool_quads_backward(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= pp.OW / 2u || gid.y >= pp.OH) { return; }
+  for (var p = gid.z * PZ; p < min(gid.z * PZ + PZ, pp.planes); p++) {
+    let w = quad_rows(p, gid.y, gid.x);
+    let l = pair_argmax(w.r0.xy, w.r1.xy);
+    let r = pair_argmax(w.r0.zw, w.r1.zw);
+    let gg = gy2[quad_out(p, gid.y, gid.x)];
+    let gl = relu_grad_if(gg.x, l.v);
+    let gr = relu_grad_if(gg.y, r.v);
+    let z = vec4f(0.0);
+    let g4 = vec4f(gl, gl, gr, gr);
+    y4[w.b] = select(z, g4, vec4<bool>(l.at == 0u, l.at == 1u, r.at == 0u, r.at == 1u));
+    y4[w.b + pp.W / 4u] = select(z, g4, vec4<bool>(l.at == 2u, l.at == 3u, r.at == 2u, r.at == 3u));
+  }
+}

@@ -14,6 +14,7 @@ import { checkOp, expectClose, randomValues } from './helpers/oracle.js';
 // bounds) and the generic gather kernels (odd sizes, overlap, padding, non-square windows).
 const cases: [string, number[], rl.Pool2dOptions][] = [
   ['2×2 tiled', [2, 3, 8, 6], { kernel: 2 }],
+  ['2×2 tiled, rows a multiple of 4 (two windows per invocation)', [2, 3, 6, 12], { kernel: 2 }],
   ['3×3 tiled', [1, 2, 9, 6], { kernel: 3 }],
   ['4×2 tiled (uniform bounds)', [2, 2, 8, 6], { kernel: [4, 2] }],
   ['odd size floors (generic)', [1, 2, 7, 9], { kernel: 2 }],
@@ -64,7 +65,7 @@ describe('reluMaxPool2d', () => {
     poolVariants.constantWindows = true;
   });
   afterEach(() => {
-    poolVariants.constantWindows = true;
+    Object.assign(poolVariants, { constantWindows: true, pairs: true, quads: true });
     poolVariants.planesPerInvocation = 0;
     rl.setNumericsCheck(true);
   });
@@ -87,8 +88,16 @@ describe('reluMaxPool2d', () => {
 
   it('equals maxPool2d(relu(z)) bit for bit on both backends, forward and backward, with NaN, ±Inf, ±0, subnormals and ties', async () => {
     rl.setNumericsCheck(false);
-    for (const constantWindows of [true, false]) {
-      poolVariants.constantWindows = constantWindows;
+    // Every tiled kernel: the vec4-row and vec2-row 2×2 kernels, the scalar ones with constant
+    // windows, and with uniform window bounds.
+    const variants = [
+      { constantWindows: true, pairs: true, quads: true, name: '' },
+      { constantWindows: true, pairs: true, quads: false, name: ', vec2 rows only' },
+      { constantWindows: true, pairs: false, quads: false, name: ', scalar tiles' },
+      { constantWindows: false, pairs: false, quads: false, name: ', no constant windows' },
+    ];
+    for (const { name: variant, ...v } of variants) {
+      Object.assign(poolVariants, v);
       for (const [name, shape, o] of cases) {
         for (const wild of [false, true]) {
           const n = shape.reduce((a, b) => a * b, 1);
@@ -97,7 +106,7 @@ describe('reluMaxPool2d', () => {
           const gys = awkward(probe.size, 5, wild);
           probe.dispose();
           for (const backend of [rl.getBackend(), rl.cpu]) {
-            const what = `${name}${wild ? ', special values' : ''}, ${backend.kind}${constantWindows ? '' : ', no constant windows'}`;
+            const what = `${name}${wild ? ', special values' : ''}, ${backend.kind}${variant}`;
             const a = await run(fused(o), zs, shape, gys, backend);
             const b = await run(unfused(o), zs, shape, gys, backend);
             expectSameBits(a.y, b.y, `${what}: forward`);

@@ -12,6 +12,8 @@ const uniforms = (g: PoolGeom) => ({
 
 type PoolEntry = 'max_pool_forward' | 'max_pool_backward' | 'avg_pool_forward' | 'avg_pool_backward';
 type TiledEntry = 'max_pool_tiled_forward' | 'max_pool_tiled_backward';
+const PAIRS = { max_pool_tiled_forward: 'max_pool_pairs_forward', max_pool_tiled_backward: 'max_pool_pairs_backward' } as const;
+const QUADS = { max_pool_tiled_forward: 'max_pool_quads_forward', max_pool_tiled_backward: 'max_pool_quads_backward' } as const;
 
 /** The kernel's buffers: the input x (max pooling), the output gradient gy (backward), the output y. */
 type PoolBuffers = { x?: GPUBuffer; gy?: GPUBuffer; y: GPUBuffer };
@@ -27,6 +29,10 @@ function run(rt: GpuRuntime, entry: PoolEntry, g: PoolGeom, buffers: Omit<PoolBu
 /** Kernel choices that tests and benchmarks flip to compare or cover variants on one adapter. */
 export const poolVariants = {
   constantWindows: true,
+  /** 2x2 tiles: the kernels that move each window row as one vec2 (false: the scalar tiled ones). */
+  pairs: true,
+  /** With pairs, rows a multiple of 4 wide: two windows per invocation, rows as vec4s. */
+  quads: true,
   /** Planes per invocation of the tiled kernels; 0 chooses (see `planesPerInvocation`). */
   planesPerInvocation: 0,
 };
@@ -48,11 +54,37 @@ const inSize = (g: PoolGeom): number => g.planes * g.H * g.W;
 const tiles = (g: PoolGeom): boolean =>
   g.SH === g.KH && g.SW === g.KW && g.PH === 0 && g.PW === 0 && g.H === g.OH * g.KH && g.W === g.OW * g.KW && g.planes <= 65535;
 
+/**
+ * The tiled kernels; 2x2 windows take the vec2-row kernels (`pairs`), or where rows are a multiple
+ * of 4 wide the two-windows-per-invocation vec4-row ones (`quads`): lavapipe moves a vector per
+ * lane in one gather or scatter. bench/pool-tiles.ts (medians of 7 rounds in one process, load
+ * 1.6-1.9, 2026-12-02), scalar/this: 28-wide planes (64|256, 32): pairs 1.17-1.23x, quads
+ * 1.35-1.61x; 14-wide planes (64|256, 64), where quads fall back to pairs: 1.1-1.9x (noisy).
+ * Same windows, order and bits.
+ */
 function runTiled(rt: GpuRuntime, entry: TiledEntry, g: PoolGeom, buffers: Omit<PoolBuffers, 'y'>, n: number, relu: 0 | 1): GPUBuffer {
   const y = rt.createStorage(n * 4, entry);
   // 2x2 and 3x3 windows as pipeline constants (TK in pool.wgsl): unrolled loops.
   const TK = g.KH === g.KW && (g.KH === 2 || g.KH === 3) && poolVariants.constantWindows ? g.KH : 0;
   const PZ = planesPerInvocation(g.planes);
+  if (TK === 2 && poolVariants.pairs) {
+    // The vec2 views: x as x2, and y as y2 where the kernel writes whole window rows (backward).
+    const back = entry === 'max_pool_tiled_backward';
+    if (g.W % 4 === 0 && poolVariants.quads) {
+      rt.dispatch({
+        shader: 'pool', entry: QUADS[entry], overrides: { RELU: relu, PZ }, uniforms: uniforms(g),
+        buffers: { x4: buffers.x!, ...(buffers.gy ? { gy2: buffers.gy } : {}), ...(back ? { y4: y } : { y2: y }) },
+        workgroups: [Math.ceil(g.OW / 16), Math.ceil(g.OH / 8), Math.ceil(g.planes / PZ)],
+      });
+      return y;
+    }
+    rt.dispatch({
+      shader: 'pool', entry: PAIRS[entry], overrides: { RELU: relu, PZ }, uniforms: uniforms(g),
+      buffers: { x2: buffers.x!, ...(buffers.gy ? { gy: buffers.gy } : {}), ...(back ? { y2: y } : { y }) },
+      workgroups: [Math.ceil(g.OW / 8), Math.ceil(g.OH / 8), Math.ceil(g.planes / PZ)],
+    });
+    return y;
+  }
   rt.dispatch({
     shader: 'pool', entry, overrides: { TK, RELU: relu, PZ }, uniforms: uniforms(g), buffers: { ...buffers, y },
     workgroups: [Math.ceil(g.OW / 8), Math.ceil(g.OH / 8), Math.ceil(g.planes / PZ)],
