@@ -33,47 +33,101 @@ override PER: u32 = 1;
 
 fn stride_of(nwg: vec3u) -> u32 { return nwg.x * nwg.y * WG; }
 
+// The update rules on 4 elements at once; the scalar kernels use lane x. Written once so that the
+// scalar and the vec4 kernels cannot drift apart.
 // Plain SGD: p -= lr (g + wd p).
+fn sgd_rule(pv: vec4f, gv: vec4f) -> vec4f { return pv - s.lr * (gv + s.weight_decay * pv); }
+
+// SGD with momentum: buf = d on the first step, else mu buf + (1 - dampening) d; the step is buf,
+// or d + mu buf with Nesterov. Returns the new p and buf.
+struct Momentum { p: vec4f, buf: vec4f }
+fn momentum_rule(pv: vec4f, gv: vec4f, mv: vec4f) -> Momentum {
+  let d = gv + s.weight_decay * pv;
+  var buf = d;
+  if (s.first == 0u) { buf = s.momentum * mv + (1.0 - s.dampening) * d; }
+  var stepv = buf;
+  if (NESTEROV == 1u) { stepv = d + s.momentum * buf; }
+  return Momentum(pv - s.lr * stepv, buf);
+}
+
+// Adam / AdamW with bias correction folded into the step: p -= (lr / bc1) m / (√v / √bc2 + eps).
+struct AdamState { p: vec4f, m: vec4f, v: vec4f }
+fn adam_rule(p0: vec4f, g0: vec4f, m0: vec4f, v0: vec4f) -> AdamState {
+  var pv = p0;
+  var gv = g0;
+  if (DECOUPLED == 1u) { pv = pv * (1.0 - a.lr * a.weight_decay); } else { gv = gv + a.weight_decay * pv; }
+  let mv = a.beta1 * m0 + (1.0 - a.beta1) * gv;
+  let vv = a.beta2 * v0 + (1.0 - a.beta2) * gv * gv;
+  return AdamState(pv - (a.lr / a.bc1) * mv / (sqrt(vv) / a.bc2_sqrt + a.eps), mv, vv);
+}
+
 @compute @workgroup_size(WG)
 fn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   for (var q = 0u; q < PER; q++) {
     let i = lane_id(gid, nwg) + q * stride_of(nwg);
     if (i >= s.n) { return; }
-    let d = g[i] + s.weight_decay * p[i];
-    p[i] = p[i] - s.lr * d;
+    p[i] = sgd_rule(vec4f(p[i]), vec4f(g[i])).x;
   }
 }
 
-// SGD with momentum: buf = d on the first step, else mu buf + (1 - dampening) d;
-// the step is buf, or d + mu buf with Nesterov.
 @compute @workgroup_size(WG)
 fn sgd_momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   for (var q = 0u; q < PER; q++) {
     let i = lane_id(gid, nwg) + q * stride_of(nwg);
     if (i >= s.n) { return; }
-    let d = g[i] + s.weight_decay * p[i];
-    var buf = d;
-    if (s.first == 0u) { buf = s.momentum * m[i] + (1.0 - s.dampening) * d; }
-    m[i] = buf;
-    var stepv = buf;
-    if (NESTEROV == 1u) { stepv = d + s.momentum * buf; }
-    p[i] = p[i] - s.lr * stepv;
+    let r = momentum_rule(vec4f(p[i]), vec4f(g[i]), vec4f(m[i]));
+    m[i] = r.buf.x;
+    p[i] = r.p.x;
   }
 }
 
-// Adam / AdamW with bias correction folded into the step: p -= (lr / bc1) m / (√v / √bc2 + eps).
 @compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   for (var q = 0u; q < PER; q++) {
     let i = lane_id(gid, nwg) + q * stride_of(nwg);
     if (i >= a.n) { return; }
-    var pi = p[i];
-    var gi = g[i];
-    if (DECOUPLED == 1u) { pi = pi * (1.0 - a.lr * a.weight_decay); } else { gi = gi + a.weight_decay * pi; }
-    let mi = a.beta1 * m[i] + (1.0 - a.beta1) * gi;
-    let vi = a.beta2 * v[i] + (1.0 - a.beta2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi - (a.lr / a.bc1) * mi / (sqrt(vi) / a.bc2_sqrt + a.eps);
+    let r = adam_rule(vec4f(p[i]), vec4f(g[i]), vec4f(m[i]), vec4f(v[i]));
+    m[i] = r.m.x;
+    v[i] = r.v.x;
+    p[i] = r.p.x;
+  }
+}
+
+// The same on tensors of a multiple of 4 elements, 4 per access (n counts vec4s here): software
+// adapters load and store lane by lane, one vector per access. p4 .. v4 are p .. v as vec4s.
+@group(0) @binding(1) var<storage, read_write> p4: array<vec4f>;
+@group(0) @binding(2) var<storage, read> g4: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> m4: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> v4: array<vec4f>;
+
+@compute @workgroup_size(WG)
+fn sgd_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  for (var q = 0u; q < PER; q++) {
+    let i = lane_id(gid, nwg) + q * stride_of(nwg);
+    if (i >= s.n) { return; }
+    p4[i] = sgd_rule(p4[i], g4[i]);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn sgd_momentum_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  for (var q = 0u; q < PER; q++) {
+    let i = lane_id(gid, nwg) + q * stride_of(nwg);
+    if (i >= s.n) { return; }
+    let r = momentum_rule(p4[i], g4[i], m4[i]);
+    m4[i] = r.buf;
+    p4[i] = r.p;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn adam_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  for (var q = 0u; q < PER; q++) {
+    let i = lane_id(gid, nwg) + q * stride_of(nwg);
+    if (i >= a.n) { return; }
+    let r = adam_rule(p4[i], g4[i], m4[i], v4[i]);
+    m4[i] = r.m;
+    v4[i] = r.v;
+    p4[i] = r.p;
   }
 }

@@ -6,8 +6,10 @@ import { expectClose, randomValues } from './helpers/oracle.js';
 type Make = (params: [string, rl.Tensor][]) => Optimizer;
 
 // Shapes: a scalar-ish bias, a prime-sized vector, one past a workgroup multiple, and one large
-// enough for 4 elements per invocation (4,757 = 1,189 · 4 + 1: the last invocation's remainder).
-const SHAPES = [[1], [37], [5, 29], [71, 67]];
+// enough for 4 elements per invocation (4,757 = 1,189 · 4 + 1: the last invocation's remainder);
+// then multiples of 4 elements, which take the vec4 kernels: 4 (one vec4), 33 · 4 (past one
+// workgroup) and 130 · 128 = 4,160 vec4s (4 vec4s per invocation, with a remainder).
+const SHAPES = [[1], [37], [5, 29], [71, 67], [4], [4, 33], [130, 128]];
 
 /** Run `steps` updates with the same parameters and gradients on the GPU and the CPU oracle. */
 async function compare(make: Make, steps = 5, lrs?: number[]): Promise<void> {
