@@ -5,6 +5,8 @@
 
 override WG: u32 = 64;
 override OP: u32 = 0; // 0 sum, 1 max, 2 min
+// The division-free index paths below (false: the general index arithmetic, for benchmarks).
+override DIRECT: bool = true;
 
 struct Reduce {
   n_out: u32,      // kept elements
@@ -47,6 +49,8 @@ fn combine(acc: f32, v: f32) -> f32 {
 }
 
 fn out_base(o: u32) -> u32 {
+  // One kept axis (o < its length): no division (software adapters divide lane by lane).
+  if (DIRECT && r.rank_out == 1u) { return r.offset + o * at(r.stride_out, 0u); }
   var rem = o;
   var base = r.offset;
   for (var d = i32(r.rank_out) - 1; d >= 0; d--) {
@@ -72,15 +76,21 @@ fn red_offset(k: u32) -> u32 {
 fn reduce_strided(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = gid.x + gid.y * nwg.x * WG;
   if (t >= r.n_out * r.chunks) { return; }
-  let o = t / r.chunks;
-  let g = t % r.chunks;
+  var o = t;
+  var g = 0u;
+  if (!DIRECT || r.chunks > 1u) {
+    o = t / r.chunks;
+    g = t % r.chunks;
+  }
   let base = out_base(o);
   let start = g * r.chunk_len;
   let stop = min(start + r.chunk_len, r.n_red);
   var acc = identity();
-  // Fast path: a single contiguous reduced axis.
-  if (r.rank_red == 1u && at(r.stride_red, 0u) == 1u) {
-    for (var k = start; k < stop; k++) { acc = combine(acc, x[base + k]); }
+  // Fast path: a single reduced axis, no index arithmetic per element (software adapters divide
+  // lane by lane: red_offset's division per element dominated short strided reductions).
+  if (r.rank_red == 1u && (DIRECT || at(r.stride_red, 0u) == 1u)) {
+    let s = at(r.stride_red, 0u);
+    for (var k = start; k < stop; k++) { acc = combine(acc, x[base + k * s]); }
   } else {
     for (var k = start; k < stop; k++) { acc = combine(acc, x[base + red_offset(k)]); }
   }

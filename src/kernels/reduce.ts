@@ -39,7 +39,7 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept0: View, 
   const chunkLen = Math.ceil(nRed / chunks);
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
   rt.dispatch({
-    shader: 'reduce', entry: 'reduce_strided', overrides: { OP: OP_CODE[op], WG },
+    shader: 'reduce', entry: 'reduce_strided', overrides: { OP: OP_CODE[op], WG, DIRECT: reduceOptions.direct ? 1 : 0 },
     uniforms: uniforms(nOut, nRed, chunks, chunkLen, kept, red),
     buffers: { x, y: out }, workgroups: grid1d(nOut * chunks, WG),
   });
@@ -56,7 +56,7 @@ function coalesceView(v: View): View {
 }
 
 /** Benchmarks compare the vec4 row kernel with the strided one by turning it off here. */
-export const reduceOptions = { vec4Rows: true };
+export const reduceOptions = { vec4Rows: true, direct: true };
 
 /** One contiguous reduced axis, a multiple of 4 long, every row starting on a 16-byte boundary. */
 function vec4Rows(kept: View, red: View): boolean {
@@ -94,7 +94,7 @@ function reduceRowsVec4(rt: GpuRuntime, op: ReduceOp, x: GPUBuffer, kept: View, 
   while (nOut * nRed >= BUSY && nOut * chunks * 2 <= BUSY && chunks * 2 * 32 <= nRed) chunks *= 2;
   const out = rt.createStorage(nOut * chunks * 4, `reduce.${op}`);
   rt.dispatch({
-    shader: 'reduce', entry: 'reduce_rows_vec4', overrides: { OP: OP_CODE[op], WG },
+    shader: 'reduce', entry: 'reduce_rows_vec4', overrides: { OP: OP_CODE[op], WG, DIRECT: reduceOptions.direct ? 1 : 0 },
     uniforms: uniforms(nOut, nRed, chunks, Math.ceil(nRed / 4 / chunks), kept, red),
     buffers: { x4: x, y: out }, workgroups: grid1d(nOut * chunks, WG),
   });
@@ -109,7 +109,7 @@ export function argmax(rt: GpuRuntime, x: GPUBuffer, kept: View, red: View): GPU
   const nRed = sizeOf(red.shape);
   const out = rt.createStorage(nOut * 4, 'argmax');
   rt.dispatch({
-    shader: 'reduce', entry: 'argmax_strided', overrides: { WG },
+    shader: 'reduce', entry: 'argmax_strided', overrides: { WG, DIRECT: reduceOptions.direct ? 1 : 0 },
     uniforms: uniforms(nOut, nRed, 1, nRed, kept, red),
     buffers: { x, yi: out }, workgroups: grid1d(nOut, WG),
   });
