@@ -18,6 +18,7 @@ import { tunedVariant } from './tuning.js';
 const WG = 64;
 const CH = 8; // channels per invocation
 const PX = 4; // pixels (or weight columns) per invocation
+const DW_LANES = 2048; // invocations the dw column kernel aims at (rows3Weight)
 
 /** The Conv uniform of the generic kernels. */
 const convUniforms = (g: ConvGeom, hasBias: boolean, splits = 1, chunk = 0) => ({
@@ -40,6 +41,8 @@ export const convVariants = {
   /** Strip width (4..8) and rows per invocation; 0: the launcher's choice. */
   stripPx: 0,
   stripRows: 0,
+  /** Target invocation count of the dw column kernel (chunk sizing); 0: the launcher's choice. */
+  dwLanes: 0,
 };
 
 /**
@@ -221,7 +224,7 @@ function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): 
   const runs = g.N * blocks; // columns of row segments
   const pairs = Math.ceil(g.O / 4) * g.C;
   const nw = g.O * g.C * 9;
-  let splits = Math.max(1, Math.min(Math.ceil(2048 / pairs), runs, Math.floor(2 ** 20 / nw)));
+  let splits = Math.max(1, Math.min(Math.ceil((convVariants.dwLanes || DW_LANES) / pairs), runs, Math.floor(2 ** 20 / nw)));
   const chunk = Math.ceil(runs / splits);
   splits = Math.ceil(runs / chunk);
   const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
