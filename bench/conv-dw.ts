@@ -30,8 +30,18 @@ const SHAPES = '64:32:64:14,256:32:64:14,64:16:16:28,64:32:32:14,64:64:64:7';
 async function main(): Promise<void> {
   const shapes = arg('shapes', SHAPES).split(',').map((s) => s.split(':').map(Number) as [number, number, number, number]);
   const rounds = Number(arg('rounds', '7'));
-  const lanes = [0, ...arg('lanes', '1024,4096').split(',').map(Number)];
-  const name = (l: number): string => (l ? `lanes ${l}` : 'default');
+  // A variant: LANESxCHANNELS[x0] (0: the launcher's choice; x0: the kernel without subgroups).
+  type V = { lanes: number; ch: number; sg: boolean };
+  const lanes: V[] = [{ lanes: 0, ch: 0, sg: true }, ...arg('lanes', '0x8,1024x8').split(',').map((s) => {
+    const [l, ch, sg] = s.split('x').map(Number);
+    return { lanes: l!, ch: ch ?? 0, sg: sg !== 0 };
+  })];
+  const name = (v: V): string => `${v.lanes || 'auto'} lanes x ${v.ch || 'auto'} ch${v.sg ? '' : ', no sg'}`;
+  const use = (v: V): void => {
+    convVariants.dwLanes = v.lanes;
+    convVariants.dwChannels = v.ch;
+    convVariants.subgroups = v.sg;
+  };
   const ctx = await setup(rounds);
   const b = getBackend() as Backend<GPUBuffer>;
   console.log(`adapter: ${ctx.adapter}; load average before: ${load()}`);
@@ -49,7 +59,7 @@ async function main(): Promise<void> {
         // Every variant agrees with the default (float32 sums in another order: relative 1e-3).
         const outs: Float32Array[] = [];
         for (const l of lanes) {
-          convVariants.dwLanes = l;
+          use(l);
           const dw = b.conv2dBackwardWeight(x, gy, g);
           outs.push((await b.read(dw, O * C * 9, 'float32')) as Float32Array);
           b.free(dw);
@@ -62,7 +72,7 @@ async function main(): Promise<void> {
         const times: number[][] = lanes.map(() => []);
         for (let r = 0; r < rounds; r++) {
           for (let k = 0; k < lanes.length; k++) {
-            convVariants.dwLanes = lanes[k]!;
+            use(lanes[k]!);
             const t = await timeGpuCalls(ctx.rt, () => {
               const dw = b.conv2dBackwardWeight(x, gy, g);
               return [{ dispose: () => b.free(dw) }];
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
           const m = median(ts);
           const ratio = median(ts.map((t, i) => times[0]![i]! / t));
           const gf = flop / m / 1e6;
-          return `  ${name(l).padEnd(12)} median ${m.toFixed(3)} ms (${Math.min(...ts).toFixed(3)}-${Math.max(...ts).toFixed(3)}), ${gf.toFixed(1)} GFLOP/s = ${((100 * gf) / fma).toFixed(0)}% of FMA; default/this per round: median ${ratio.toFixed(2)}x`;
+          return `  ${name(l).padEnd(20)} median ${m.toFixed(3)} ms (${Math.min(...ts).toFixed(3)}-${Math.max(...ts).toFixed(3)}), ${gf.toFixed(1)} GFLOP/s = ${((100 * gf) / fma).toFixed(0)}% of FMA; default/this per round: median ${ratio.toFixed(2)}x`;
         })].join('\n'));
       } finally {
         b.free(x);
