@@ -112,6 +112,34 @@ describe('conv2d input gradient into one channel (the strip kernels, conv_strips
   }
 });
 
+describe('conv2d weight gradient, column kernel with 8 output channels per invocation (DWO = 8)', () => {
+  // Cin >= 2; Cout 3, 9, 13 (not multiples of 8: a clamped, unstored second block), batch 1, odd
+  // widths (a segment past the row's end), padding 0/1/2, chunks of several runs with a tail
+  // (dwLanes 8: few invocations), with and without subgroups.
+  const shapes: [string, number[], number[], number][] = [
+    ['N = 1, C = 2, O = 3, 9x13, pad 1', [1, 2, 9, 13], [3, 2, 3, 3], 1],
+    ['N = 3, C = 5, O = 9, 7x5, pad 0', [3, 5, 7, 5], [9, 5, 3, 3], 0],
+    ['N = 2, C = 3, O = 13, 4x11, pad 2', [2, 3, 4, 11], [13, 3, 3, 3], 2],
+  ];
+  for (const [lanes, sg] of [[0, true], [8, true], [8, false]] as const) {
+    for (const [name, xs, ws, padding] of shapes) {
+      it(`${lanes || 'auto'} lanes${sg ? '' : ', no subgroups'}: ${name}`, async () => {
+        const saved = { ...convVariants };
+        Object.assign(convVariants, { dwChannels: 8, dwLanes: lanes, subgroups: sg });
+        try {
+          await checkOp(`conv2d dw 8 ch ${name}`, (x, w) => rl.conv2d(x!, w!, null, { padding }), [{ shape: xs, grad: false }, { shape: ws }], {
+            tol: { rtol: 1e-4, atol: 1e-4 },
+            gradTol: { rtol: 1e-3, atol: 2e-4 },
+            finiteDiff: false,
+          });
+        } finally {
+          Object.assign(convVariants, saved);
+        }
+      });
+    }
+  }
+});
+
 describe('conv2d rejects bad shapes before any GPU work', () => {
   const bad: [string, number[], number[], rl.Conv2dOptions | undefined, RegExp][] = [
     ['channel mismatch', [1, 3, 5, 5], [2, 4, 3, 3], undefined, /3 channels.*expects 4/],

@@ -106,6 +106,17 @@ describe('op fuzz: backward kernels (GPU vs float64 oracle)', () => {
       convVariants.subgroups = true;
     }
   });
+  it('conv2d gradients, dw column kernel with 8 output channels (with and without subgroups)', async () => {
+    const saved = { ...convVariants };
+    try {
+      Object.assign(convVariants, { dwChannels: 8, dwLanes: 16 });
+      await property('conv2d grad, dw 8 ch', convGradCase, 12, 15, 819);
+      convVariants.subgroups = false;
+      await property('conv2d grad, dw 8 ch, no subgroups', convGradCase, 8, 15, 820);
+    } finally {
+      Object.assign(convVariants, saved);
+    }
+  });
   it('conv2d input gradient into one channel: strips of 5 to 8 pixels, with and without subgroups', async () => {
     const saved = { ...convVariants };
     try {

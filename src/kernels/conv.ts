@@ -18,6 +18,7 @@ import { tunedVariant } from './tuning.js';
 const WG = 64;
 const CH = 8; // channels per invocation
 const PX = 4; // pixels (or weight columns) per invocation
+const DW_LANES = 512; // invocations the dw column kernel aims at (rows3Weight)
 
 /** The Conv uniform of the generic kernels. */
 const convUniforms = (g: ConvGeom, hasBias: boolean, splits = 1, chunk = 0) => ({
@@ -40,6 +41,10 @@ export const convVariants = {
   /** Strip width (4..8) and rows per invocation; 0: the launcher's choice. */
   stripPx: 0,
   stripRows: 0,
+  /** Target invocation count of the dw column kernel (chunk sizing); 0: the launcher's choice. */
+  dwLanes: 0,
+  /** Output channels per invocation of the dw column kernel (4 or 8); 0: the launcher's choice. */
+  dwChannels: 0,
 };
 
 /**
@@ -215,13 +220,20 @@ export function conv2dBackwardWeight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer
  * which gathered 3 input rows per segment instead of 1: side by side in one process on Dawn +
  * lavapipe, (64,32,14,14)->64 dw, minima over four runs on a loaded machine: about 1.4x faster in
  * three (48 vs 139, 49 vs 68, 33 vs 52 ms), 1.15x slower in one (60 vs 52 ms); see the README.)
+ * An invocation owns 8 output channels (DWO = 8, two blocks of 4 sharing each gathered x row)
+ * when Cout > 4, and chunks aim at 512 invocations (was 4 channels, 2048): bench/conv-dw.ts, two
+ * runs of 5-7 interleaved rounds, load 0.9-1.5, FMA ceiling 87-89 GFLOP/s: 1.01-1.23x per shape
+ * (cnn-small 32->64 14x14 b64 15.1 -> 13.2 ms, 35 -> 40% of the ceiling; b256 53-54 ms either way;
+ * 64->64 7x7 1.21-1.23x). Not the 50% aim: removing the x masks (selects) changed nothing, and
+ * removing the subgroup broadcasts of gy (a wrong result, a probe) bought only 12%.
  */
 function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): GPUBuffer {
   const blocks = Math.ceil(g.OW / 8);
   const runs = g.N * blocks; // columns of row segments
-  const pairs = Math.ceil(g.O / 4) * g.C;
+  const dwo = convVariants.dwChannels || (g.O > 4 ? 8 : 4);
+  const pairs = Math.ceil(g.O / dwo) * g.C;
   const nw = g.O * g.C * 9;
-  let splits = Math.max(1, Math.min(Math.ceil(2048 / pairs), runs, Math.floor(2 ** 20 / nw)));
+  let splits = Math.max(1, Math.min(Math.ceil((convVariants.dwLanes || DW_LANES) / pairs), runs, Math.floor(2 ** 20 / nw)));
   const chunk = Math.ceil(runs / splits);
   splits = Math.ceil(runs / chunk);
   const part = rt.createStorage(splits * nw * 4, 'conv2dBackwardWeight');
@@ -235,7 +247,7 @@ function rows3Weight(rt: GpuRuntime, x: GPUBuffer, gy: GPUBuffer, g: ConvGeom): 
     ...(useSubgroups(rt)
       ? { shader: 'conv_subgroups' as const, entry: 'conv2d_cols3_weight_sg' as const }
       : { shader: 'conv' as const, entry: 'conv2d_cols3_weight' as const }),
-    overrides: { WG }, uniforms,
+    overrides: { WG, DWO: dwo }, uniforms,
     buffers: { X: x, Wt: gy, Y: part }, workgroups: grid1d(pairs * splits, WG),
   });
   if (splits === 1) return part;
