@@ -32,14 +32,15 @@ const arg = (name: string, dflt: string): string => {
  * A variant: the old row kernel, or the strip kernel with `rows` rows and `px` columns per
  * invocation (0: the launcher's choice), with subgroups or not; written ROWSxPX or ROWSxPXx0.
  */
-type Variant = { name: string; strips: boolean; rows: number; px: number; subgroups: boolean };
+type Variant = { name: string; strips: boolean; rows: number; px: number; subgroups: boolean; v4?: boolean };
 
 function variants(spec: string): Variant[] {
   const old: Variant = { name: fwd ? 'rows3 (old)' : 'rows3 CB=1 (old)', strips: false, rows: 0, px: 0, subgroups: true };
   return [old, ...spec.split(',').map((s) => {
-    const [rows, px, sg] = s.split('x').map(Number);
+    const [rows, px, sg, v4] = s.split('x').map(Number);
     const shape = rows || px ? `${rows || 'auto'} rows x ${px || 'auto'} px` : 'auto';
-    return { name: `strips ${shape}${sg === 0 ? ', no subgroups' : ''}`, strips: true, rows: rows!, px: px!, subgroups: sg !== 0 };
+    const name = `strips ${shape}${sg === 0 ? ', no subgroups' : ''}${v4 === 0 ? ', no vec4' : ''}`;
+    return { name, strips: true, rows: rows!, px: px!, subgroups: sg !== 0, v4: v4 !== 0 };
   })];
 }
 
@@ -53,6 +54,7 @@ function use(v: Variant): void {
     convVariants.stripPx = v.px;
   }
   convVariants.subgroups = v.subgroups;
+  convVariants.vec4Stores = v.v4 ?? true;
 }
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');

@@ -120,6 +120,8 @@ describe('conv2d forward with one input channel (the strip kernel, conv_strips_c
     ['N = 1, O = 5, 6x1, pad 3', [1, 1, 6, 1], [5, 1, 3, 3], 3],
     ['N = 3, O = 9, 11x13, pad 1', [3, 1, 11, 13], [9, 1, 3, 3], 1],
     ['N = 2, O = 4, 5x8, pad 0', [2, 1, 5, 8], [4, 1, 3, 3], 0],
+    ['N = 2, O = 3, 6x8, pad 1: vec4 stores', [2, 1, 6, 8], [3, 1, 3, 3], 1],
+    ['N = 1, O = 2, 5x14, pad 0: rows of 12, vec4 stores (8 px: half a strip past the end)', [1, 1, 5, 14], [2, 1, 3, 3], 0],
   ];
   for (const [px, rows, on] of [[0, 0, true], [5, 4, true], [8, 3, true], [0, 0, false]] as const) {
     for (const [name, xs, ws, padding] of shapes) {

@@ -2,7 +2,8 @@
 // its subgroup twin conv_strips_sg.wgsl; see there): the uniform, the gathers of one input row of a
 // strip, the taps, and the walk down the strip with rolling accumulators. The including module
 // declares `override WG` and defines row_channels(Acc3, row offset, StripCols, subgroup lane)
-// -> Acc3: all input channels of one input row, each through channel(), the weights loaded its way.
+// -> Acc3: all input channels of one input row, each through channel(), the weights loaded its way,
+// and store_out(n, oh, ow0, a, b): a finished output row of the strip (store_strip, or vec4 stores).
 // #include "conv_io.wgsl"
 
 struct Strips {
@@ -148,7 +149,7 @@ fn strip(lane: u32, chunk: u32, sl: u32) {
       acc = row_channels(acc, xn + u32(ih) * sp.Win, k, sl);
     }
     let oh = oh0 + t - 2u;
-    if (t >= 2u && oh < sp.OH && live) { store_strip(n, oh, ow0, acc.a2, acc.b2); }
+    if (t >= 2u && oh < sp.OH && live) { store_out(n, oh, ow0, acc.a2, acc.b2); }
     acc = Acc3(z, acc.a0, acc.a1, z, acc.b0, acc.b1);
   }
 }

@@ -122,11 +122,20 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
  * over (image, PX-column block), workgroups over (lanes, row chunk). PX (4..8) wastes the fewest
  * columns past the row's end (28 -> 7); the whole height is one chunk unless that leaves fewer
  * than 4 workgroups.
+ * `fwd`: the forward of a 1-input-channel 3x3 conv (conv_strips_c1.wgsl), a workgroup per output
+ * channel (wid.z), vec4 stores where rows are a multiple of 4 wide. bench/conv-dx1.ts --op fwd, x
+ * (N,1,28,28) -> (N,32,28,28) with bias, 9 interleaved rounds, load 2.2, FMA ceiling 84 GFLOP/s, copy
+ * 13 GB/s: b64 3.86 -> 2.84 ms (old/new per round 1.36x; 12% of FMA, 18% of copy), b256 12.0 ->
+ * 7.6 ms (1.57x; 18%, 27%); scalar stores 1.20x / 1.42x, 4-pixel strips 1.34x / 1.48x. Short of
+ * issue 14's 35% of FMA: the y stores (32 outputs per input) dominate.
  */
 function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, fwd = false): GPUBuffer {
   const Y = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
   const waste = (p: number): number => Math.ceil(r.OW / p) * p - r.OW;
-  const px = convVariants.stripPx || [8, 7, 6, 5, 4].reduce((best, p) => (waste(p) < waste(best) ? p : best));
+  // The forward stores whole vec4s when rows are a multiple of 4 wide (strips of 4 or 8 pixels).
+  const v4 = fwd && convVariants.vec4Stores && r.OW % 4 === 0 && (convVariants.stripPx % 4 === 0);
+  // (With vec4 stores 8 pixels beat 4 even with half a strip past a 28-wide row's end: measured.)
+  const px = convVariants.stripPx || (v4 ? 8 : [8, 7, 6, 5, 4].reduce((best, p) => (waste(p) < waste(best) ? p : best)));
   const blocks = Math.ceil(r.OW / px);
   const chunks = Math.max(1, Math.min(Math.ceil((4 * WG) / (r.N * blocks * (fwd ? r.Cout : 1))), Math.ceil(r.OH / 4)));
   const rows = convVariants.stripRows || Math.ceil(r.OH / chunks);
@@ -139,12 +148,12 @@ function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | 
       : useSubgroups(rt)
       ? { shader: 'conv_strips_sg' as const, entry: 'conv2d_strips3_o1_sg' as const }
       : { shader: 'conv_strips' as const, entry: 'conv2d_strips3_o1' as const }),
-    overrides: { WG, PX: px, ...(fwd ? { PAD_ROWS: 1 } : {}) },
+    overrides: { WG, PX: px, ...(fwd ? { PAD_ROWS: 1, V4: v4 ? 1 : 0 } : {}) },
     uniforms: {
       N: r.N, Cin: r.Cin, Hin: r.Hin, Win: r.Win, OH: r.OH, OW: r.OW, PH: r.PH, PW: r.PW, rows, blocks,
       Cout: fwd ? r.Cout : 1, has_bias: bias ? 1 : 0, w_base, w_sc, w_si, w_sj,
     },
-    buffers: { X: gy, Wt: w, Y, ...(fwd ? { B: bias ?? w } : {}) },
+    buffers: { X: gy, Wt: w, ...(fwd ? { Y4: Y, B: bias ?? w } : { Y }) },
     workgroups: [Math.ceil((r.N * blocks) / WG), Math.ceil(r.OH / rows), fwd ? r.Cout : 1],
   });
   return Y;
