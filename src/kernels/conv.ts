@@ -126,7 +126,9 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
  * channel (wid.z), vec4 stores where rows are a multiple of 4 wide. bench/conv-dx1.ts --op fwd, x
  * (N,1,28,28) -> (N,32,28,28) with bias, 9 interleaved rounds, load 2.2, FMA ceiling 84 GFLOP/s, copy
  * 13 GB/s: b64 3.86 -> 2.84 ms (old/new per round 1.36x; 12% of FMA, 18% of copy), b256 12.0 ->
- * 7.6 ms (1.57x; 18%, 27%); scalar stores 1.20x / 1.42x, 4-pixel strips 1.34x / 1.48x. Short of
+ * 7.6 ms (1.57x; 18%, 27%); scalar stores 1.20x / 1.42x, 4-pixel strips 1.34x / 1.48x; another
+ * run (load 2.1, FMA 90): whole 28-row columns 1.67x / 1.74x (2.01 / 6.87 ms), row chunks of 14
+ * 1.50x / 1.57x, of 7 1.43x / 1.31x. Short of
  * issue 14's 35% of FMA: the y stores (32 outputs per input) dominate.
  */
 function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, fwd = false): GPUBuffer {
