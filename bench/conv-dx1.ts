@@ -7,9 +7,11 @@
  * medians and ranges over the rounds, the ratio old / new per round, the rates as fractions of the
  * adapter's FMA and copy ceilings (bench/ceilings.ts, measured at the start and the end; traffic: gy
  * read once and dx written once), and the load average before and after. Every variant's dx is first
- * checked against the old kernel's on the same data.
+ * checked against the old kernel's on the same data. With `--op fwd`, the forward of the same conv
+ * with a bias, x (N,1,28,28) -> y (N,32,28,28): the strip kernel of conv_strips_c1.wgsl against the
+ * row kernels (convVariants.stripsFwd = false; same traffic: x read once, y written once).
  *
- *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --batches 64,256 --rounds 9 --variants 0x0,0x0x0,28x8]
+ *   source scripts/gpu-env.sh && npx vite-node bench/conv-dx1.ts [-- --op dx|fwd --batches 64,256 --rounds 9 --variants 0x0,0x0x0,28x8]
  */
 import { loadavg } from 'node:os';
 import { shutdown } from '../src/node.js';
@@ -30,24 +32,29 @@ const arg = (name: string, dflt: string): string => {
  * A variant: the old row kernel, or the strip kernel with `rows` rows and `px` columns per
  * invocation (0: the launcher's choice), with subgroups or not; written ROWSxPX or ROWSxPXx0.
  */
-type Variant = { name: string; strips: boolean; rows: number; px: number; subgroups: boolean };
+type Variant = { name: string; strips: boolean; rows: number; px: number; subgroups: boolean; v4?: boolean };
 
 function variants(spec: string): Variant[] {
-  const old: Variant = { name: 'rows3 CB=1 (old)', strips: false, rows: 0, px: 0, subgroups: true };
+  const old: Variant = { name: fwd ? 'rows3 (old)' : 'rows3 CB=1 (old)', strips: false, rows: 0, px: 0, subgroups: true };
   return [old, ...spec.split(',').map((s) => {
-    const [rows, px, sg] = s.split('x').map(Number);
+    const [rows, px, sg, v4] = s.split('x').map(Number);
     const shape = rows || px ? `${rows || 'auto'} rows x ${px || 'auto'} px` : 'auto';
-    return { name: `strips ${shape}${sg === 0 ? ', no subgroups' : ''}`, strips: true, rows: rows!, px: px!, subgroups: sg !== 0 };
+    const name = `strips ${shape}${sg === 0 ? ', no subgroups' : ''}${v4 === 0 ? ', no vec4' : ''}`;
+    return { name, strips: true, rows: rows!, px: px!, subgroups: sg !== 0, v4: v4 !== 0 };
   })];
 }
 
+const fwd = arg('op', 'dx') === 'fwd';
+
 function use(v: Variant): void {
-  convVariants.strips = v.strips;
+  if (fwd) convVariants.stripsFwd = v.strips;
+  else convVariants.strips = v.strips;
   if (v.strips) {
     convVariants.stripRows = v.rows;
     convVariants.stripPx = v.px;
   }
   convVariants.subgroups = v.subgroups;
+  convVariants.vec4Stores = v.v4 ?? true;
 }
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -69,14 +76,17 @@ async function main(): Promise<void> {
       const flop = 2 * N * 32 * 28 * 28 * 9;
       const rng = new Rng(N);
       const w = b.fromData(Float32Array.from(rng.fillNormal(32 * 9, 0, 0.1)), 'float32');
-      const gy = b.fromData(Float32Array.from(rng.fillNormal(N * 32 * 28 * 28)), 'float32');
+      const gy = b.fromData(Float32Array.from(rng.fillNormal(N * (fwd ? 1 : 32) * 28 * 28)), 'float32');
+      const bias = b.fromData(Float32Array.from(rng.fillNormal(32)), 'float32');
+      const run = (): GPUBuffer => (fwd ? b.conv2d(gy, w, bias, g) : b.conv2dBackwardInput(gy, w, g));
+      const outLen = N * (fwd ? 32 : 1) * 784;
       try {
         // Every variant agrees with the old kernel before anything is timed.
         const outs: Float32Array[] = [];
         for (const v of vs) {
           use(v);
-          const dx = b.conv2dBackwardInput(gy, w, g);
-          outs.push((await b.read(dx, N * 784, 'float32')) as Float32Array);
+          const dx = run();
+          outs.push((await b.read(dx, outLen, 'float32')) as Float32Array);
           b.free(dx);
         }
         for (let k = 1; k < vs.length; k++) {
@@ -90,16 +100,16 @@ async function main(): Promise<void> {
           for (let k = 0; k < vs.length; k++) {
             use(vs[k]!);
             const t = await timeGpuCalls(ctx.rt, () => {
-              const dx = b.conv2dBackwardInput(gy, w, g);
+              const dx = run();
               return [{ dispose: () => b.free(dx) }];
             }, 1, { calls: 'auto' });
             times[k]!.push(t.ms);
             calls = Math.max(calls, t.calls);
           }
         }
-        const head = `\nbatch ${N}: ${(flop / 1e6).toFixed(1)} MFLOP, gy ${((N * 32 * 784 * 4) / 1e6).toFixed(1)} MB; ${rounds} rounds; load average after them ${load()}`;
+        const head = `\nbatch ${N}: ${(flop / 1e6).toFixed(1)} MFLOP, ${fwd ? 'y' : 'gy'} ${((N * 32 * 784 * 4) / 1e6).toFixed(1)} MB; ${rounds} rounds; load average after them ${load()}`;
         const old = times[0]!;
-        const bytes = N * 32 * 784 * 4 + N * 784 * 4; // gy read once, dx written once
+        const bytes = N * 32 * 784 * 4 + N * 784 * 4; // gy read once, dx written once (fwd: x read, y written)
         results.push({ N, line: (fma, copy) => [head, ...vs.map((v, k) => {
           const ts = times[k]!;
           const m = median(ts);
@@ -111,6 +121,7 @@ async function main(): Promise<void> {
       } finally {
         b.free(w);
         b.free(gy);
+        b.free(bias);
       }
     }
   } finally {

@@ -36,6 +36,8 @@ fn row_channels(acc: Acc3, ro: u32, k: StripCols, sl: u32) -> Acc3 {
   return a;
 }
 
+fn store_out(n: u32, oh: u32, ow0: u32, a: vec4f, b: vec4f) { store_strip(n, oh, ow0, a, b); }
+
 @compute @workgroup_size(WG)
 fn conv2d_strips3_o1_sg(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
                         @builtin(subgroup_invocation_id) sl: u32) {

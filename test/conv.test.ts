@@ -140,6 +140,36 @@ describe('conv2d weight gradient, column kernel with 8 output channels per invoc
   }
 });
 
+describe('conv2d forward with one input channel (the strip kernel, conv_strips_c1.wgsl)', () => {
+  // The cases above with x of 1 channel cover the forward strips without a bias; here: a bias,
+  // padding 3 (padded rows and columns past the strip's gathers), 1-column rows, and the row kernels
+  // it replaced (stripsFwd = false).
+  const shapes: [string, number[], number[], number][] = [
+    ['N = 1, O = 5, 6x1, pad 3', [1, 1, 6, 1], [5, 1, 3, 3], 3],
+    ['N = 3, O = 9, 11x13, pad 1', [3, 1, 11, 13], [9, 1, 3, 3], 1],
+    ['N = 2, O = 4, 5x8, pad 0', [2, 1, 5, 8], [4, 1, 3, 3], 0],
+    ['N = 2, O = 3, 6x8, pad 1: vec4 stores', [2, 1, 6, 8], [3, 1, 3, 3], 1],
+    ['N = 1, O = 2, 5x14, pad 0: rows of 12, vec4 stores (8 px: half a strip past the end)', [1, 1, 5, 14], [2, 1, 3, 3], 0],
+  ];
+  for (const [px, rows, on] of [[0, 0, true], [5, 4, true], [8, 3, true], [0, 0, false]] as const) {
+    for (const [name, xs, ws, padding] of shapes) {
+      it(`${on ? `${px || 'auto'} px x ${rows || 'auto'} rows` : 'row kernels'}: ${name}`, async () => {
+        const saved = { ...convVariants };
+        Object.assign(convVariants, { stripPx: px, stripRows: rows, stripsFwd: on });
+        try {
+          await checkOp(`conv2d fwd strips ${name}`, (x, w, b) => rl.conv2d(x!, w!, b!, { padding }), [{ shape: xs }, { shape: ws }, { shape: [ws[0]!] }], {
+            tol: { rtol: 1e-4, atol: 1e-4 },
+            gradTol: { rtol: 1e-3, atol: 2e-4 },
+            finiteDiff: false,
+          });
+        } finally {
+          Object.assign(convVariants, saved);
+        }
+      });
+    }
+  }
+});
+
 describe('conv2d rejects bad shapes before any GPU work', () => {
   const bad: [string, number[], number[], rl.Conv2dOptions | undefined, RegExp][] = [
     ['channel mismatch', [1, 3, 5, 5], [2, 4, 3, 3], undefined, /3 channels.*expects 4/],

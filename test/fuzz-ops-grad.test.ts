@@ -62,6 +62,20 @@ const dx1Case = fc
     tol: { rtol: 1e-5, atol: 1e-5 },
   }));
 
+// The forward from ONE input channel (the strip kernel, conv_strips_c1.wgsl): padding 0 to 3 (padded
+// rows multiply their zeros: 0 · Inf = NaN), special values in x, w and the bias.
+const fwd1Case = fc
+  .record({ O: fc.constantFrom(1, 3, 9, 33), N: small(1, 2), H: small(1, 11), W: small(1, 19), p: small(0, 3), bias: fc.boolean(), v: valueSeed })
+  .filter(({ H, W, p }) => out(H, 3, 1, p) >= 1 && out(W, 3, 1, p) >= 1)
+  .map(({ O, N, H, W, p, bias, v }): OpCase => ({
+    op: 'conv2d',
+    note: `forward from 1 channel, padding ${p}`,
+    inputs: [input([N, 1, H, W], v, 'noHuge'), input([O, 1, 3, 3], v, 'noHuge', 1), ...(bias ? [input([O], v, 'noHuge', 2)] : [])],
+    fn: (x, w, b) => rl.conv2d(x!, w!, bias ? b! : null, { padding: p }),
+    linear: true,
+    tol: { rtol: 1e-5, atol: 1e-5 },
+  }));
+
 // kind: max, fused relu + max (reluMaxPool2d: the max rule times step(z), special values in z and gy), average.
 const poolGradCase = fc
   .record({ kind: fc.constantFrom('max', 'reluMax', 'avg'), N: small(1, 2), C: small(1, 3), H: small(2, 9), W: small(2, 9), k: small(1, 3), s: fc.option(small(1, 3)), p0: small(0, 1), v: valueSeed })
@@ -125,6 +139,16 @@ describe('op fuzz: backward kernels (GPU vs float64 oracle)', () => {
       await property('conv2d dx1, 5 px x 3 rows, no subgroups', dx1Case, 12, 15, 817);
       Object.assign(convVariants, { stripPx: 8, stripRows: 2, subgroups: true });
       await property('conv2d dx1, 8 px x 2 rows', dx1Case, 12, 15, 818);
+    } finally {
+      Object.assign(convVariants, saved);
+    }
+  });
+  it('conv2d forward from one channel: strips of 4 to 8 pixels', async () => {
+    const saved = { ...convVariants };
+    try {
+      await property('conv2d fwd1', fwd1Case, 16, 15, 819);
+      Object.assign(convVariants, { stripPx: 5, stripRows: 3 });
+      await property('conv2d fwd1, 5 px x 3 rows', fwd1Case, 12, 15, 820);
     } finally {
       Object.assign(convVariants, saved);
     }

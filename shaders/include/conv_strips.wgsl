@@ -2,17 +2,28 @@
 // its subgroup twin conv_strips_sg.wgsl; see there): the uniform, the gathers of one input row of a
 // strip, the taps, and the walk down the strip with rolling accumulators. The including module
 // declares `override WG` and defines row_channels(Acc3, row offset, StripCols, subgroup lane)
-// -> Acc3: all input channels of one input row, each through channel(), the weights loaded its way.
+// -> Acc3: all input channels of one input row, each through channel(), the weights loaded its way,
+// and store_out(n, oh, ow0, a, b): a finished output row of the strip (store_strip, or vec4 stores).
 // #include "conv_io.wgsl"
 
 struct Strips {
   N: u32, Cin: u32, Hin: u32, Win: u32,    // input (gy): [N, Cin, Hin, Win]
   OH: u32, OW: u32, PH: u32, PW: u32,      // output (dx): [N, 1, OH, OW]; padding of the flipped conv
-  rows: u32, blocks: u32, _p0: u32, _p1: u32, // output rows per invocation; PX-column blocks per row
+  rows: u32, blocks: u32, Cout: u32, has_bias: u32, // output rows per invocation; PX-column blocks per row;
+                                           // output channels (1 for dx); forward: add B
+
   w_base: i32, w_sc: i32, w_si: i32, w_sj: i32, // weight of (channel c, tap i, j) at base + c·sc + i·si + j·sj
 }
 
 @group(0) @binding(0) var<uniform> sp: Strips;
+
+// The output channel a workgroup computes and its accumulators' start (the bias), set by the entry
+// point (0 and 0 for the 1-channel dx).
+var<private> out_k: u32;
+var<private> acc0: f32;
+
+// Whether input rows on the padding pass through the taps (the forward) or are skipped (dx).
+override PAD_ROWS: bool = false;
 
 // Pixels per strip row, 4 to 8 (pixels past PX, their accumulators and inputs compile away).
 override PX: u32 = 8;
@@ -102,7 +113,7 @@ fn channel(acc: Acc3, ro: u32, c: u32, w: W9, k: StripCols, mask: bool) -> Acc3 
 
 // Pixels 0..3 (a) and 4..7 (b) of output row oh, columns past OW left out.
 fn store_strip(n: u32, oh: u32, ow0: u32, a: vec4f, b: vec4f) {
-  let yo = (n * sp.OH + oh) * sp.OW + ow0;
+  let yo = ((n * sp.Cout + out_k) * sp.OH + oh) * sp.OW + ow0;
   for (var p = 0u; p < 4u; p++) {
     if (ow0 + p < sp.OW) { Y[yo + p] = a[p]; }
     if (4u + p < PX && ow0 + 4u + p < sp.OW) { Y[yo + 4u + p] = b[p]; }
@@ -121,14 +132,24 @@ fn strip(lane: u32, chunk: u32, sl: u32) {
   let oh0 = chunk * sp.rows;
   let k = strip_cols(ow0);
   let xn = n * sp.Cin * sp.Hin * sp.Win;
-  var acc = Acc3(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));
+  let z = vec4f(acc0);
+  var acc = Acc3(z, z, z, z, z, z);
   for (var t = 0u; t < sp.rows + 2u; t++) {
     let ih = i32(oh0 + t) - i32(sp.PH);
-    if (ih >= 0 && ih < i32(sp.Hin)) {
+    let inside = ih >= 0 && ih < i32(sp.Hin);
+    if (PAD_ROWS) {
+      // The forward multiplies padded rows' zeros too (0 · Inf = NaN): their columns are masked
+      // at run time (constant zeros would let the compiler drop the taps).
+      var kr = k;
+      kr.okA = k.okA & vec4<bool>(inside);
+      kr.okB = k.okB & vec4<bool>(inside);
+      kr.okC = k.okC & vec2<bool>(inside);
+      acc = row_channels(acc, xn + u32(clamp(ih, 0, i32(sp.Hin) - 1)) * sp.Win, kr, sl);
+    } else if (inside) {
       acc = row_channels(acc, xn + u32(ih) * sp.Win, k, sl);
     }
     let oh = oh0 + t - 2u;
-    if (t >= 2u && oh < sp.OH && live) { store_strip(n, oh, ow0, acc.a2, acc.b2); }
-    acc = Acc3(vec4f(0.0), acc.a0, acc.a1, vec4f(0.0), acc.b0, acc.b1);
+    if (t >= 2u && oh < sp.OH && live) { store_out(n, oh, ow0, acc.a2, acc.b2); }
+    acc = Acc3(z, acc.a0, acc.a1, z, acc.b0, acc.b1);
   }
 }

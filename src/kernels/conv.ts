@@ -38,6 +38,8 @@ export const convVariants = {
   vec4Stores: true,
   /** The strip kernels for 1-channel input gradients (false: the row kernel, as before them). */
   strips: true,
+  /** The strip kernel for the forward of 1-input-channel 3x3 convs (false: the row kernels). */
+  stripsFwd: true,
   /** Strip width (4..8) and rows per invocation; 0: the launcher's choice. */
   stripPx: 0,
   stripRows: 0,
@@ -92,7 +94,7 @@ interface Rows {
 /** `skipPad`: the input gradient, where taps on gy's padding add nothing (SKIP_PAD in conv_rows.wgsl). */
 function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, variant: ConvVariant, skipPad = false): GPUBuffer {
   // The plain row kernel's case that the strip kernels do better: a 1-channel input gradient.
-  if (variant === 'rows' && skipPad && r.Cout === 1 && r.KH === 3 && convVariants.strips) return strips3(rt, x, w, r, label);
+  if (variant === 'rows' && skipPad && r.Cout === 1 && r.KH === 3 && convVariants.strips) return strips3(rt, x, w, null, r, label);
   const Y = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
   const blocks = Math.ceil(r.OW / 8);
   const [w_base, w_so, w_sc, w_si, w_sj] = r.w;
@@ -125,23 +127,42 @@ function rows3(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | nul
  * over (image, PX-column block), workgroups over (lanes, row chunk). PX (4..8) wastes the fewest
  * columns past the row's end (28 -> 7); the whole height is one chunk unless that leaves fewer
  * than 4 workgroups.
+ * `fwd`: the forward of a 1-input-channel 3x3 conv (conv_strips_c1.wgsl), a workgroup per output
+ * channel (wid.z), vec4 stores where rows are a multiple of 4 wide. bench/conv-dx1.ts --op fwd, x
+ * (N,1,28,28) -> (N,32,28,28) with bias, 9 interleaved rounds, load 2.2, FMA ceiling 84 GFLOP/s, copy
+ * 13 GB/s: b64 3.86 -> 2.84 ms (old/new per round 1.36x; 12% of FMA, 18% of copy), b256 12.0 ->
+ * 7.6 ms (1.57x; 18%, 27%); scalar stores 1.20x / 1.42x, 4-pixel strips 1.34x / 1.48x; another
+ * run (load 2.1, FMA 90): whole 28-row columns 1.67x / 1.74x (2.01 / 6.87 ms), row chunks of 14
+ * 1.50x / 1.57x, of 7 1.43x / 1.31x. Short of
+ * issue 14's 35% of FMA. Not the store bandwidth (2.3-3.3 GB/s of output at b64, against a 13 GB/s copy
+ * ceiling); more likely the per-row overhead (addressing, masks) for 9 FMAs per output (not profiled).
  */
-function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, r: Rows, label: string): GPUBuffer {
-  const Y = rt.createStorage(r.N * r.OH * r.OW * 4, label);
+function strips3(rt: GpuRuntime, gy: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, r: Rows, label: string, fwd = false): GPUBuffer {
+  const Y = rt.createStorage(r.N * r.Cout * r.OH * r.OW * 4, label);
   const waste = (p: number): number => Math.ceil(r.OW / p) * p - r.OW;
-  const px = convVariants.stripPx || [8, 7, 6, 5, 4].reduce((best, p) => (waste(p) < waste(best) ? p : best));
+  // The forward stores whole vec4s when rows are a multiple of 4 wide (strips of 4 or 8 pixels).
+  const v4 = fwd && convVariants.vec4Stores && r.OW % 4 === 0 && (convVariants.stripPx % 4 === 0);
+  // (With vec4 stores 8 pixels beat 4 even with half a strip past a 28-wide row's end: measured.)
+  const px = convVariants.stripPx || (v4 ? 8 : [8, 7, 6, 5, 4].reduce((best, p) => (waste(p) < waste(best) ? p : best)));
   const blocks = Math.ceil(r.OW / px);
-  const chunks = Math.max(1, Math.min(Math.ceil((4 * WG) / (r.N * blocks)), Math.ceil(r.OH / 4)));
+  const chunks = Math.max(1, Math.min(Math.ceil((4 * WG) / (r.N * blocks * (fwd ? r.Cout : 1))), Math.ceil(r.OH / 4)));
   const rows = convVariants.stripRows || Math.ceil(r.OH / chunks);
-  const [w_base, , w_sc, w_si, w_sj] = r.w;
+  // dx: weights of (input channel c, tap) at base + c·sc; forward (Cin = 1): of output channel c.
+  const [w_base, w_so, w_sc0, w_si, w_sj] = r.w;
+  const w_sc = fwd ? w_so : w_sc0;
   rt.dispatch({
-    ...(useSubgroups(rt)
+    ...(fwd
+      ? { shader: 'conv_strips_c1' as const, entry: 'conv2d_strips3_c1' as const }
+      : useSubgroups(rt)
       ? { shader: 'conv_strips_sg' as const, entry: 'conv2d_strips3_o1_sg' as const }
       : { shader: 'conv_strips' as const, entry: 'conv2d_strips3_o1' as const }),
-    overrides: { WG, PX: px },
-    uniforms: { N: r.N, Cin: r.Cin, Hin: r.Hin, Win: r.Win, OH: r.OH, OW: r.OW, PH: r.PH, PW: r.PW, rows, blocks, w_base, w_sc, w_si, w_sj },
-    buffers: { X: gy, Wt: w, Y },
-    workgroups: [Math.ceil((r.N * blocks) / WG), Math.ceil(r.OH / rows), 1],
+    overrides: { WG, PX: px, ...(fwd ? { PAD_ROWS: 1, V4: v4 ? 1 : 0 } : {}) },
+    uniforms: {
+      N: r.N, Cin: r.Cin, Hin: r.Hin, Win: r.Win, OH: r.OH, OW: r.OW, PH: r.PH, PW: r.PW, rows, blocks,
+      Cout: fwd ? r.Cout : 1, has_bias: bias ? 1 : 0, w_base, w_sc, w_si, w_sj,
+    },
+    buffers: { X: gy, Wt: w, ...(fwd ? { Y4: Y, B: bias ?? w } : { Y }) },
+    workgroups: [Math.ceil((r.N * blocks) / WG), Math.ceil(r.OH / rows), fwd ? r.Cout : 1],
   });
   return Y;
 }
@@ -153,10 +174,13 @@ export function conv2d(rt: GpuRuntime, x: GPUBuffer, w: GPUBuffer, bias: GPUBuff
   const variant = rowsApply(g) ? pickConv(rt, 'conv2d', [g.N, g.C, g.H, g.W, g.O]) : 'generic';
   if (variant !== 'generic') {
     const kk = g.KH * g.KW;
-    return rows3(rt, x, w, bias, {
+    const r: Rows = {
       N: g.N, Cin: g.C, Hin: g.H, Win: g.W, Cout: g.O, OH: g.OH, OW: g.OW, KH: g.KH, PH: g.PH, PW: g.PW,
       w: [0, g.C * kk, kk, g.KW, 1],
-    }, 'conv2d', variant);
+    };
+    // One input channel, 3x3: the strip kernel (conv_strips_c1.wgsl) unless a variant is pinned.
+    if (g.C === 1 && g.KH === 3 && convVariants.stripsFwd && !convOverride.variant) return strips3(rt, x, w, bias, r, 'conv2d', true);
+    return rows3(rt, x, w, bias, r, 'conv2d', variant);
   }
   const Y = rt.createStorage(g.N * g.O * g.OH * g.OW * 4, 'conv2d');
   rt.dispatch({
